@@ -1,0 +1,438 @@
+/*
+ * acar.h -- Python's serialization formats in portable C.
+ *
+ * acar reads and writes pickle (protocols 0-5) and, as they land, marshal,
+ * .pyc, JSON as Python's json module does it, XML-RPC and plists, through
+ * one value model.  It never runs code: classes and functions named in the
+ * input stay inert names.  For the same value it writes the bytes CPython
+ * writes.
+ *
+ * Ownership in one paragraph: an acar_doc owns every node and every byte of
+ * text in it, in an arena.  Nodes are never freed alone; acar_doc_free frees
+ * all of them.  Nodes may be shared by several containers and containers may
+ * contain themselves (pickle data is a graph).  Nothing here keeps global
+ * state; a doc may be used by one thread at a time, distinct docs freely in
+ * parallel.
+ *
+ * Errors: every function that can fail takes an optional acar_err* (NULL is
+ * allowed) and returns NULL / a negative value on failure.  The error holds
+ * a code that only ever grows (acar_err_str names it), the byte offset of the
+ * input where it happened and a one-line message.
+ */
+#ifndef ACAR_H
+#define ACAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(ACAR_SHARED)
+#  ifdef ACAR_BUILDING
+#    define ACAR_API __declspec(dllexport)
+#  else
+#    define ACAR_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define ACAR_API __attribute__((visibility("default")))
+#else
+#  define ACAR_API
+#endif
+
+#define ACAR_VERSION_MAJOR 0
+#define ACAR_VERSION_MINOR 1
+#define ACAR_VERSION_PATCH 0
+#define ACAR_VERSION_STRING "0.1.0"
+
+/* The version of the library linked in, as a string ("0.1.0"). */
+ACAR_API const char *acar_version(void);
+
+/* ======================================================================
+ * Errors
+ * ==================================================================== */
+
+typedef enum acar_code {
+    ACAR_OK = 0,
+    ACAR_ERR_NOMEM = 1,       /* an allocation failed */
+    ACAR_ERR_MALFORMED = 2,   /* the input is not valid in its format */
+    ACAR_ERR_TRUNCATED = 3,   /* the input ends before the value does */
+    ACAR_ERR_LIMIT = 4,       /* a limit (acar_limits) was exceeded; the message names it */
+    ACAR_ERR_UNSUPPORTED = 5, /* valid input that acar does not handle */
+    ACAR_ERR_TYPE = 6,        /* a value the target format cannot hold */
+    ACAR_ERR_REFUSED = 7,     /* a caller callback (find_class, ...) refused */
+    ACAR_ERR_ARG = 8,         /* a bad argument from the caller */
+    ACAR_ERR_IO = 9,          /* a write callback or the file system failed */
+    ACAR_ERR_UNRESOLVED = 10  /* a reference needs a callback or data the caller did not give */
+} acar_code;
+
+#define ACAR_ERR_MSG_MAX 160
+
+typedef struct acar_err {
+    acar_code code;
+    size_t offset;                 /* byte offset in the input (0 if not applicable) */
+    size_t line, column;           /* 1-based, text formats only; 0 otherwise */
+    char msg[ACAR_ERR_MSG_MAX];    /* one line, no trailing period */
+} acar_err;
+
+/* A static name for a code ("malformed input", ...). */
+ACAR_API const char *acar_err_str(acar_code code);
+
+/* ======================================================================
+ * Allocation and limits
+ * ==================================================================== */
+
+/* An allocator.  realloc and free receive the old size, so arena-style
+ * allocators need no header.  Any function may be NULL to use the C library's. */
+typedef struct acar_alloc {
+    void *(*malloc)(void *ctx, size_t size);
+    void *(*realloc)(void *ctx, void *ptr, size_t old_size, size_t new_size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} acar_alloc;
+
+/* Limits.  Zero in a field means its default (in brackets). */
+typedef struct acar_limits {
+    size_t max_depth;      /* container nesting while reading, writing, printing [100000] */
+    size_t max_memory;     /* bytes a document may take from its allocator [4 GiB] */
+    size_t max_items;      /* items in one container [2^32 - 1] */
+    size_t max_int_digits; /* decimal digits when converting ints to or from text,
+                              as Python's sys.int_info.default_max_str_digits [4300] */
+    size_t max_memo;       /* pickle memo entries [2^31] */
+} acar_limits;
+
+#define ACAR_DEFAULT_MAX_DEPTH 100000u
+#define ACAR_DEFAULT_MAX_MEMORY ((size_t)1 << 32)
+#define ACAR_DEFAULT_MAX_ITEMS 0xffffffffu
+#define ACAR_DEFAULT_MAX_INT_DIGITS 4300u
+#define ACAR_DEFAULT_MAX_MEMO 0x80000000u
+
+/* ======================================================================
+ * Documents and nodes
+ * ==================================================================== */
+
+typedef struct acar_doc acar_doc;
+typedef struct acar_val acar_val;
+
+typedef enum acar_type {
+    ACAR_NONE = 1,
+    ACAR_BOOL,
+    ACAR_ELLIPSIS,
+    ACAR_STOPITERATION,
+    ACAR_INT,          /* any size: int64 inline, larger as sign + magnitude */
+    ACAR_FLOAT,
+    ACAR_COMPLEX,
+    ACAR_STR,          /* UTF-8; lone surrogates as CPython's surrogatepass writes them */
+    ACAR_BYTES,
+    ACAR_BYTEARRAY,
+    ACAR_LIST,
+    ACAR_TUPLE,
+    ACAR_DICT,         /* insertion ordered, keys of any hashable type */
+    ACAR_SET,
+    ACAR_FROZENSET,
+    ACAR_GLOBAL,       /* module attribute by name: never resolved */
+    ACAR_OBJECT,       /* instance built by REDUCE/NEWOBJ/NEWOBJ_EX/INST/OBJ */
+    ACAR_PERSID,       /* result of persistent_load(pid) */
+    ACAR_BUFFER,       /* protocol 5 PickleBuffer */
+    ACAR_CODE          /* marshal code object */
+} acar_type;
+
+/* A node.  Its fields are private: use the accessors.  Every node is 16
+ * bytes: a tag (type, flags, length) and a payload. */
+struct acar_val {
+    uint64_t tag;
+    union {
+        int64_t i;
+        double f;
+        const char *s;
+        acar_val **items;
+        void *p;
+    } u;
+};
+
+typedef struct acar_doc_opts {
+    const acar_alloc *alloc; /* NULL: the C library's */
+    acar_limits limits;      /* zeroed: defaults */
+} acar_doc_opts;
+
+/* A new empty document, or NULL when out of memory.  opts may be NULL. */
+ACAR_API acar_doc *acar_doc_new(const acar_doc_opts *opts);
+/* Frees the document, every node in it and every byte they hold. NULL is fine. */
+ACAR_API void acar_doc_free(acar_doc *doc);
+/* The root set by a reader (or acar_doc_set_root), or NULL. */
+ACAR_API acar_val *acar_doc_root(const acar_doc *doc);
+ACAR_API void acar_doc_set_root(acar_doc *doc, acar_val *root);
+/* The limits in force (defaults filled in). */
+ACAR_API const acar_limits *acar_doc_limits(const acar_doc *doc);
+/* Bytes taken from the allocator so far. */
+ACAR_API size_t acar_doc_memory(const acar_doc *doc);
+/* The first error of a builder or mutator call on this doc, kept until a
+ * read starts (later errors do not replace it), so a sequence of builder
+ * calls can be checked once at the end.  NULL when all went well.  A builder
+ * given a NULL node (another builder's failure) fails in turn. */
+ACAR_API const acar_err *acar_doc_error(const acar_doc *doc);
+
+/* ---- type and common accessors ---- */
+
+ACAR_API acar_type acar_typeof(const acar_val *v);
+/* Python's type name: "NoneType", "int", "str", "list", ... ("object" for
+ * ACAR_OBJECT, whose class is acar_object_callable). */
+ACAR_API const char *acar_type_name(acar_type t);
+/* Items in a container (dict: pairs), bytes in str/bytes/bytearray, 0 otherwise. */
+ACAR_API size_t acar_len(const acar_val *v);
+
+/* ---- scalars ---- */
+
+ACAR_API int acar_bool(const acar_val *v);                 /* 1 for True */
+ACAR_API double acar_float(const acar_val *v);
+ACAR_API double acar_complex_real(const acar_val *v);
+ACAR_API double acar_complex_imag(const acar_val *v);
+
+/* 1 when the int fits int64_t (and then *out holds it), 0 otherwise. */
+ACAR_API int acar_int_get(const acar_val *v, int64_t *out);
+/* For any int: sign (1 negative) and magnitude as little-endian 32-bit
+ * limbs (no high zero limbs; zero has none).  Small ints are converted into
+ * the caller's buffer tmp (3 limbs), so keep tmp alive while using *limbs. */
+ACAR_API size_t acar_int_limbs(const acar_val *v, int *neg, const uint32_t **limbs, uint32_t tmp[3]);
+
+/* str, bytes, bytearray: the bytes (not NUL-terminated) and their length. */
+ACAR_API const char *acar_str(const acar_val *v, size_t *len);
+
+/* ---- containers ---- */
+
+/* list, tuple, set, frozenset: item i (0-based), NULL when out of range. */
+ACAR_API acar_val *acar_item(const acar_val *v, size_t i);
+/* dict: the i-th pair in insertion order. */
+ACAR_API acar_val *acar_dict_key(const acar_val *v, size_t i);
+ACAR_API acar_val *acar_dict_value(const acar_val *v, size_t i);
+/* dict: the value for key (Python equality: 1 == 1.0 == True), or NULL. */
+ACAR_API acar_val *acar_dict_get(const acar_val *dict, const acar_val *key);
+/* dict with str keys: the value for the UTF-8 key, or NULL. */
+ACAR_API acar_val *acar_dict_get_str(const acar_val *dict, const char *key, size_t len);
+
+/* ---- global, object, persistent id, buffer ---- */
+
+/* global: module and qualified name, as str nodes. */
+ACAR_API acar_val *acar_global_module(const acar_val *v);
+ACAR_API acar_val *acar_global_name(const acar_val *v);
+
+/* How an object was built; a writer that can, builds it back the same way. */
+typedef enum acar_build {
+    ACAR_BUILD_REDUCE = 1, /* callable(*args) */
+    ACAR_BUILD_NEWOBJ,     /* cls.__new__(cls, *args) */
+    ACAR_BUILD_NEWOBJ_EX,  /* cls.__new__(cls, *args, **kwargs) */
+    ACAR_BUILD_INST,       /* protocol 0 INST module name */
+    ACAR_BUILD_OBJ         /* protocol 1 OBJ */
+} acar_build;
+
+ACAR_API acar_build acar_object_build(const acar_val *v);
+/* The callable (REDUCE) or class (the others): usually a global. */
+ACAR_API acar_val *acar_object_callable(const acar_val *v);
+ACAR_API acar_val *acar_object_args(const acar_val *v);   /* tuple */
+ACAR_API acar_val *acar_object_kwargs(const acar_val *v); /* dict or NULL */
+ACAR_API acar_val *acar_object_state(const acar_val *v);  /* BUILD state or NULL */
+ACAR_API acar_val *acar_object_listitems(const acar_val *v); /* list of appended items or NULL */
+ACAR_API acar_val *acar_object_dictitems(const acar_val *v); /* dict of set items or NULL */
+
+ACAR_API acar_val *acar_persid_pid(const acar_val *v);
+
+/* Buffer: bytes (in the document for in-band, in the caller's buffer for
+ * out-of-band), read-only flag, and the out-of-band index or -1. */
+ACAR_API const uint8_t *acar_buffer_data(const acar_val *v, size_t *len);
+ACAR_API int acar_buffer_readonly(const acar_val *v);
+ACAR_API long acar_buffer_oob_index(const acar_val *v);
+
+/* ---- builders ----
+ * Each returns the new node, or NULL after recording an error on the doc
+ * (see acar_doc_error). Builders copy the bytes they are given. */
+
+ACAR_API acar_val *acar_new_none(acar_doc *doc);
+ACAR_API acar_val *acar_new_bool(acar_doc *doc, int b);
+ACAR_API acar_val *acar_new_ellipsis(acar_doc *doc);
+ACAR_API acar_val *acar_new_stopiteration(acar_doc *doc);
+ACAR_API acar_val *acar_new_int(acar_doc *doc, int64_t i);
+/* An int from sign and little-endian 32-bit limbs (normalised here). */
+ACAR_API acar_val *acar_new_bigint(acar_doc *doc, int neg, const uint32_t *limbs, size_t n);
+/* An int from decimal text ("-123", any size up to the int-digits limit). */
+ACAR_API acar_val *acar_new_int_dec(acar_doc *doc, const char *text, size_t len);
+ACAR_API acar_val *acar_new_float(acar_doc *doc, double f);
+ACAR_API acar_val *acar_new_complex(acar_doc *doc, double re, double im);
+/* str from UTF-8 (surrogatepass allowed); fails on invalid UTF-8. */
+ACAR_API acar_val *acar_new_str(acar_doc *doc, const char *utf8, size_t len);
+ACAR_API acar_val *acar_new_bytes(acar_doc *doc, const void *data, size_t len);
+ACAR_API acar_val *acar_new_bytearray(acar_doc *doc, const void *data, size_t len);
+ACAR_API acar_val *acar_new_list(acar_doc *doc);
+ACAR_API acar_val *acar_new_dict(acar_doc *doc);
+ACAR_API acar_val *acar_new_set(acar_doc *doc);
+/* Immutable containers are made whole from n items. */
+ACAR_API acar_val *acar_new_tuple(acar_doc *doc, acar_val *const *items, size_t n);
+ACAR_API acar_val *acar_new_frozenset(acar_doc *doc, acar_val *const *items, size_t n);
+ACAR_API acar_val *acar_new_global(acar_doc *doc, const char *module, size_t mlen,
+                                   const char *name, size_t nlen);
+/* An object; args a tuple (NULL: empty), kwargs a dict or NULL. */
+ACAR_API acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *callable,
+                                   acar_val *args, acar_val *kwargs);
+ACAR_API acar_val *acar_new_persid(acar_doc *doc, acar_val *pid);
+/* An in-band buffer holding a copy of the bytes. */
+ACAR_API acar_val *acar_new_buffer(acar_doc *doc, const void *data, size_t len, int readonly);
+
+/* Mutators; each returns 0, or -1 after recording an error on the doc. */
+ACAR_API int acar_list_append(acar_doc *doc, acar_val *list, acar_val *item);
+/* dict: d[key] = value, Python semantics (existing key keeps its place);
+ * unhashable keys (list, dict, set, bytearray) are an error. */
+ACAR_API int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value);
+/* set: add item unless an equal one is there. */
+ACAR_API int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item);
+ACAR_API int acar_object_set_state(acar_doc *doc, acar_val *obj, acar_val *state);
+ACAR_API int acar_object_append(acar_doc *doc, acar_val *obj, acar_val *item);
+ACAR_API int acar_object_setitem(acar_doc *doc, acar_val *obj, acar_val *key, acar_val *value);
+
+/* ---- comparisons ---- */
+
+/* 1 when Python would say hash(v) works: not list, dict, set, bytearray, and
+ * tuples/frozensets only of hashable items. */
+ACAR_API int acar_hashable(const acar_val *v);
+/* Python's a == b for keys and plain data (1 == 1.0 == True, nan != nan,
+ * objects by identity); containers compared item by item.  Cycles are
+ * followed at most max_depth deep and then compare unequal. */
+ACAR_API int acar_equal(const acar_val *a, const acar_val *b);
+
+/* ======================================================================
+ * Formats
+ * ==================================================================== */
+
+typedef enum acar_format {
+    ACAR_FORMAT_AUTO = 0, /* reading: detect from the content */
+    ACAR_FORMAT_PICKLE,
+    ACAR_FORMAT_MARSHAL,
+    ACAR_FORMAT_PYC,
+    ACAR_FORMAT_JSON,
+    ACAR_FORMAT_JSONL,
+    ACAR_FORMAT_XMLRPC,
+    ACAR_FORMAT_PLIST,
+    ACAR_FORMAT_BPLIST,
+    ACAR_FORMAT_REPR      /* writing only: Python's repr() */
+} acar_format;
+
+/* "pickle", "json", ... */
+ACAR_API const char *acar_format_name(acar_format f);
+/* The format for a name, or ACAR_FORMAT_AUTO when unknown. */
+ACAR_API acar_format acar_format_from_name(const char *name);
+/* The format the bytes look like, or ACAR_FORMAT_AUTO when unsure. */
+ACAR_API acar_format acar_detect(const void *data, size_t len);
+
+/* ---- reading ---- */
+
+/* Pickle STRING/BINSTRING (Python 2 str) decoding, as pickle.loads(encoding=). */
+typedef enum acar_str_encoding {
+    ACAR_ENC_ASCII = 0,   /* Python's default: non-ASCII bytes are an error */
+    ACAR_ENC_LATIN1,
+    ACAR_ENC_UTF8,
+    ACAR_ENC_BYTES        /* keep them as bytes */
+} acar_str_encoding;
+
+/* find_class: called for every global the reader meets (after fix_imports
+ * mapping).  Return 0 to accept the name as it is, 1 after replacing it in
+ * *module / *name (pointers to UTF-8 the callback keeps alive until the read
+ * ends), or -1 to refuse (the read fails with ACAR_ERR_REFUSED). */
+typedef int (*acar_find_class_fn)(void *ctx, const char **module, size_t *mlen,
+                                  const char **name, size_t *nlen);
+/* persistent_load: return the node to use for pid (built in doc), or NULL to
+ * fail the read.  Without a callback, persistent ids become ACAR_PERSID nodes. */
+typedef acar_val *(*acar_persistent_load_fn)(void *ctx, acar_doc *doc, acar_val *pid);
+/* extension registry (EXT1/2/4): set *module and *name for code and return 0, or -1. */
+typedef int (*acar_ext_fn)(void *ctx, int32_t code, const char **module, size_t *mlen,
+                           const char **name, size_t *nlen);
+
+typedef struct acar_bytes {
+    const void *data;
+    size_t len;
+} acar_bytes;
+
+/* Read flags. */
+enum {
+    /* Strings and bytes may point into the input instead of being copied;
+     * the caller promises the input outlives the document. */
+    ACAR_READ_BORROW = 1u << 0,
+    /* Pickle: do not map Python 2 module names (fix_imports=False). */
+    ACAR_READ_NO_FIX_IMPORTS = 1u << 1,
+    /* Pickle: keep well-known globals (builtins.set, _codecs.encode, ...) as
+     * the objects they are instead of native nodes. */
+    ACAR_READ_RAW_GLOBALS = 1u << 2,
+    /* Stop after the first value; trailing bytes are not an error. */
+    ACAR_READ_ALLOW_TRAILING = 1u << 3
+};
+
+/* Read options; a zeroed struct means CPython's defaults. */
+typedef struct acar_read_opts {
+    uint32_t flags;
+    acar_format format;           /* AUTO: detect */
+    /* pickle */
+    acar_str_encoding encoding;
+    acar_find_class_fn find_class;
+    acar_persistent_load_fn persistent_load;
+    acar_ext_fn ext;
+    void *ctx;                    /* passed to the callbacks */
+    const acar_bytes *buffers;    /* out-of-band buffers for NEXT_BUFFER */
+    size_t nbuffers;
+    /* out: bytes consumed (with ACAR_READ_ALLOW_TRAILING, where the next value starts) */
+    size_t consumed;
+} acar_read_opts;
+
+/* Reads one value of data[0..len) into doc and returns it (and sets it as the
+ * doc's root).  On failure returns NULL, fills err and leaves nothing of the
+ * failed read reachable (the doc may keep the memory until it is freed). */
+ACAR_API acar_val *acar_read(acar_doc *doc, const void *data, size_t len,
+                             acar_read_opts *opts, acar_err *err);
+
+/* ---- writing ---- */
+
+/* A growable output buffer. Zero-initialise; acar_buf_free releases it. */
+typedef struct acar_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} acar_buf;
+
+ACAR_API void acar_buf_free(acar_buf *buf);
+
+/* A format version: ACAR_VERSION(n) is pickle protocol n or marshal version
+ * n.  0 means the format's default (pickle 4, marshal 4).  A bare small
+ * number is rejected, so a zeroed struct can never ask for protocol 0. */
+#define ACAR_VERSION(n) (0x100u | (unsigned)(n))
+
+/* Write flags. */
+enum {
+    ACAR_WRITE_SORT_KEYS = 1u << 0,      /* json: sort_keys=True */
+    ACAR_WRITE_NO_ENSURE_ASCII = 1u << 1,/* json: ensure_ascii=False */
+    ACAR_WRITE_NO_ALLOW_NAN = 1u << 2,   /* json: allow_nan=False */
+    ACAR_WRITE_SKIPKEYS = 1u << 3,       /* json: skipkeys=True */
+    ACAR_WRITE_NO_FIX_IMPORTS = 1u << 4  /* pickle: fix_imports=False */
+};
+
+/* Write options; a zeroed struct means CPython's defaults. */
+typedef struct acar_write_opts {
+    uint32_t flags;
+    unsigned version;          /* ACAR_VERSION(n) or 0 */
+    /* json (later formats): indent as a string (NULL = None; "" = 0) and
+     * separators (NULL = Python's default for the indent). */
+    const char *indent;
+    const char *item_sep;
+    const char *key_sep;
+    size_t max_depth;          /* 0: 100000 */
+    size_t max_int_digits;     /* ints written as decimal text; 0: 4300 */
+} acar_write_opts;
+
+/* Appends v in format fmt to out.  Returns 0, or -1 with err filled (out
+ * then holds a partial write the caller discards). */
+ACAR_API int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts,
+                        acar_buf *out, acar_err *err);
+
+/* Python's repr(v) appended to out (same as acar_write with ACAR_FORMAT_REPR). */
+ACAR_API int acar_repr(const acar_val *v, acar_buf *out, acar_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ACAR_H */

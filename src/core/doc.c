@@ -1,0 +1,216 @@
+/*
+ * doc.c -- documents, the arena, and errors.
+ *
+ * A document takes memory from its allocator in chunks that double in size
+ * (4 KiB up to 64 MiB; bigger requests get a chunk of their own) and hands
+ * it out 8-byte aligned.  Nothing is freed before the document: a container
+ * that outgrows its item array gets a new one, and the old one stays in the
+ * arena.  Because item arrays grow by doubling, that waste is at most the
+ * live size.  The latest allocation can grow in place, which is the common
+ * case for a list being filled by a reader.
+ */
+#include "core/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *acar_version(void) { return ACAR_VERSION_STRING; }
+
+const char *acar_err_str(acar_code code) {
+    switch (code) {
+    case ACAR_OK: return "no error";
+    case ACAR_ERR_NOMEM: return "out of memory";
+    case ACAR_ERR_MALFORMED: return "malformed input";
+    case ACAR_ERR_TRUNCATED: return "truncated input";
+    case ACAR_ERR_LIMIT: return "limit exceeded";
+    case ACAR_ERR_UNSUPPORTED: return "unsupported";
+    case ACAR_ERR_TYPE: return "type cannot be converted";
+    case ACAR_ERR_REFUSED: return "refused by callback";
+    case ACAR_ERR_ARG: return "bad argument";
+    case ACAR_ERR_IO: return "I/O error";
+    case ACAR_ERR_UNRESOLVED: return "unresolved reference";
+    }
+    return "unknown error";
+}
+
+void acar__err_vset(acar_err *err, acar_code code, size_t offset, const char *fmt, va_list ap) {
+    if (!err) return;
+    err->code = code;
+    err->offset = offset;
+    err->line = err->column = 0;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+void acar__err_set(acar_err *err, acar_code code, size_t offset, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    acar__err_vset(err, code, offset, fmt, ap);
+    va_end(ap);
+}
+
+void *acar__doc_fail(acar_doc *doc, acar_code code, const char *fmt, ...) {
+    if (doc->err.code == ACAR_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        acar__err_vset(&doc->err, code, 0, fmt, ap);
+        va_end(ap);
+    }
+    return NULL;
+}
+
+const acar_err *acar_doc_error(const acar_doc *doc) {
+    return doc->err.code == ACAR_OK ? NULL : &doc->err;
+}
+
+/* ---- allocator ---- */
+
+static void *std_malloc(void *ctx, size_t size) { (void)ctx; return malloc(size); }
+static void *std_realloc(void *ctx, void *p, size_t old, size_t size) {
+    (void)ctx; (void)old; return realloc(p, size);
+}
+static void std_free(void *ctx, void *p, size_t size) { (void)ctx; (void)size; free(p); }
+
+void acar__limits_fill(acar_limits *dst, const acar_limits *src) {
+    if (src) *dst = *src;
+    else memset(dst, 0, sizeof *dst);
+    if (!dst->max_depth) dst->max_depth = ACAR_DEFAULT_MAX_DEPTH;
+    if (!dst->max_memory) dst->max_memory = ACAR_DEFAULT_MAX_MEMORY;
+    if (!dst->max_items) dst->max_items = ACAR_DEFAULT_MAX_ITEMS;
+    if (!dst->max_int_digits) dst->max_int_digits = ACAR_DEFAULT_MAX_INT_DIGITS;
+    if (!dst->max_memo) dst->max_memo = ACAR_DEFAULT_MAX_MEMO;
+}
+
+acar_doc *acar_doc_new(const acar_doc_opts *opts) {
+    acar_alloc a = {std_malloc, std_realloc, std_free, NULL};
+    if (opts && opts->alloc) {
+        a.ctx = opts->alloc->ctx;
+        if (opts->alloc->malloc) a.malloc = opts->alloc->malloc;
+        if (opts->alloc->realloc) a.realloc = opts->alloc->realloc;
+        if (opts->alloc->free) a.free = opts->alloc->free;
+    }
+    acar_doc *doc = a.malloc(a.ctx, sizeof *doc);
+    if (!doc) return NULL;
+    memset(doc, 0, sizeof *doc);
+    doc->alloc = a;
+    acar__limits_fill(&doc->limits, opts ? &opts->limits : NULL);
+    doc->used = sizeof *doc;
+    doc->next_chunk = 4096;
+    doc->none.tag = ACAR_TAG(ACAR_NONE, 0, 0);
+    doc->true_.tag = ACAR_TAG(ACAR_BOOL, 0, 0);
+    doc->true_.u.i = 1;
+    doc->false_.tag = ACAR_TAG(ACAR_BOOL, 0, 0);
+    doc->ellipsis.tag = ACAR_TAG(ACAR_ELLIPSIS, 0, 0);
+    doc->stopiter.tag = ACAR_TAG(ACAR_STOPITERATION, 0, 0);
+    return doc;
+}
+
+void acar_doc_free(acar_doc *doc) {
+    if (!doc) return;
+    acar_chunk *c = doc->chunks;
+    while (c) {
+        acar_chunk *next = c->next;
+        doc->alloc.free(doc->alloc.ctx, c, sizeof *c + c->size);
+        c = next;
+    }
+    doc->alloc.free(doc->alloc.ctx, doc, sizeof *doc);
+}
+
+acar_val *acar_doc_root(const acar_doc *doc) { return doc->root; }
+void acar_doc_set_root(acar_doc *doc, acar_val *root) { doc->root = root; }
+const acar_limits *acar_doc_limits(const acar_doc *doc) { return &doc->limits; }
+size_t acar_doc_memory(const acar_doc *doc) { return doc->used; }
+
+#define CHUNK_MAX ((size_t)64 << 20)
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* Slow path of acar__alloc: a new chunk big enough for size. */
+static void *alloc_chunk(acar_doc *doc, size_t size) {
+    size_t csize = doc->next_chunk;
+    if (size > csize) csize = size;
+    if (csize > SIZE_MAX - sizeof(acar_chunk))
+        return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
+    size_t total = sizeof(acar_chunk) + csize;
+    if (total > doc->limits.max_memory || doc->used > doc->limits.max_memory - total)
+        return acar__doc_fail(doc, ACAR_ERR_LIMIT,
+                              "document memory limit of %zu bytes exceeded (max_memory)",
+                              doc->limits.max_memory);
+    acar_chunk *c = doc->alloc.malloc(doc->alloc.ctx, total);
+    if (!c) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+    doc->used += total;
+    c->size = csize;
+    if (size == csize && doc->cur) {
+        /* An oversized request: keep the current chunk as the one to fill. */
+        c->next = doc->chunks->next;
+        doc->chunks->next = c;
+        return (char *)(c + 1);
+    }
+    c->next = doc->chunks;
+    doc->chunks = c;
+    if (doc->next_chunk < CHUNK_MAX) doc->next_chunk *= 2;
+    doc->cur = (char *)(c + 1) + size;
+    doc->end = (char *)(c + 1) + csize;
+    doc->last = (char *)(c + 1);
+    return doc->last;
+}
+
+void *acar__alloc(acar_doc *doc, size_t size) {
+    size = ALIGN8(size ? size : 8);
+    if (size <= (size_t)(doc->end - doc->cur)) {
+        doc->last = doc->cur;
+        doc->cur += size;
+        return doc->last;
+    }
+    return alloc_chunk(doc, size);
+}
+
+void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size) {
+    old_size = ALIGN8(old_size);
+    new_size = ALIGN8(new_size);
+    if (p && p == doc->last && new_size - old_size <= (size_t)(doc->end - doc->cur)) {
+        doc->cur = doc->last + new_size;
+        return p;
+    }
+    void *q = acar__alloc(doc, new_size);
+    if (q && p && old_size) memcpy(q, p, old_size);
+    return q;
+}
+
+acar_val *acar__node(acar_doc *doc, uint64_t tag) {
+    acar_val *v = acar__alloc(doc, sizeof *v);
+    if (v) {
+        v->tag = tag;
+        v->u.i = 0;
+    }
+    return v;
+}
+
+/* ---- output buffers ---- */
+
+void acar_buf_free(acar_buf *buf) {
+    if (!buf) return;
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+char *acar__out_reserve(acar_out *o, size_t n) {
+    if (o->failed) return NULL;
+    acar_buf *b = o->buf;
+    if (n > b->cap - b->len) {
+        if (n > SIZE_MAX / 2 - b->len) { o->failed = true; return NULL; }
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) { o->failed = true; return NULL; }
+        b->data = d;
+        b->cap = cap;
+    }
+    return b->data + b->len;
+}
+
+void acar__out_write(acar_out *o, const void *p, size_t n) {
+    char *dst = acar__out_reserve(o, n);
+    if (!dst) return;
+    if (n) memcpy(dst, p, n);
+    o->buf->len += n;
+}

@@ -1,0 +1,159 @@
+/*
+ * internal.h -- what acar's formats share behind the public header.
+ *
+ * Node layout (16 bytes, see acar_val in acar.h):
+ *   tag bits  0..7   acar_type
+ *   tag bits  8..15  flags (meaning per type, ACAR_F_*)
+ *   tag bits 16..63  length: bytes of str/bytes/bytearray, items of
+ *                    list/tuple/set/frozenset, pairs of dict, limbs of a big int
+ *   payload  int64 / double / pointer, per type:
+ *     INT        u.i, or (ACAR_F_BIG) u.p -> uint32_t limbs[len]
+ *     FLOAT      u.f
+ *     COMPLEX    u.p -> double[2]
+ *     STR/BYTES/BYTEARRAY  u.s -> len bytes (not terminated)
+ *     LIST/TUPLE u.items -> acar_val *[acar__cap(len)]
+ *     DICT/SET/FROZENSET   u.p -> acar_map
+ *     GLOBAL     u.p -> acar_global_body
+ *     OBJECT     u.p -> acar_object_body (flags: acar_build)
+ *     PERSID     u.p -> the pid node
+ *     BUFFER     u.p -> acar_buffer_body
+ *
+ * Item arrays always have room for acar__cap(len) pointers, so capacity is
+ * never stored: appending reallocates exactly when len reaches a power of two.
+ */
+#ifndef ACAR_INTERNAL_H
+#define ACAR_INTERNAL_H
+
+#include "acar.h"
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define ACAR_F_BIG   0x01u  /* INT: magnitude in limbs */
+#define ACAR_F_NEG   0x02u  /* INT with ACAR_F_BIG: negative */
+#define ACAR_F_ASCII 0x01u  /* STR: every byte < 0x80 (repr and writers go fast) */
+#define ACAR_F_RO    0x01u  /* BUFFER: read-only */
+
+#define ACAR_TAG(type, flags, len) \
+    ((uint64_t)(type) | ((uint64_t)(flags) << 8) | ((uint64_t)(len) << 16))
+#define ACAR_TYPE(v) ((acar_type)((v)->tag & 0xffu))
+#define ACAR_FLAGS(v) ((unsigned)(((v)->tag >> 8) & 0xffu))
+#define ACAR_LEN(v) ((size_t)((v)->tag >> 16))
+#define ACAR_MAX_LEN (((uint64_t)1 << 48) - 1)
+
+static inline void acar__set_len(acar_val *v, size_t len) {
+    v->tag = (v->tag & 0xffffu) | ((uint64_t)len << 16);
+}
+
+/* Capacity of an item array that holds len items. */
+static inline size_t acar__cap(size_t len) {
+    size_t c = 4;
+    while (c < len) c <<= 1;
+    return c;
+}
+
+typedef struct acar_map {
+    acar_val **items;     /* dict: key, value, key, value ...; sets: items */
+    uint32_t *index;      /* open-addressing table of item index + 1, or NULL */
+    size_t index_cap;     /* slots in index (power of two) */
+} acar_map;
+
+typedef struct acar_global_body {
+    acar_val *module;
+    acar_val *name;
+} acar_global_body;
+
+typedef struct acar_object_body {
+    acar_val *callable;
+    acar_val *args;
+    acar_val *kwargs;
+    acar_val *state;
+    acar_val *listitems;
+    acar_val *dictitems;
+} acar_object_body;
+
+typedef struct acar_buffer_body {
+    const uint8_t *data;
+    size_t len;
+    long oob;             /* index of the caller's buffer, or -1 */
+} acar_buffer_body;
+
+/* ---- the document ---- */
+
+typedef struct acar_chunk {
+    struct acar_chunk *next;
+    size_t size;          /* bytes after the header */
+} acar_chunk;
+
+struct acar_doc {
+    acar_alloc alloc;
+    acar_limits limits;
+    acar_chunk *chunks;   /* newest first */
+    char *cur, *end;      /* free space in the newest chunk */
+    char *last;           /* start of the latest allocation (for growing in place) */
+    size_t used;          /* bytes taken from the allocator */
+    size_t next_chunk;    /* size of the next chunk */
+    acar_val *root;
+    acar_val none, true_, false_, ellipsis, stopiter;
+    acar_err err;         /* sticky builder error */
+};
+
+/* Arena allocation, 8-byte aligned; NULL after recording ACAR_ERR_NOMEM or
+ * ACAR_ERR_LIMIT (max_memory) on the doc. */
+void *acar__alloc(acar_doc *doc, size_t size);
+/* Grows a block made by acar__alloc, in place when it is the latest one. */
+void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
+/* A new node with the given tag (payload zeroed). */
+acar_val *acar__node(acar_doc *doc, uint64_t tag);
+
+/* A str node over bytes already known valid (copied unless borrow). */
+acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool borrow);
+/* A tuple/list node taking n items (copied). */
+acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n);
+/* Append without any check beyond memory (lists, sets without dedupe). */
+int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item);
+/* Appends many items to a list. */
+int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n);
+/* A dict/set/frozenset node, empty. */
+acar_val *acar__map(acar_doc *doc, acar_type t);
+
+/* Validates UTF-8 as CPython's surrogatepass decoder accepts it.  Returns
+ * the length if valid, else the offset of the first bad byte with *bad set. */
+size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii);
+
+/* Records the first error on the doc (sticky).  Returns NULL for tail calls. */
+void *acar__doc_fail(acar_doc *doc, acar_code code, const char *fmt, ...);
+/* Fills err (if not NULL) with code, offset and a formatted message. */
+void acar__err_set(acar_err *err, acar_code code, size_t offset, const char *fmt, ...);
+void acar__err_vset(acar_err *err, acar_code code, size_t offset, const char *fmt, va_list ap);
+
+/* Python's hash-compatible equality helpers. */
+uint64_t acar__hash(const acar_val *v);
+
+/* ---- output buffers with a sticky failure flag ---- */
+
+typedef struct acar_out {
+    acar_buf *buf;
+    bool failed;
+} acar_out;
+
+/* Makes room for n more bytes and returns where they go, or NULL (sticky). */
+char *acar__out_reserve(acar_out *o, size_t n);
+void acar__out_write(acar_out *o, const void *p, size_t n);
+static inline void acar__out_byte(acar_out *o, char c) {
+    if (o->buf->len < o->buf->cap) o->buf->data[o->buf->len++] = c;
+    else acar__out_write(o, &c, 1);
+}
+static inline void acar__out_str(acar_out *o, const char *s) { acar__out_write(o, s, strlen(s)); }
+
+/* ---- format entry points (each format's own file) ---- */
+
+acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len,
+                            acar_read_opts *opts, acar_err *err);
+int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+
+/* Limits with defaults filled in. */
+void acar__limits_fill(acar_limits *dst, const acar_limits *src);
+
+#endif

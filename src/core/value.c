@@ -1,0 +1,823 @@
+/*
+ * value.c -- node accessors, builders, Python equality and hashing.
+ *
+ * Dicts and sets keep their items in insertion order in one array; a hash
+ * index (open addressing over item positions) is built only once a map holds
+ * more than MAP_SCAN_MAX items, below which a linear scan with a cheap
+ * equality is faster and costs no memory.
+ */
+#include "core/internal.h"
+#include "num/num.h"
+
+#include <math.h>
+
+#define MAP_SCAN_MAX 8
+
+/* ---- type and common accessors ---- */
+
+acar_type acar_typeof(const acar_val *v) { return v ? ACAR_TYPE(v) : (acar_type)0; }
+
+const char *acar_type_name(acar_type t) {
+    switch (t) {
+    case ACAR_NONE: return "NoneType";
+    case ACAR_BOOL: return "bool";
+    case ACAR_ELLIPSIS: return "ellipsis";
+    case ACAR_STOPITERATION: return "StopIteration";
+    case ACAR_INT: return "int";
+    case ACAR_FLOAT: return "float";
+    case ACAR_COMPLEX: return "complex";
+    case ACAR_STR: return "str";
+    case ACAR_BYTES: return "bytes";
+    case ACAR_BYTEARRAY: return "bytearray";
+    case ACAR_LIST: return "list";
+    case ACAR_TUPLE: return "tuple";
+    case ACAR_DICT: return "dict";
+    case ACAR_SET: return "set";
+    case ACAR_FROZENSET: return "frozenset";
+    case ACAR_GLOBAL: return "global";
+    case ACAR_OBJECT: return "object";
+    case ACAR_PERSID: return "persistent id";
+    case ACAR_BUFFER: return "PickleBuffer";
+    case ACAR_CODE: return "code";
+    }
+    return "?";
+}
+
+size_t acar_len(const acar_val *v) {
+    if (!v) return 0;
+    switch (ACAR_TYPE(v)) {
+    case ACAR_STR: case ACAR_BYTES: case ACAR_BYTEARRAY:
+    case ACAR_LIST: case ACAR_TUPLE: case ACAR_DICT: case ACAR_SET: case ACAR_FROZENSET:
+        return ACAR_LEN(v);
+    case ACAR_BUFFER:
+        return ((const acar_buffer_body *)v->u.p)->len;
+    default:
+        return 0;
+    }
+}
+
+int acar_bool(const acar_val *v) { return v && ACAR_TYPE(v) == ACAR_BOOL && v->u.i != 0; }
+double acar_float(const acar_val *v) { return v && ACAR_TYPE(v) == ACAR_FLOAT ? v->u.f : 0.0; }
+double acar_complex_real(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_COMPLEX ? ((const double *)v->u.p)[0] : 0.0;
+}
+double acar_complex_imag(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_COMPLEX ? ((const double *)v->u.p)[1] : 0.0;
+}
+
+int acar_int_get(const acar_val *v, int64_t *out) {
+    if (!v || ACAR_TYPE(v) != ACAR_INT || (ACAR_FLAGS(v) & ACAR_F_BIG)) return 0;
+    if (out) *out = v->u.i;
+    return 1;
+}
+
+size_t acar_int_limbs(const acar_val *v, int *neg, const uint32_t **limbs, uint32_t tmp[3]) {
+    *neg = 0;
+    *limbs = tmp;
+    if (!v || ACAR_TYPE(v) != ACAR_INT) return 0;
+    if (ACAR_FLAGS(v) & ACAR_F_BIG) {
+        *neg = (ACAR_FLAGS(v) & ACAR_F_NEG) != 0;
+        *limbs = v->u.p;
+        return ACAR_LEN(v);
+    }
+    int64_t i = v->u.i;
+    uint64_t m = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    *neg = i < 0;
+    tmp[0] = (uint32_t)m;
+    tmp[1] = (uint32_t)(m >> 32);
+    tmp[2] = 0;
+    return m == 0 ? 0 : (tmp[1] ? 2 : 1);
+}
+
+const char *acar_str(const acar_val *v, size_t *len) {
+    if (!v) { if (len) *len = 0; return NULL; }
+    switch (ACAR_TYPE(v)) {
+    case ACAR_STR: case ACAR_BYTES: case ACAR_BYTEARRAY:
+        if (len) *len = ACAR_LEN(v);
+        return v->u.s;
+    default:
+        if (len) *len = 0;
+        return NULL;
+    }
+}
+
+/* ---- containers ---- */
+
+
+acar_val *acar_item(const acar_val *v, size_t i) {
+    if (!v) return NULL;
+    acar_type t = ACAR_TYPE(v);
+    if (i >= ACAR_LEN(v)) return NULL;
+    if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items[i];
+    if (t == ACAR_SET || t == ACAR_FROZENSET) return ((acar_map *)v->u.p)->items[i];
+    return NULL;
+}
+
+acar_val *acar_dict_key(const acar_val *v, size_t i) {
+    if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
+    return ((acar_map *)v->u.p)->items[2 * i];
+}
+
+acar_val *acar_dict_value(const acar_val *v, size_t i) {
+    if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
+    return ((acar_map *)v->u.p)->items[2 * i + 1];
+}
+
+/* ---- global, object, persistent id, buffer ---- */
+
+acar_val *acar_global_module(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_GLOBAL ? ((acar_global_body *)v->u.p)->module : NULL;
+}
+acar_val *acar_global_name(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_GLOBAL ? ((acar_global_body *)v->u.p)->name : NULL;
+}
+
+static acar_object_body *obj_body(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_OBJECT ? v->u.p : NULL;
+}
+acar_build acar_object_build(const acar_val *v) {
+    return obj_body(v) ? (acar_build)ACAR_FLAGS(v) : (acar_build)0;
+}
+acar_val *acar_object_callable(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->callable : NULL; }
+acar_val *acar_object_args(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->args : NULL; }
+acar_val *acar_object_kwargs(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->kwargs : NULL; }
+acar_val *acar_object_state(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->state : NULL; }
+acar_val *acar_object_listitems(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->listitems : NULL; }
+acar_val *acar_object_dictitems(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->dictitems : NULL; }
+
+acar_val *acar_persid_pid(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_PERSID ? v->u.p : NULL;
+}
+
+const uint8_t *acar_buffer_data(const acar_val *v, size_t *len) {
+    if (!v || ACAR_TYPE(v) != ACAR_BUFFER) { if (len) *len = 0; return NULL; }
+    const acar_buffer_body *b = v->u.p;
+    if (len) *len = b->len;
+    return b->data;
+}
+int acar_buffer_readonly(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_BUFFER && (ACAR_FLAGS(v) & ACAR_F_RO);
+}
+long acar_buffer_oob_index(const acar_val *v) {
+    return v && ACAR_TYPE(v) == ACAR_BUFFER ? ((const acar_buffer_body *)v->u.p)->oob : -1;
+}
+
+/* ---- UTF-8 ---- */
+
+size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii) {
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    *bad = false;
+    /* Eight bytes at a time while the text is ASCII. */
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < len && p[i] < 0x80) i++;
+    *ascii = i == len;
+    while (i < len) {
+        uint8_t c = p[i];
+        if (c < 0x80) { i++; continue; }
+        size_t n;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; min = 0x80; }
+        else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; min = 0x800; }
+        else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; min = 0x10000; }
+        else { *bad = true; return i; }
+        if (len - i < n) { *bad = true; return i; }
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) { *bad = true; return i; }
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        /* Surrogates are allowed: CPython's surrogatepass writes them. */
+        if (cp < min || cp > 0x10ffff) { *bad = true; return i; }
+        i += n;
+    }
+    return len;
+}
+
+/* ---- builders ---- */
+
+acar_val *acar_new_none(acar_doc *doc) { return &doc->none; }
+acar_val *acar_new_bool(acar_doc *doc, int b) { return b ? &doc->true_ : &doc->false_; }
+acar_val *acar_new_ellipsis(acar_doc *doc) { return &doc->ellipsis; }
+acar_val *acar_new_stopiteration(acar_doc *doc) { return &doc->stopiter; }
+
+acar_val *acar_new_int(acar_doc *doc, int64_t i) {
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_INT, 0, 0));
+    if (v) v->u.i = i;
+    return v;
+}
+
+acar_val *acar_new_bigint(acar_doc *doc, int neg, const uint32_t *limbs, size_t n) {
+    while (n && limbs[n - 1] == 0) n--;
+    if (n <= 2) {
+        uint64_t m = n ? limbs[0] : 0;
+        if (n == 2) m |= (uint64_t)limbs[1] << 32;
+        if (!neg && m <= (uint64_t)INT64_MAX) return acar_new_int(doc, (int64_t)m);
+        if (neg && m <= (uint64_t)INT64_MAX + 1) return acar_new_int(doc, (int64_t)(0 - m));
+    }
+    if (n > ACAR_MAX_LEN / 4) return acar__doc_fail(doc, ACAR_ERR_LIMIT, "int too large");
+    uint32_t *copy = acar__alloc(doc, n * sizeof *copy);
+    if (!copy) return NULL;
+    memcpy(copy, limbs, n * sizeof *copy);
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_INT, ACAR_F_BIG | (neg ? ACAR_F_NEG : 0), n));
+    if (v) v->u.p = copy;
+    return v;
+}
+
+acar_val *acar_new_int_dec(acar_doc *doc, const char *text, size_t len) {
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && (text[i] == '-' || text[i] == '+')) neg = text[i++] == '-';
+    if (i == len) return acar__doc_fail(doc, ACAR_ERR_MALFORMED, "invalid int literal");
+    for (size_t k = i; k < len; k++)
+        if (text[k] < '0' || text[k] > '9')
+            return acar__doc_fail(doc, ACAR_ERR_MALFORMED, "invalid int literal");
+    while (i + 1 < len && text[i] == '0') i++;
+    size_t nd = len - i;
+    if (nd > doc->limits.max_int_digits)
+        return acar__doc_fail(doc, ACAR_ERR_LIMIT,
+                              "Exceeds the limit (%zu digits) for integer string conversion "
+                              "(max_int_digits)", doc->limits.max_int_digits);
+    if (nd <= 18) {
+        int64_t m = 0;
+        for (size_t k = i; k < len; k++) m = m * 10 + (text[k] - '0');
+        return acar_new_int(doc, neg ? -m : m);
+    }
+    size_t cap = acar_num_big_limbs_for_digits(nd);
+    uint32_t *mag = acar__alloc(doc, cap * sizeof *mag);
+    if (!mag) return NULL;
+    size_t n = acar_num_big_from_dec(text + i, nd, mag);
+    return acar_new_bigint(doc, neg, mag, n);
+}
+
+acar_val *acar_new_float(acar_doc *doc, double f) {
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_FLOAT, 0, 0));
+    if (v) v->u.f = f;
+    return v;
+}
+
+acar_val *acar_new_complex(acar_doc *doc, double re, double im) {
+    double *d = acar__alloc(doc, 2 * sizeof *d);
+    if (!d) return NULL;
+    d[0] = re;
+    d[1] = im;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_COMPLEX, 0, 0));
+    if (v) v->u.p = d;
+    return v;
+}
+
+acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool borrow) {
+    if (len > ACAR_MAX_LEN) return acar__doc_fail(doc, ACAR_ERR_LIMIT, "string too long");
+    unsigned flags = 0;
+    if (t == ACAR_STR) {
+        bool bad, ascii;
+        (void)acar__utf8_check(s, len, &bad, &ascii);
+        if (ascii) flags = ACAR_F_ASCII;
+    }
+    acar_val *v = acar__node(doc, ACAR_TAG(t, flags, len));
+    if (!v) return NULL;
+    if (borrow || len == 0) {
+        v->u.s = len ? s : "";
+    } else {
+        char *copy = acar__alloc(doc, len);
+        if (!copy) return NULL;
+        memcpy(copy, s, len);
+        v->u.s = copy;
+    }
+    return v;
+}
+
+acar_val *acar_new_str(acar_doc *doc, const char *utf8, size_t len) {
+    bool bad, ascii;
+    size_t at = acar__utf8_check(utf8, len, &bad, &ascii);
+    if (bad) return acar__doc_fail(doc, ACAR_ERR_MALFORMED, "invalid UTF-8 at byte %zu", at);
+    return acar__str(doc, ACAR_STR, utf8, len, false);
+}
+
+acar_val *acar_new_bytes(acar_doc *doc, const void *data, size_t len) {
+    return acar__str(doc, ACAR_BYTES, data, len, false);
+}
+
+acar_val *acar_new_bytearray(acar_doc *doc, const void *data, size_t len) {
+    return acar__str(doc, ACAR_BYTEARRAY, data, len, false);
+}
+
+acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n) {
+    if (n > doc->limits.max_items)
+        return acar__doc_fail(doc, ACAR_ERR_LIMIT, "container of %zu items exceeds max_items", n);
+    acar_val **arr = acar__alloc(doc, acar__cap(n) * sizeof *arr);
+    if (!arr) return NULL;
+    if (n) memcpy(arr, items, n * sizeof *arr);
+    acar_val *v = acar__node(doc, ACAR_TAG(t, 0, n));
+    if (v) v->u.items = arr;
+    return v;
+}
+
+acar_val *acar_new_list(acar_doc *doc) { return acar__seq(doc, ACAR_LIST, NULL, 0); }
+
+acar_val *acar_new_tuple(acar_doc *doc, acar_val *const *items, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!items[i]) return acar__doc_fail(doc, ACAR_ERR_ARG, "NULL item");
+    return acar__seq(doc, ACAR_TUPLE, items, n);
+}
+
+/* Makes room for one more item in an array of len items. */
+static acar_val **grow_items(acar_doc *doc, acar_val **items, size_t len, size_t per_item) {
+    size_t cap = acar__cap(len * per_item);
+    if (len * per_item + per_item <= cap) return items;
+    return acar__grow(doc, items, cap * sizeof *items, acar__cap(len * per_item + per_item) * sizeof *items);
+}
+
+int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
+    size_t len = ACAR_LEN(seq);
+    if (len >= doc->limits.max_items) {
+        acar__doc_fail(doc, ACAR_ERR_LIMIT, "container of more than %zu items (max_items)",
+                       doc->limits.max_items);
+        return -1;
+    }
+    acar_val **items = grow_items(doc, seq->u.items, len, 1);
+    if (!items) return -1;
+    items[len] = item;
+    seq->u.items = items;
+    acar__set_len(seq, len + 1);
+    return 0;
+}
+
+int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n) {
+    size_t len = ACAR_LEN(list);
+    if (n > doc->limits.max_items - len) {
+        acar__doc_fail(doc, ACAR_ERR_LIMIT, "container of more than %zu items (max_items)",
+                       doc->limits.max_items);
+        return -1;
+    }
+    if (n == 0) return 0;
+    size_t cap = acar__cap(len);
+    acar_val **arr = list->u.items;
+    if (len + n > cap) {
+        arr = acar__grow(doc, arr, cap * sizeof *arr, acar__cap(len + n) * sizeof *arr);
+        if (!arr) return -1;
+        list->u.items = arr;
+    }
+    memcpy(arr + len, items, n * sizeof *arr);
+    acar__set_len(list, len + n);
+    return 0;
+}
+
+int acar_list_append(acar_doc *doc, acar_val *list, acar_val *item) {
+    if (!list || ACAR_TYPE(list) != ACAR_LIST || !item) {
+        acar__doc_fail(doc, ACAR_ERR_ARG, "acar_list_append needs a list and an item");
+        return -1;
+    }
+    return acar__seq_push(doc, list, item);
+}
+
+acar_val *acar__map(acar_doc *doc, acar_type t) {
+    acar_map *m = acar__alloc(doc, sizeof *m);
+    if (!m) return NULL;
+    m->items = acar__alloc(doc, acar__cap(0) * sizeof *m->items);
+    m->index = NULL;
+    m->index_cap = 0;
+    if (!m->items) return NULL;
+    acar_val *v = acar__node(doc, ACAR_TAG(t, 0, 0));
+    if (v) v->u.p = m;
+    return v;
+}
+
+acar_val *acar_new_dict(acar_doc *doc) { return acar__map(doc, ACAR_DICT); }
+acar_val *acar_new_set(acar_doc *doc) { return acar__map(doc, ACAR_SET); }
+
+acar_val *acar_new_global(acar_doc *doc, const char *module, size_t mlen,
+                          const char *name, size_t nlen) {
+    acar_global_body *b = acar__alloc(doc, sizeof *b);
+    if (!b) return NULL;
+    b->module = acar_new_str(doc, module, mlen);
+    b->name = acar_new_str(doc, name, nlen);
+    if (!b->module || !b->name) return NULL;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_GLOBAL, 0, 0));
+    if (v) v->u.p = b;
+    return v;
+}
+
+acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *callable,
+                          acar_val *args, acar_val *kwargs) {
+    if (how < ACAR_BUILD_REDUCE || how > ACAR_BUILD_OBJ || !callable)
+        return acar__doc_fail(doc, ACAR_ERR_ARG, "acar_new_object needs a build kind and a callable");
+    if (args && ACAR_TYPE(args) != ACAR_TUPLE)
+        return acar__doc_fail(doc, ACAR_ERR_ARG, "object args must be a tuple");
+    if (kwargs && ACAR_TYPE(kwargs) != ACAR_DICT)
+        return acar__doc_fail(doc, ACAR_ERR_ARG, "object kwargs must be a dict");
+    if (!args) args = acar__seq(doc, ACAR_TUPLE, NULL, 0);
+    acar_object_body *b = acar__alloc(doc, sizeof *b);
+    if (!b || !args) return NULL;
+    memset(b, 0, sizeof *b);
+    b->callable = callable;
+    b->args = args;
+    b->kwargs = kwargs;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_OBJECT, how, 0));
+    if (v) v->u.p = b;
+    return v;
+}
+
+acar_val *acar_new_persid(acar_doc *doc, acar_val *pid) {
+    if (!pid) return acar__doc_fail(doc, ACAR_ERR_ARG, "NULL pid");
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_PERSID, 0, 0));
+    if (v) v->u.p = pid;
+    return v;
+}
+
+acar_val *acar_new_buffer(acar_doc *doc, const void *data, size_t len, int readonly) {
+    acar_buffer_body *b = acar__alloc(doc, sizeof *b);
+    if (!b) return NULL;
+    uint8_t *copy = acar__alloc(doc, len);
+    if (!copy) return NULL;
+    if (len) memcpy(copy, data, len);
+    b->data = copy;
+    b->len = len;
+    b->oob = -1;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_BUFFER, readonly ? ACAR_F_RO : 0, 0));
+    if (v) v->u.p = b;
+    return v;
+}
+
+int acar_object_set_state(acar_doc *doc, acar_val *obj, acar_val *state) {
+    acar_object_body *b = obj_body(obj);
+    if (!b || !state) { acar__doc_fail(doc, ACAR_ERR_ARG, "acar_object_set_state needs an object"); return -1; }
+    b->state = state;
+    return 0;
+}
+
+int acar_object_append(acar_doc *doc, acar_val *obj, acar_val *item) {
+    acar_object_body *b = obj_body(obj);
+    if (!b || !item) { acar__doc_fail(doc, ACAR_ERR_ARG, "acar_object_append needs an object"); return -1; }
+    if (!b->listitems && !(b->listitems = acar_new_list(doc))) return -1;
+    return acar__seq_push(doc, b->listitems, item);
+}
+
+int acar_object_setitem(acar_doc *doc, acar_val *obj, acar_val *key, acar_val *value) {
+    acar_object_body *b = obj_body(obj);
+    if (!b || !key || !value) { acar__doc_fail(doc, ACAR_ERR_ARG, "acar_object_setitem needs an object"); return -1; }
+    if (!b->dictitems && !(b->dictitems = acar_new_dict(doc))) return -1;
+    return acar_dict_set(doc, b->dictitems, key, value);
+}
+
+/* ---- hashing and equality ---- */
+
+int acar_hashable(const acar_val *v) {
+    /* Tuples and frozensets nest; walk them with a small explicit stack. */
+    const acar_val *stack[64];
+    size_t sp = 0;
+    stack[sp++] = v;
+    while (sp) {
+        const acar_val *x = stack[--sp];
+        switch (ACAR_TYPE(x)) {
+        case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
+            return 0;
+        case ACAR_TUPLE:
+            for (size_t i = 0; i < ACAR_LEN(x); i++) {
+                const acar_val *c = x->u.items[i];
+                acar_type t = ACAR_TYPE(c);
+                if (t == ACAR_LIST || t == ACAR_DICT || t == ACAR_SET || t == ACAR_BYTEARRAY) return 0;
+                if (t == ACAR_TUPLE && ACAR_LEN(c)) {
+                    if (sp == 64) return 1; /* deep key tuples: assume hashable */
+                    stack[sp++] = c;
+                }
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 1;
+}
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    if (i < n) memcpy(&w, s + i, n - i);
+    return mix64(h ^ w);
+}
+
+/* Exactly representable ints hash as int64; the rest of the numbers by
+ * their double value, so that equal numbers (1 == 1.0 == True) hash alike. */
+static uint64_t hash_double(double d) {
+    if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+        return mix64((uint64_t)(int64_t)d);
+    if (d != d) return 0x7ff8; /* all NaNs alike; they never compare equal anyway */
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    return mix64(bits);
+}
+
+static double big_to_double(const acar_val *v) {
+    double d = 0;
+    const uint32_t *l = v->u.p;
+    for (size_t i = ACAR_LEN(v); i-- > 0;) d = d * 4294967296.0 + l[i];
+    return (ACAR_FLAGS(v) & ACAR_F_NEG) ? -d : d;
+}
+
+uint64_t acar__hash(const acar_val *v) {
+    switch (ACAR_TYPE(v)) {
+    case ACAR_NONE: return 0x9e3779b97f4a7c15ull;
+    case ACAR_BOOL: return mix64((uint64_t)v->u.i);
+    case ACAR_INT:
+        if (ACAR_FLAGS(v) & ACAR_F_BIG) return hash_double(big_to_double(v));
+        return mix64((uint64_t)v->u.i);
+    case ACAR_FLOAT: return hash_double(v->u.f);
+    case ACAR_COMPLEX: {
+        const double *d = v->u.p;
+        if (d[1] == 0) return hash_double(d[0]);
+        return hash_double(d[0]) ^ mix64(hash_double(d[1]) + 1);
+    }
+    case ACAR_STR: return hash_bytes(v->u.s, ACAR_LEN(v));
+    case ACAR_BYTES: return hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x5555;
+    case ACAR_TUPLE: {
+        uint64_t h = 0x345678 + ACAR_LEN(v);
+        for (size_t i = 0; i < ACAR_LEN(v); i++) h = mix64(h ^ acar__hash(v->u.items[i])) + i;
+        return h;
+    }
+    case ACAR_FROZENSET: {
+        /* Order-independent: a sum of the items' hashes. */
+        uint64_t h = 0x1234 + ACAR_LEN(v);
+        acar_map *m = v->u.p;
+        for (size_t i = 0; i < ACAR_LEN(v); i++) h += mix64(acar__hash(m->items[i]));
+        return h;
+    }
+    case ACAR_GLOBAL: {
+        acar_global_body *b = v->u.p;
+        return acar__hash(b->module) * 31 + acar__hash(b->name);
+    }
+    default:
+        return mix64((uint64_t)(uintptr_t)v);
+    }
+}
+
+static bool is_number(acar_type t) {
+    return t == ACAR_BOOL || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_COMPLEX;
+}
+
+/* Exact equality of an int node and a double (1 << 70 == 2.0**70). */
+static bool int_eq_double(const acar_val *a, double d) {
+    if (!(ACAR_FLAGS(a) & ACAR_F_BIG)) {
+        if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) return false;
+        return a->u.i == (int64_t)d;
+    }
+    if (d != floor(d) || isinf(d)) return false;
+    if ((d < 0) != ((ACAR_FLAGS(a) & ACAR_F_NEG) != 0)) return false;
+    /* d is an integer of magnitude >= 2^63 (else a would not be big): split
+     * it into limbs exactly. */
+    double m = fabs(d);
+    int e;
+    double frac = frexp(m, &e);            /* m = frac * 2^e, e > 63 */
+    uint64_t mant = (uint64_t)ldexp(frac, 53);
+    int shift = e - 53;                    /* m = mant << shift */
+    size_t n = ACAR_LEN(a);
+    const uint32_t *l = a->u.p;
+    size_t want = (size_t)(e + 31) / 32;
+    if (n != want) return false;
+    for (size_t i = 0; i < n; i++) {
+        /* Bits [32i, 32i+32) of mant << shift. */
+        int lo = (int)(32 * i) - shift;
+        uint32_t limb;
+        if (lo >= 64 || lo <= -32) limb = 0;
+        else if (lo >= 0) limb = (uint32_t)(mant >> lo);
+        else limb = (uint32_t)(mant << -lo);
+        if (l[i] != limb) return false;
+    }
+    return true;
+}
+
+static bool num_equal(const acar_val *a, const acar_val *b) {
+    acar_type ta = ACAR_TYPE(a), tb = ACAR_TYPE(b);
+    if (ta == ACAR_COMPLEX || tb == ACAR_COMPLEX) {
+        if (ta == ACAR_COMPLEX && tb == ACAR_COMPLEX) {
+            const double *x = a->u.p, *y = b->u.p;
+            return x[0] == y[0] && x[1] == y[1];
+        }
+        const acar_val *c = ta == ACAR_COMPLEX ? a : b, *o = ta == ACAR_COMPLEX ? b : a;
+        const double *x = c->u.p;
+        if (x[1] != 0) return false;
+        acar_val re = {ACAR_TAG(ACAR_FLOAT, 0, 0), {.f = x[0]}};
+        return num_equal(&re, o);
+    }
+    if (ta == ACAR_FLOAT && tb == ACAR_FLOAT) return a->u.f == b->u.f;
+    if (ta == ACAR_FLOAT) return int_eq_double(b, a->u.f);  /* bool's u.i works as int */
+    if (tb == ACAR_FLOAT) return int_eq_double(a, b->u.f);
+    bool abig = ta == ACAR_INT && (ACAR_FLAGS(a) & ACAR_F_BIG);
+    bool bbig = tb == ACAR_INT && (ACAR_FLAGS(b) & ACAR_F_BIG);
+    if (!abig && !bbig) return a->u.i == b->u.i;
+    if (abig != bbig) return false; /* big ints never fit int64 */
+    if (ACAR_FLAGS(a) != ACAR_FLAGS(b) || ACAR_LEN(a) != ACAR_LEN(b)) return false;
+    return memcmp(a->u.p, b->u.p, ACAR_LEN(a) * 4) == 0;
+}
+
+static int map_find(const acar_val *map, const acar_val *key, uint64_t hash);
+
+/* Equality with an explicit budget of depth (cycles end as unequal). */
+static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth) {
+    if (a == b) {
+        /* Python: x == x is True except for NaN floats inside containers,
+         * where identity wins anyway. */
+        return true;
+    }
+    if (depth == 0) return false;
+    acar_type ta = ACAR_TYPE(a), tb = ACAR_TYPE(b);
+    if (is_number(ta) && is_number(tb)) return num_equal(a, b);
+    if ((ta == ACAR_BYTES || ta == ACAR_BYTEARRAY) && (tb == ACAR_BYTES || tb == ACAR_BYTEARRAY))
+        return ACAR_LEN(a) == ACAR_LEN(b) && memcmp(a->u.s, b->u.s, ACAR_LEN(a)) == 0;
+    if ((ta == ACAR_SET || ta == ACAR_FROZENSET) && (tb == ACAR_SET || tb == ACAR_FROZENSET)) {
+        if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
+        acar_map *ma = a->u.p;
+        for (size_t i = 0; i < ACAR_LEN(a); i++)
+            if (map_find(b, ma->items[i], acar__hash(ma->items[i])) < 0) return false;
+        return true;
+    }
+    if (ta != tb) return false;
+    switch (ta) {
+    case ACAR_NONE: case ACAR_ELLIPSIS: case ACAR_STOPITERATION:
+        return true;
+    case ACAR_STR:
+        return ACAR_LEN(a) == ACAR_LEN(b) && memcmp(a->u.s, b->u.s, ACAR_LEN(a)) == 0;
+    case ACAR_LIST: case ACAR_TUPLE:
+        if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
+        for (size_t i = 0; i < ACAR_LEN(a); i++)
+            if (!equal_depth(a->u.items[i], b->u.items[i], depth - 1)) return false;
+        return true;
+    case ACAR_DICT: {
+        if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
+        acar_map *ma = a->u.p, *mb = b->u.p;
+        for (size_t i = 0; i < ACAR_LEN(a); i++) {
+            int j = map_find(b, ma->items[2 * i], acar__hash(ma->items[2 * i]));
+            if (j < 0 || !equal_depth(ma->items[2 * i + 1], mb->items[2 * (size_t)j + 1], depth - 1))
+                return false;
+        }
+        return true;
+    }
+    case ACAR_GLOBAL: {
+        acar_global_body *x = a->u.p, *y = b->u.p;
+        return equal_depth(x->module, y->module, 1) && equal_depth(x->name, y->name, 1);
+    }
+    case ACAR_PERSID:
+        return equal_depth(a->u.p, b->u.p, depth - 1);
+    default:
+        return false; /* objects, buffers, code: identity only */
+    }
+}
+
+int acar_equal(const acar_val *a, const acar_val *b) {
+    if (!a || !b) return a == b;
+    return equal_depth(a, b, 1000);
+}
+
+/* Keys are compared with this budget: deep enough for any real key. */
+#define KEY_DEPTH 1000
+
+static inline bool key_equal(const acar_val *a, const acar_val *b) {
+    if (a == b) return true;
+    /* The common case, str keys, without the general machinery. */
+    if (ACAR_TYPE(a) == ACAR_STR && ACAR_TYPE(b) == ACAR_STR)
+        return ACAR_LEN(a) == ACAR_LEN(b) && memcmp(a->u.s, b->u.s, ACAR_LEN(a)) == 0;
+    return equal_depth(a, b, KEY_DEPTH);
+}
+
+/* Position of key in map (0-based item/pair index), or -1. */
+static int map_find_pos(const acar_val *map, const acar_val *key, uint64_t hash, size_t *pos) {
+    const acar_map *m = map->u.p;
+    size_t n = ACAR_LEN(map);
+    size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
+    if (!m->index) {
+        for (size_t i = 0; i < n; i++)
+            if (key_equal(m->items[i * stride], key)) { *pos = i; return 0; }
+        return -1;
+    }
+    size_t mask = m->index_cap - 1;
+    for (size_t s = (size_t)hash & mask;; s = (s + 1) & mask) {
+        uint32_t e = m->index[s];
+        if (!e) return -1;
+        if (key_equal(m->items[(size_t)(e - 1) * stride], key)) { *pos = e - 1; return 0; }
+    }
+}
+
+static int map_find(const acar_val *map, const acar_val *key, uint64_t hash) {
+    size_t pos;
+    return map_find_pos(map, key, hash, &pos) == 0 ? (int)pos : -1;
+}
+
+static void index_insert(acar_map *m, uint64_t hash, size_t pos) {
+    size_t mask = m->index_cap - 1;
+    size_t s = (size_t)hash & mask;
+    while (m->index[s]) s = (s + 1) & mask;
+    m->index[s] = (uint32_t)(pos + 1);
+}
+
+/* (Re)builds the index so that it keeps a load factor below one half. */
+static int index_rebuild(acar_doc *doc, acar_val *map, size_t want) {
+    acar_map *m = map->u.p;
+    size_t cap = 16;
+    while (cap < want * 2) cap <<= 1;
+    uint32_t *idx = acar__alloc(doc, cap * sizeof *idx);
+    if (!idx) return -1;
+    memset(idx, 0, cap * sizeof *idx);
+    m->index = idx;
+    m->index_cap = cap;
+    size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
+    for (size_t i = 0; i < ACAR_LEN(map); i++) index_insert(m, acar__hash(m->items[i * stride]), i);
+    return 0;
+}
+
+/* Adds an item (set) or pair (dict) known to be new. */
+static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *value, uint64_t hash) {
+    acar_map *m = map->u.p;
+    size_t n = ACAR_LEN(map);
+    size_t stride = value ? 2 : 1;
+    if (n >= doc->limits.max_items || n >= 0xfffffffeu) {
+        acar__doc_fail(doc, ACAR_ERR_LIMIT, "container of more than %zu items (max_items)",
+                       doc->limits.max_items);
+        return -1;
+    }
+    acar_val **items = grow_items(doc, m->items, n, stride);
+    if (!items) return -1;
+    m->items = items;
+    items[n * stride] = key;
+    if (value) items[n * stride + 1] = value;
+    acar__set_len(map, n + 1);
+    if (m->index) {
+        if ((n + 1) * 2 > m->index_cap) return index_rebuild(doc, map, n + 1);
+        index_insert(m, hash, n);
+    } else if (n + 1 > MAP_SCAN_MAX) {
+        return index_rebuild(doc, map, n + 1);
+    }
+    return 0;
+}
+
+int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value) {
+    if (!dict || ACAR_TYPE(dict) != ACAR_DICT || !key || !value) {
+        acar__doc_fail(doc, ACAR_ERR_ARG, "acar_dict_set needs a dict, a key and a value");
+        return -1;
+    }
+    if (!acar_hashable(key)) {
+        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(key)));
+        return -1;
+    }
+    uint64_t h = acar__hash(key);
+    size_t pos;
+    if (map_find_pos(dict, key, h, &pos) == 0) {
+        ((acar_map *)dict->u.p)->items[2 * pos + 1] = value;
+        return 0;
+    }
+    return map_append(doc, dict, key, value, h);
+}
+
+int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item) {
+    if (!set || (ACAR_TYPE(set) != ACAR_SET && ACAR_TYPE(set) != ACAR_FROZENSET) || !item) {
+        acar__doc_fail(doc, ACAR_ERR_ARG, "acar_set_add needs a set and an item");
+        return -1;
+    }
+    if (!acar_hashable(item)) {
+        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(item)));
+        return -1;
+    }
+    uint64_t h = acar__hash(item);
+    size_t pos;
+    if (map_find_pos(set, item, h, &pos) == 0) return 0;
+    return map_append(doc, set, item, NULL, h);
+}
+
+acar_val *acar_new_frozenset(acar_doc *doc, acar_val *const *items, size_t n) {
+    acar_val *v = acar__map(doc, ACAR_FROZENSET);
+    for (size_t i = 0; v && i < n; i++)
+        if (acar_set_add(doc, v, items[i]) < 0) return NULL;
+    return v;
+}
+
+acar_val *acar_dict_get(const acar_val *dict, const acar_val *key) {
+    if (!dict || ACAR_TYPE(dict) != ACAR_DICT || !key) return NULL;
+    if (!acar_hashable(key)) return NULL;
+    size_t pos;
+    if (map_find_pos(dict, key, acar__hash(key), &pos) < 0) return NULL;
+    return ((acar_map *)dict->u.p)->items[2 * pos + 1];
+}
+
+acar_val *acar_dict_get_str(const acar_val *dict, const char *key, size_t len) {
+    acar_val k = {ACAR_TAG(ACAR_STR, 0, len), {.s = key}};
+    return acar_dict_get(dict, &k);
+}

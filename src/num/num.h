@@ -1,0 +1,85 @@
+/*
+ * num.h -- numeric text for acar (internal).
+ *
+ * Floats: shortest round-trip repr exactly as CPython's float.__repr__, and a
+ * correctly rounded text -> double parser that never consults the C locale.
+ * Big ints: magnitudes are little-endian arrays of 32-bit limbs with no high
+ * zero limbs (zero is n == 0); the sign travels separately.  These are the
+ * conversions every format needs: decimal text (repr, pickle INT/LONG, JSON),
+ * and little-endian two's complement bytes (pickle LONG1/LONG4).
+ *
+ * Nothing here allocates except where a function takes an acar_num_alloc.
+ */
+#ifndef ACAR_NUM_H
+#define ACAR_NUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest text acar_num_float_repr writes, without a terminator. */
+#define ACAR_NUM_FLOAT_REPR_MAX 32
+
+/* Writes repr(d) as CPython 3 prints it ("1e+16", "1e-05", "0.0001", "123.0",
+ * "-0.0", "nan", "inf", "-inf", "5e-324", "1.7976931348623157e+308") into
+ * buf, which has room for ACAR_NUM_FLOAT_REPR_MAX bytes.  Returns the length.
+ * No terminator is written. */
+size_t acar_num_float_repr(double d, char *buf);
+
+/* Shortest round-trip digits of a finite, positive, non-zero d: writes the
+ * decimal digits (no leading zeros, at most 17) to digits and returns their
+ * count; *exp10 receives the exponent of the first digit (d ~= 0.D * 10^exp10
+ * is NOT the convention: d ~= D[0].D[1..] * 10^(*exp10)).  Used by writers
+ * that format floats their own way (JSON's repr is the same as Python's). */
+int acar_num_float_digits(double d, char digits[17], int *exp10);
+
+/* Parse flags for acar_num_parse_double. */
+enum {
+    ACAR_NUM_ALLOW_SPECIAL = 1u << 0, /* "inf", "infinity", "nan" (any case, optional sign) */
+    ACAR_NUM_ALLOW_LEADING_DOT = 1u << 1, /* ".5" and "5." (Python's float()); JSON forbids them */
+};
+
+/* Parses s[0..len) entirely as a decimal floating-point literal
+ *   [+-] digits [. digits] [(e|E) [+-] digits]
+ * and rounds it correctly (round-half-even, exactly as strtod in the "C"
+ * locale), whatever the length of the digit string.  Overflow gives +-inf,
+ * underflow +-0.0 or a subnormal, as strtod does.  Returns 0 on success, -1 if
+ * the text is not entirely such a literal. */
+int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out);
+
+/* Allocation callback used by the big-int functions: returns NULL on failure. */
+typedef void *(*acar_num_alloc)(void *ctx, size_t size);
+
+/* Number of decimal digits, at most, of a magnitude of n limbs (an upper
+ * bound suitable for sizing a buffer; excludes sign). */
+size_t acar_num_big_dec_bound(size_t n);
+
+/* Writes the decimal digits of the magnitude (no sign; "0" for n == 0) into
+ * out, which holds acar_num_big_dec_bound(n) bytes, and returns the length.
+ * scratch is n limbs of working space (the magnitude itself is not changed).
+ * Quadratic in n; callers limit the digit count. */
+size_t acar_num_big_to_dec(const uint32_t *mag, size_t n, uint32_t *scratch, char *out);
+
+/* Number of limbs needed for a decimal string of ndigits digits (upper bound). */
+size_t acar_num_big_limbs_for_digits(size_t ndigits);
+
+/* Parses ndigits ASCII digits (all '0'..'9', caller checked) into mag, which
+ * has room for acar_num_big_limbs_for_digits(ndigits) limbs; returns the
+ * number of limbs used (high zero limbs stripped). Quadratic. */
+size_t acar_num_big_from_dec(const char *digits, size_t ndigits, uint32_t *mag);
+
+/* Little-endian two's complement bytes (pickle LONG1/LONG4; zero is 0 bytes)
+ * -> sign and magnitude.  mag has room for (nbytes + 3) / 4 limbs.  Returns
+ * the number of limbs used; *neg is set to 1 for negative values. */
+size_t acar_num_big_from_le_twos(const uint8_t *bytes, size_t nbytes, uint32_t *mag, int *neg);
+
+/* Bytes acar_num_big_to_le_twos writes for this value: the shortest two's
+ * complement encoding, exactly as CPython's pickle encode_long (0 -> 0 bytes,
+ * 255 -> ff 00, -1 -> ff, -256 -> 00 ff). */
+size_t acar_num_big_le_twos_size(const uint32_t *mag, size_t n, int neg);
+void acar_num_big_to_le_twos(const uint32_t *mag, size_t n, int neg, uint8_t *out);
+
+/* Decimal digits of a signed 64-bit value written to buf (room for 20 bytes
+ * plus sign); returns the length. */
+size_t acar_num_i64_to_dec(int64_t v, char *buf);
+
+#endif

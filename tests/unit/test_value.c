@@ -1,0 +1,295 @@
+/* test_value.c -- the value model: builders, accessors, equality, limits,
+ * sticky builder errors and allocator failure injection. */
+#include "acar.h"
+#include "check.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* An allocator that fails the N-th allocation and counts live bytes. */
+typedef struct failing {
+    long countdown; /* allocations left before failing; < 0: never fail */
+    long calls;
+    size_t live;
+} failing;
+
+static void *f_malloc(void *ctx, size_t size) {
+    failing *f = ctx;
+    f->calls++;
+    if (f->countdown == 0) return NULL;
+    if (f->countdown > 0) f->countdown--;
+    f->live += size;
+    return malloc(size);
+}
+static void *f_realloc(void *ctx, void *p, size_t old, size_t size) {
+    failing *f = ctx;
+    f->calls++;
+    if (f->countdown == 0) return NULL;
+    if (f->countdown > 0) f->countdown--;
+    void *q = realloc(p, size);
+    if (q) f->live = f->live - old + size;
+    return q;
+}
+static void f_free(void *ctx, void *p, size_t size) {
+    failing *f = ctx;
+    f->live -= size;
+    free(p);
+}
+
+static void test_scalars(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    CHECK(doc != NULL);
+    acar_val *n = acar_new_none(doc);
+    CHECK(acar_typeof(n) == ACAR_NONE);
+    CHECK(acar_new_none(doc) == n); /* singletons per document */
+    CHECK(acar_bool(acar_new_bool(doc, 1)) == 1);
+    CHECK(acar_bool(acar_new_bool(doc, 0)) == 0);
+    CHECK(acar_typeof(acar_new_ellipsis(doc)) == ACAR_ELLIPSIS);
+
+    int64_t i = 0;
+    CHECK(acar_int_get(acar_new_int(doc, INT64_MIN), &i) && i == INT64_MIN);
+    acar_val *f = acar_new_float(doc, -0.0);
+    CHECK(acar_typeof(f) == ACAR_FLOAT && signbit(acar_float(f)));
+    acar_val *c = acar_new_complex(doc, 1.5, -2.0);
+    CHECK(acar_complex_real(c) == 1.5 && acar_complex_imag(c) == -2.0);
+
+    /* Big ints normalise: limbs that fit int64 give a small int. */
+    uint32_t limbs[3] = {5, 0, 0};
+    CHECK(acar_int_get(acar_new_bigint(doc, 1, limbs, 3), &i) && i == -5);
+    uint32_t min64[2] = {0, 0x80000000u};
+    CHECK(acar_int_get(acar_new_bigint(doc, 1, min64, 2), &i) && i == INT64_MIN);
+    CHECK(!acar_int_get(acar_new_bigint(doc, 0, min64, 2), &i));
+    acar_val *big = acar_new_bigint(doc, 0, min64, 2);
+    int neg;
+    const uint32_t *l;
+    uint32_t tmp[3];
+    CHECK(acar_int_limbs(big, &neg, &l, tmp) == 2 && !neg && l[1] == 0x80000000u);
+    CHECK(acar_int_limbs(acar_new_int(doc, -1), &neg, &l, tmp) == 1 && neg && l[0] == 1);
+    CHECK(acar_int_limbs(acar_new_int(doc, 0), &neg, &l, tmp) == 0);
+
+    size_t len;
+    acar_val *s = acar_new_str(doc, "h\xc3\xa9", 3);
+    CHECK(acar_typeof(s) == ACAR_STR && acar_len(s) == 3);
+    CHECK(memcmp(acar_str(s, &len), "h\xc3\xa9", 3) == 0 && len == 3);
+    /* A lone surrogate, as surrogatepass writes it, is a valid str. */
+    CHECK(acar_new_str(doc, "\xed\xa0\x80", 3) != NULL);
+    CHECK(acar_doc_error(doc) == NULL);
+    /* Overlong and truncated UTF-8 are not. */
+    CHECK(acar_new_str(doc, "a\xc0\x80", 3) == NULL);
+    CHECK(acar_doc_error(doc) && acar_doc_error(doc)->code == ACAR_ERR_MALFORMED);
+    acar_doc_free(doc);
+
+    doc = acar_doc_new(NULL);
+    CHECK(acar_new_str(doc, "\xe2\x82", 2) == NULL);
+    CHECK(acar_new_tuple(doc, (acar_val *[]){NULL}, 1) == NULL);
+    /* The first error is the one kept. */
+    CHECK(acar_doc_error(doc)->code == ACAR_ERR_MALFORMED && strstr(acar_doc_error(doc)->msg, "UTF-8"));
+    acar_doc_free(doc);
+}
+
+static void test_int_dec(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    int64_t i;
+    CHECK(acar_int_get(acar_new_int_dec(doc, "-9223372036854775808", 20), &i) && i == INT64_MIN);
+    CHECK(acar_int_get(acar_new_int_dec(doc, "+000123", 7), &i) && i == 123);
+    acar_val *b = acar_new_int_dec(doc, "18446744073709551616", 20); /* 2**64 */
+    int neg;
+    const uint32_t *l;
+    uint32_t tmp[3];
+    CHECK(acar_int_limbs(b, &neg, &l, tmp) == 3 && l[0] == 0 && l[1] == 0 && l[2] == 1 && !neg);
+    CHECK(acar_new_int_dec(doc, "12a", 3) == NULL);
+    acar_doc_free(doc);
+
+    /* More digits than max_int_digits is a limit error naming the limit. */
+    acar_doc_opts o = {0};
+    o.limits.max_int_digits = 10;
+    doc = acar_doc_new(&o);
+    CHECK(acar_new_int_dec(doc, "12345678901", 11) == NULL);
+    const acar_err *e = acar_doc_error(doc);
+    CHECK(e && e->code == ACAR_ERR_LIMIT && strstr(e->msg, "max_int_digits"));
+    acar_doc_free(doc);
+}
+
+static void test_containers(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_val *list = acar_new_list(doc);
+    for (int k = 0; k < 1000; k++) CHECK(acar_list_append(doc, list, acar_new_int(doc, k)) == 0);
+    CHECK(acar_len(list) == 1000);
+    int64_t i;
+    CHECK(acar_int_get(acar_item(list, 999), &i) && i == 999);
+    CHECK(acar_item(list, 1000) == NULL);
+    /* A list may contain itself. */
+    CHECK(acar_list_append(doc, list, list) == 0);
+    CHECK(acar_item(list, 1000) == list);
+
+    acar_val *items[2] = {acar_new_int(doc, 1), acar_new_str(doc, "a", 1)};
+    acar_val *t = acar_new_tuple(doc, items, 2);
+    CHECK(acar_typeof(t) == ACAR_TUPLE && acar_len(t) == 2 && acar_item(t, 1) == items[1]);
+
+    /* dict: Python semantics, 1 == 1.0 == True, existing keys keep their place. */
+    acar_val *d = acar_new_dict(doc);
+    CHECK(acar_dict_set(doc, d, acar_new_int(doc, 1), acar_new_str(doc, "one", 3)) == 0);
+    CHECK(acar_dict_set(doc, d, acar_new_str(doc, "k", 1), acar_new_none(doc)) == 0);
+    CHECK(acar_dict_set(doc, d, acar_new_float(doc, 1.0), acar_new_str(doc, "float", 5)) == 0);
+    CHECK(acar_dict_set(doc, d, acar_new_bool(doc, 1), acar_new_str(doc, "bool", 4)) == 0);
+    CHECK(acar_len(d) == 2);
+    CHECK(acar_int_get(acar_dict_key(d, 0), &i) && i == 1); /* the first key object stays */
+    size_t len;
+    const char *s = acar_str(acar_dict_value(d, 0), &len);
+    CHECK(len == 4 && memcmp(s, "bool", 4) == 0);
+    CHECK(acar_dict_get_str(d, "k", 1) == acar_new_none(doc));
+    CHECK(acar_dict_get_str(d, "x", 1) == NULL);
+    CHECK(acar_dict_get(d, t) == NULL);
+    /* Unhashable keys are refused. */
+    CHECK(acar_dict_set(doc, d, list, list) < 0);
+    CHECK(acar_doc_error(doc)->code == ACAR_ERR_TYPE);
+    acar_doc_free(doc);
+
+    /* Many keys: the hash index takes over from the scan. */
+    doc = acar_doc_new(NULL);
+    d = acar_new_dict(doc);
+    char key[32];
+    for (int k = 0; k < 5000; k++) {
+        int n = snprintf(key, sizeof key, "key%d", k);
+        CHECK(acar_dict_set(doc, d, acar_new_str(doc, key, (size_t)n), acar_new_int(doc, k)) == 0);
+    }
+    for (int k = 0; k < 5000; k += 7) {
+        int n = snprintf(key, sizeof key, "key%d", k);
+        acar_val *x = acar_dict_get_str(d, key, (size_t)n);
+        CHECK(x && acar_int_get(x, &i) && i == k);
+    }
+    /* Overwrite keeps the count. */
+    CHECK(acar_dict_set(doc, d, acar_new_str(doc, "key42", 5), acar_new_int(doc, -1)) == 0);
+    CHECK(acar_len(d) == 5000);
+    CHECK(acar_int_get(acar_dict_get_str(d, "key42", 5), &i) && i == -1);
+    CHECK(acar_int_get(acar_dict_value(d, 42), &i) && i == -1);
+
+    /* Tuple keys compare by value; nan keys only by identity. */
+    acar_val *k1[2] = {acar_new_int(doc, 1), acar_new_float(doc, 2.0)};
+    acar_val *k2[2] = {acar_new_float(doc, 1.0), acar_new_int(doc, 2)};
+    CHECK(acar_dict_set(doc, d, acar_new_tuple(doc, k1, 2), acar_new_none(doc)) == 0);
+    CHECK(acar_dict_get(d, acar_new_tuple(doc, k2, 2)) == acar_new_none(doc));
+    acar_val *nan = acar_new_float(doc, NAN);
+    CHECK(acar_dict_set(doc, d, nan, acar_new_none(doc)) == 0);
+    CHECK(acar_dict_get(d, nan) != NULL);
+    CHECK(acar_dict_get(d, acar_new_float(doc, NAN)) == NULL);
+
+    acar_val *set = acar_new_set(doc);
+    for (int k = 0; k < 100; k++) CHECK(acar_set_add(doc, set, acar_new_int(doc, k % 10)) == 0);
+    CHECK(acar_len(set) == 10);
+    acar_val *fs_items[3] = {acar_new_int(doc, 3), acar_new_float(doc, 3.0), acar_new_int(doc, 4)};
+    acar_val *fs = acar_new_frozenset(doc, fs_items, 3);
+    CHECK(acar_len(fs) == 2 && acar_item(fs, 0) == fs_items[0]);
+    acar_doc_free(doc);
+}
+
+static void test_equal(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    uint32_t l70[3] = {0, 0, 64}; /* 2**70 */
+    acar_val *big = acar_new_bigint(doc, 0, l70, 3);
+    CHECK(acar_equal(big, acar_new_float(doc, ldexp(1.0, 70))));
+    CHECK(!acar_equal(big, acar_new_float(doc, ldexp(1.0, 70) + ldexp(1.0, 18))));
+    CHECK(acar_equal(acar_new_int(doc, 1), acar_new_complex(doc, 1.0, 0.0)));
+    CHECK(!acar_equal(acar_new_str(doc, "a", 1), acar_new_bytes(doc, "a", 1)));
+    CHECK(acar_equal(acar_new_bytes(doc, "a", 1), acar_new_bytearray(doc, "a", 1)));
+    acar_val *s1 = acar_new_set(doc), *s2 = acar_new_set(doc);
+    acar_set_add(doc, s1, acar_new_int(doc, 1));
+    acar_set_add(doc, s1, acar_new_int(doc, 2));
+    acar_set_add(doc, s2, acar_new_int(doc, 2));
+    acar_set_add(doc, s2, acar_new_int(doc, 1));
+    CHECK(acar_equal(s1, s2));
+    CHECK(acar_hashable(acar_new_tuple(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1)));
+    CHECK(!acar_hashable(acar_new_tuple(doc, (acar_val *[]){acar_new_list(doc)}, 1)));
+    /* Two self-containing lists do not compare forever. */
+    acar_val *a = acar_new_list(doc), *b = acar_new_list(doc);
+    acar_list_append(doc, a, a);
+    acar_list_append(doc, b, b);
+    CHECK(!acar_equal(a, b));
+    CHECK(acar_equal(a, a));
+    acar_doc_free(doc);
+}
+
+static void test_objects(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_val *g = acar_new_global(doc, "collections", 11, "OrderedDict", 11);
+    size_t len;
+    CHECK(memcmp(acar_str(acar_global_module(g), &len), "collections", 11) == 0);
+    acar_val *o = acar_new_object(doc, ACAR_BUILD_REDUCE, g, NULL, NULL);
+    CHECK(acar_object_build(o) == ACAR_BUILD_REDUCE && acar_object_callable(o) == g);
+    CHECK(acar_len(acar_object_args(o)) == 0);
+    CHECK(acar_object_setitem(doc, o, acar_new_str(doc, "a", 1), acar_new_int(doc, 1)) == 0);
+    CHECK(acar_len(acar_object_dictitems(o)) == 1);
+    CHECK(acar_object_append(doc, o, acar_new_int(doc, 1)) == 0);
+    CHECK(acar_object_set_state(doc, o, acar_new_dict(doc)) == 0);
+    CHECK(acar_new_object(doc, (acar_build)99, g, NULL, NULL) == NULL);
+    CHECK(acar_doc_error(doc)->code == ACAR_ERR_ARG);
+    acar_doc_free(doc);
+
+    doc = acar_doc_new(NULL);
+    acar_val *p = acar_new_persid(doc, acar_new_str(doc, "x", 1));
+    CHECK(acar_typeof(acar_persid_pid(p)) == ACAR_STR);
+    acar_val *buf = acar_new_buffer(doc, "abc", 3, 1);
+    CHECK(acar_buffer_readonly(buf) && acar_buffer_oob_index(buf) == -1);
+    CHECK(memcmp(acar_buffer_data(buf, &len), "abc", 3) == 0 && len == 3);
+    acar_doc_free(doc);
+}
+
+static void test_limits_and_alloc(void) {
+    /* max_items */
+    acar_doc_opts o = {0};
+    o.limits.max_items = 3;
+    acar_doc *doc = acar_doc_new(&o);
+    acar_val *list = acar_new_list(doc);
+    for (int k = 0; k < 3; k++) CHECK(acar_list_append(doc, list, acar_new_none(doc)) == 0);
+    CHECK(acar_list_append(doc, list, acar_new_none(doc)) < 0);
+    CHECK(acar_doc_error(doc)->code == ACAR_ERR_LIMIT && strstr(acar_doc_error(doc)->msg, "max_items"));
+    acar_doc_free(doc);
+
+    /* max_memory */
+    memset(&o, 0, sizeof o);
+    o.limits.max_memory = 100000;
+    doc = acar_doc_new(&o);
+    int failed = 0;
+    for (int k = 0; k < 100000 && !failed; k++) failed = acar_new_int(doc, k) == NULL;
+    CHECK(failed);
+    CHECK(acar_doc_error(doc)->code == ACAR_ERR_LIMIT && strstr(acar_doc_error(doc)->msg, "max_memory"));
+    CHECK(acar_doc_memory(doc) <= 100000);
+    acar_doc_free(doc);
+
+    /* Fail the N-th allocation for every N: each ends in NOMEM or success,
+     * and every byte is returned. */
+    for (long n = 0; n < 40; n++) {
+        failing f = {n, 0, 0};
+        acar_alloc a = {f_malloc, f_realloc, f_free, &f};
+        memset(&o, 0, sizeof o);
+        o.alloc = &a;
+        doc = acar_doc_new(&o);
+        if (!doc) { CHECK(n == 0 && f.live == 0); continue; }
+        acar_val *d = acar_new_dict(doc);
+        char key[16];
+        for (int k = 0; k < 3000 && d; k++) {
+            int len = snprintf(key, sizeof key, "%d", k);
+            acar_val *v = acar_new_str(doc, key, (size_t)len);
+            if (!v || acar_dict_set(doc, d, v, v) < 0) break;
+        }
+        const acar_err *e = acar_doc_error(doc);
+        CHECK(e == NULL || e->code == ACAR_ERR_NOMEM);
+        acar_doc_free(doc);
+        CHECK_MSG(f.live == 0, "n=%ld leaked %zu bytes", n, f.live);
+    }
+}
+
+int main(void) {
+    test_scalars();
+    test_int_dec();
+    test_containers();
+    test_equal();
+    test_objects();
+    test_limits_and_alloc();
+    CHECK(strcmp(acar_err_str(ACAR_ERR_LIMIT), "limit exceeded") == 0);
+    CHECK(acar_format_from_name("pickle") == ACAR_FORMAT_PICKLE);
+    CHECK(acar_format_from_name("nope") == ACAR_FORMAT_AUTO);
+    CHECK(strcmp(acar_version(), ACAR_VERSION_STRING) == 0);
+    return CHECK_DONE();
+}
