@@ -25,11 +25,12 @@
  * No terminator is written. */
 size_t acar_num_float_repr(double d, char *buf);
 
-/* Shortest round-trip digits of a finite, positive, non-zero d: writes the
- * decimal digits (no leading zeros, at most 17) to digits and returns their
- * count; *exp10 receives the exponent of the first digit (d ~= 0.D * 10^exp10
- * is NOT the convention: d ~= D[0].D[1..] * 10^(*exp10)).  Used by writers
- * that format floats their own way (JSON's repr is the same as Python's). */
+/* Shortest round-trip digits of a finite, non-zero d (its sign is ignored):
+ * writes the decimal digits (no leading or trailing zeros, at most 17) to
+ * digits and returns their count n; *exp10 receives the exponent of the
+ * first digit, d ~= D[0].D[1..n-1] * 10^(*exp10).  Among equally short
+ * strings the one closest to d, as repr.  Used by writers that format floats
+ * their own way (JSON's repr is the same as Python's). */
 int acar_num_float_digits(double d, char digits[17], int *exp10);
 
 /* Parse flags for acar_num_parse_double. */
@@ -43,14 +44,15 @@ enum {
  * and rounds it correctly (round-half-even, exactly as strtod in the "C"
  * locale), whatever the length of the digit string.  Overflow gives +-inf,
  * underflow +-0.0 or a subnormal, as strtod does.  Returns 0 on success, -1 if
- * the text is not entirely such a literal. */
+ * the text is not entirely such a literal (no whitespace, no underscores;
+ * leading zeros are accepted).  "-nan" keeps its sign bit. */
 int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out);
 
 /* Allocation callback used by the big-int functions: returns NULL on failure. */
 typedef void *(*acar_num_alloc)(void *ctx, size_t size);
 
 /* Number of decimal digits, at most, of a magnitude of n limbs (an upper
- * bound suitable for sizing a buffer; excludes sign). */
+ * bound suitable for sizing a buffer, about 9.7 n; excludes sign). */
 size_t acar_num_big_dec_bound(size_t n);
 
 /* Writes the decimal digits of the magnitude (no sign; "0" for n == 0) into
@@ -81,5 +83,12 @@ void acar_num_big_to_le_twos(const uint32_t *mag, size_t n, int neg, uint8_t *ou
 /* Decimal digits of a signed 64-bit value written to buf (room for 20 bytes
  * plus sign); returns the length. */
 size_t acar_num_i64_to_dec(int64_t v, char *buf);
+
+/* Powers of ten shared by the float printer and parser (defined in
+ * float_repr.c): entry e - ACAR_NUM_POW10_E_MIN, for e from -343 to 324, is
+ * the 128-bit g with (g - 1) 2^(f-125) <= 10^e < g 2^(f-125),
+ * f = floor(log2 10^e). */
+#define ACAR_NUM_POW10_E_MIN (-343)
+extern const uint64_t acar_num_pow10_g[668][2];
 
 #endif
