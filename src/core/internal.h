@@ -33,6 +33,7 @@
 #define ACAR_F_NEG   0x02u  /* INT with ACAR_F_BIG: negative */
 #define ACAR_F_ASCII 0x01u  /* STR: every byte < 0x80 (repr and writers go fast) */
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
+#define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
 
 #define ACAR_TAG(type, flags, len) \
     ((uint64_t)(type) | ((uint64_t)(flags) << 8) | ((uint64_t)(len) << 16))

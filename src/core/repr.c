@@ -30,6 +30,7 @@
  * UTF-8 decoder.  Output goes straight into the caller's buffer.
  */
 #include "core/internal.h"
+#include "core/pyhash.h"
 #include "core/unicode_db.h"
 #include "num/num.h"
 
@@ -54,6 +55,7 @@ typedef struct frame {
     size_t i, n;        /* next step, steps (dicts: 2 per pair) */
     uint8_t kind;
     uint8_t phase;      /* objects: which part comes next */
+    uint8_t owned;      /* items is a malloc'd array this frame frees */
 } frame;
 
 typedef struct printer {
@@ -191,14 +193,39 @@ static frame *push(printer *p, const acar_val *v, enum frame_kind kind, acar_val
     f->n = n;
     f->kind = (uint8_t)kind;
     f->phase = 0;
+    f->owned = 0;
     if (counts) p->depth++;
     return f;
 }
 
 static void pop(printer *p) {
     frame *f = &p->st[--p->top];
+    if (f->owned) free((void *)f->items);
     if (p->top >= SCAN_FRAMES) set_del(p, f->v);
     if (f->kind != FR_ARGS && f->kind != FR_KWARGS) p->depth--;
+}
+
+/* Pushes a set or frozenset of n >= 1 items, in the order CPython iterates
+ * the set that loading it builds (PYTHONHASHSEED=0): acar keeps the order
+ * read, which a writer needs, and CPython's repr shows its table order. */
+static int push_set(printer *p, const acar_val *v, enum frame_kind kind, size_t n) {
+    acar_val *const *stored = ((const acar_map *)v->u.p)->items;
+    if (n < 2) return push(p, v, kind, stored, n, true) ? 0 : -1;
+    size_t *order = n <= SIZE_MAX / sizeof *order ? malloc(n * sizeof *order) : NULL;
+    acar_val **perm = order ? malloc(n * sizeof *perm) : NULL;
+    if (!perm) {
+        free(order);
+        acar__err_set(p->err, ACAR_ERR_NOMEM, 0, "out of memory while printing repr");
+        return -1;
+    }
+    /* -1 (an item without a fixed hash, such as None) leaves the stored order. */
+    (void)acar__py_set_order(v, order);
+    for (size_t k = 0; k < n; k++) perm[k] = stored[order[k]];
+    free(order);
+    frame *f = push(p, v, kind, perm, n, true);
+    if (!f) { free(perm); return -1; }
+    f->owned = 1;
+    return 0;
 }
 
 /* ---- str and bytes ---- */
@@ -559,12 +586,12 @@ static int emit(printer *p, const acar_val *v) {
         if (!n) { PUT_LIT(p, "set()"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "set(...)"); return 0; }
         acar__out_byte(p->out, '{');
-        return push(p, v, FR_SET, ((const acar_map *)v->u.p)->items, n, true) ? 0 : -1;
+        return push_set(p, v, FR_SET, n);
     case ACAR_FROZENSET:
         if (!n) { PUT_LIT(p, "frozenset()"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "frozenset(...)"); return 0; }
         PUT_LIT(p, "frozenset({");
-        return push(p, v, FR_FROZENSET, ((const acar_map *)v->u.p)->items, n, true) ? 0 : -1;
+        return push_set(p, v, FR_FROZENSET, n);
     case ACAR_GLOBAL: {
         const acar_global_body *g = (const acar_global_body *)v->u.p;
         put_text(p, g->module);
@@ -699,6 +726,7 @@ int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *o
         acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing repr");
         rc = -1;
     }
+    while (p.top > 0) pop(&p);  /* after an error: free what open frames own */
     free(p.st);
     free(p.set);
     return rc;

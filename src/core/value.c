@@ -13,6 +13,8 @@
 
 #define MAP_SCAN_MAX 8
 
+static bool item_unhashable(const acar_val *v);
+
 /* ---- type and common accessors ---- */
 
 acar_type acar_typeof(const acar_val *v) { return v ? ACAR_TYPE(v) : (acar_type)0; }
@@ -312,7 +314,11 @@ acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n
     acar_val **arr = acar__alloc(doc, acar__cap(n) * sizeof *arr);
     if (!arr) return NULL;
     if (n) memcpy(arr, items, n * sizeof *arr);
-    acar_val *v = acar__node(doc, ACAR_TAG(t, 0, n));
+    unsigned flags = 0;
+    if (t == ACAR_TUPLE)
+        for (size_t i = 0; i < n && !flags; i++)
+            if (item_unhashable(items[i])) flags = ACAR_F_UNHASHABLE;
+    acar_val *v = acar__node(doc, ACAR_TAG(t, flags, n));
     if (v) v->u.items = arr;
     return v;
 }
@@ -466,33 +472,21 @@ int acar_object_setitem(acar_doc *doc, acar_val *obj, acar_val *key, acar_val *v
 
 /* ---- hashing and equality ---- */
 
-int acar_hashable(const acar_val *v) {
-    /* Tuples and frozensets nest; walk them with a small explicit stack. */
-    const acar_val *stack[64];
-    size_t sp = 0;
-    stack[sp++] = v;
-    while (sp) {
-        const acar_val *x = stack[--sp];
-        switch (ACAR_TYPE(x)) {
-        case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
-            return 0;
-        case ACAR_TUPLE:
-            for (size_t i = 0; i < ACAR_LEN(x); i++) {
-                const acar_val *c = x->u.items[i];
-                acar_type t = ACAR_TYPE(c);
-                if (t == ACAR_LIST || t == ACAR_DICT || t == ACAR_SET || t == ACAR_BYTEARRAY) return 0;
-                if (t == ACAR_TUPLE && ACAR_LEN(c)) {
-                    if (sp == 64) return 1; /* deep key tuples: assume hashable */
-                    stack[sp++] = c;
-                }
-            }
-            break;
-        default:
-            break;
-        }
+/* Whether an item makes the tuple holding it unhashable.  Tuples are
+ * immutable, so each records this when it is made (ACAR_F_UNHASHABLE) and
+ * the question never walks a tuple graph. */
+static bool item_unhashable(const acar_val *v) {
+    switch (ACAR_TYPE(v)) {
+    case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
+        return true;
+    case ACAR_TUPLE:
+        return (ACAR_FLAGS(v) & ACAR_F_UNHASHABLE) != 0;
+    default:
+        return false;
     }
-    return 1;
 }
+
+int acar_hashable(const acar_val *v) { return v && !item_unhashable(v); }
 
 static uint64_t mix64(uint64_t x) {
     x ^= x >> 33;
@@ -535,7 +529,13 @@ static double big_to_double(const acar_val *v) {
     return (ACAR_FLAGS(v) & ACAR_F_NEG) ? -d : d;
 }
 
-uint64_t acar__hash(const acar_val *v) {
+/* Tuples and frozensets hash only their first HASH_ITEMS items, HASH_DEPTH
+ * levels down: still a function of the value (equal keys hash alike), but
+ * bounded, so deep or shared (exponentially large) tuples cost little. */
+#define HASH_DEPTH 4
+#define HASH_ITEMS 16
+
+static uint64_t hash_depth(const acar_val *v, int depth) {
     switch (ACAR_TYPE(v)) {
     case ACAR_NONE: return 0x9e3779b97f4a7c15ull;
     case ACAR_BOOL: return mix64((uint64_t)v->u.i);
@@ -552,24 +552,29 @@ uint64_t acar__hash(const acar_val *v) {
     case ACAR_BYTES: return hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x5555;
     case ACAR_TUPLE: {
         uint64_t h = 0x345678 + ACAR_LEN(v);
-        for (size_t i = 0; i < ACAR_LEN(v); i++) h = mix64(h ^ acar__hash(v->u.items[i])) + i;
+        size_t n = ACAR_LEN(v) < HASH_ITEMS ? ACAR_LEN(v) : HASH_ITEMS;
+        if (depth > 0)
+            for (size_t i = 0; i < n; i++) h = mix64(h ^ hash_depth(v->u.items[i], depth - 1)) + i;
         return h;
     }
     case ACAR_FROZENSET: {
-        /* Order-independent: a sum of the items' hashes. */
+        /* Order-independent, so only the size when the items would be cut. */
         uint64_t h = 0x1234 + ACAR_LEN(v);
         acar_map *m = v->u.p;
-        for (size_t i = 0; i < ACAR_LEN(v); i++) h += mix64(acar__hash(m->items[i]));
+        if (depth > 0 && ACAR_LEN(v) <= HASH_ITEMS)
+            for (size_t i = 0; i < ACAR_LEN(v); i++) h += mix64(hash_depth(m->items[i], depth - 1));
         return h;
     }
     case ACAR_GLOBAL: {
         acar_global_body *b = v->u.p;
-        return acar__hash(b->module) * 31 + acar__hash(b->name);
+        return hash_depth(b->module, 0) * 31 + hash_depth(b->name, 0);
     }
     default:
         return mix64((uint64_t)(uintptr_t)v);
     }
 }
+
+uint64_t acar__hash(const acar_val *v) { return hash_depth(v, HASH_DEPTH); }
 
 static bool is_number(acar_type t) {
     return t == ACAR_BOOL || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_COMPLEX;
@@ -632,14 +637,19 @@ static bool num_equal(const acar_val *a, const acar_val *b) {
 
 static int map_find(const acar_val *map, const acar_val *key, uint64_t hash);
 
-/* Equality with an explicit budget of depth (cycles end as unequal). */
-static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth) {
+/* Equality with a budget of depth and of node visits: cycles and shared
+ * graphs too large to compare (a tuple of two copies of a tuple of two
+ * copies ... is exponential) end as unequal instead of running forever. */
+#define EQUAL_VISITS 1000000
+
+static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth, size_t *visits) {
     if (a == b) {
         /* Python: x == x is True except for NaN floats inside containers,
          * where identity wins anyway. */
         return true;
     }
-    if (depth == 0) return false;
+    if (depth == 0 || *visits == 0) return false;
+    --*visits;
     acar_type ta = ACAR_TYPE(a), tb = ACAR_TYPE(b);
     if (is_number(ta) && is_number(tb)) return num_equal(a, b);
     if ((ta == ACAR_BYTES || ta == ACAR_BYTEARRAY) && (tb == ACAR_BYTES || tb == ACAR_BYTEARRAY))
@@ -660,24 +670,24 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth) {
     case ACAR_LIST: case ACAR_TUPLE:
         if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
         for (size_t i = 0; i < ACAR_LEN(a); i++)
-            if (!equal_depth(a->u.items[i], b->u.items[i], depth - 1)) return false;
+            if (!equal_depth(a->u.items[i], b->u.items[i], depth - 1, visits)) return false;
         return true;
     case ACAR_DICT: {
         if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
         acar_map *ma = a->u.p, *mb = b->u.p;
         for (size_t i = 0; i < ACAR_LEN(a); i++) {
             int j = map_find(b, ma->items[2 * i], acar__hash(ma->items[2 * i]));
-            if (j < 0 || !equal_depth(ma->items[2 * i + 1], mb->items[2 * (size_t)j + 1], depth - 1))
+            if (j < 0 || !equal_depth(ma->items[2 * i + 1], mb->items[2 * (size_t)j + 1], depth - 1, visits))
                 return false;
         }
         return true;
     }
     case ACAR_GLOBAL: {
         acar_global_body *x = a->u.p, *y = b->u.p;
-        return equal_depth(x->module, y->module, 1) && equal_depth(x->name, y->name, 1);
+        return equal_depth(x->module, y->module, 1, visits) && equal_depth(x->name, y->name, 1, visits);
     }
     case ACAR_PERSID:
-        return equal_depth(a->u.p, b->u.p, depth - 1);
+        return equal_depth(a->u.p, b->u.p, depth - 1, visits);
     default:
         return false; /* objects, buffers, code: identity only */
     }
@@ -685,7 +695,8 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth) {
 
 int acar_equal(const acar_val *a, const acar_val *b) {
     if (!a || !b) return a == b;
-    return equal_depth(a, b, 1000);
+    size_t visits = EQUAL_VISITS;
+    return equal_depth(a, b, 1000, &visits);
 }
 
 /* Keys are compared with this budget: deep enough for any real key. */
@@ -696,7 +707,8 @@ static inline bool key_equal(const acar_val *a, const acar_val *b) {
     /* The common case, str keys, without the general machinery. */
     if (ACAR_TYPE(a) == ACAR_STR && ACAR_TYPE(b) == ACAR_STR)
         return ACAR_LEN(a) == ACAR_LEN(b) && memcmp(a->u.s, b->u.s, ACAR_LEN(a)) == 0;
-    return equal_depth(a, b, KEY_DEPTH);
+    size_t visits = EQUAL_VISITS;
+    return equal_depth(a, b, KEY_DEPTH, &visits);
 }
 
 /* Position of key in map (0-based item/pair index), or -1. */

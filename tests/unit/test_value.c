@@ -201,6 +201,21 @@ static void test_equal(void) {
     CHECK(acar_equal(s1, s2));
     CHECK(acar_hashable(acar_new_tuple(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1)));
     CHECK(!acar_hashable(acar_new_tuple(doc, (acar_val *[]){acar_new_list(doc)}, 1)));
+    /* A 100,000-deep tuple is a key like any other, and a tuple DAG that
+     * would be 2^60 nodes as a tree hashes and compares in bounded time. */
+    acar_val *deep = acar_new_int(doc, 0);
+    for (int k = 0; k < 100000; k++) deep = acar_new_tuple(doc, &deep, 1);
+    acar_val *dd = acar_new_dict(doc);
+    CHECK(acar_dict_set(doc, dd, deep, deep) == 0 && acar_dict_get(dd, deep) == deep);
+    acar_val *x = acar_new_int(doc, 1), *y = acar_new_int(doc, 1);
+    for (int k = 0; k < 60; k++) {
+        acar_val *px[2] = {x, x}, *py[2] = {y, y};
+        x = acar_new_tuple(doc, px, 2);
+        y = acar_new_tuple(doc, py, 2);
+    }
+    acar_val *ss = acar_new_set(doc);
+    CHECK(acar_set_add(doc, ss, x) == 0 && acar_set_add(doc, ss, y) == 0);
+    CHECK(acar_len(ss) >= 1);
     /* Two self-containing lists do not compare forever. */
     acar_val *a = acar_new_list(doc), *b = acar_new_list(doc);
     acar_list_append(doc, a, a);
