@@ -160,6 +160,10 @@ typedef struct acar_doc_opts {
 ACAR_API acar_doc *acar_doc_new(const acar_doc_opts *opts);
 /* Frees the document, every node in it and every byte they hold. NULL is fine. */
 ACAR_API void acar_doc_free(acar_doc *doc);
+/* Empties the document for another read: every node is gone, but the
+ * largest block of memory is kept, so reading many inputs one after another
+ * does not return memory to the system and fault it back in each time. */
+ACAR_API void acar_doc_reset(acar_doc *doc);
 /* The root set by a reader (or acar_doc_set_root), or NULL. */
 ACAR_API acar_val *acar_doc_root(const acar_doc *doc);
 ACAR_API void acar_doc_set_root(acar_doc *doc, acar_val *root);
@@ -360,8 +364,13 @@ enum {
     /* Pickle: keep well-known globals (builtins.set, _codecs.encode, ...) as
      * the objects they are instead of native nodes. */
     ACAR_READ_RAW_GLOBALS = 1u << 2,
-    /* Stop after the first value; trailing bytes are not an error. */
-    ACAR_READ_ALLOW_TRAILING = 1u << 3
+    /* Bytes after the value: by default each format does what Python's
+     * loads does (pickle and marshal ignore them, json rejects them).
+     * ALLOW_TRAILING stops after the first value in every format; NO_TRAILING
+     * makes them an error in every format.  opts->consumed tells where the
+     * value ended. */
+    ACAR_READ_ALLOW_TRAILING = 1u << 3,
+    ACAR_READ_NO_TRAILING = 1u << 4
 };
 
 /* Read options; a zeroed struct means CPython's defaults. */
@@ -376,7 +385,7 @@ typedef struct acar_read_opts {
     void *ctx;                    /* passed to the callbacks */
     const acar_bytes *buffers;    /* out-of-band buffers for NEXT_BUFFER */
     size_t nbuffers;
-    /* out: bytes consumed (with ACAR_READ_ALLOW_TRAILING, where the next value starts) */
+    /* out: bytes the value took (where a next value would start) */
     size_t consumed;
 } acar_read_opts;
 

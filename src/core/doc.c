@@ -115,6 +115,32 @@ void acar_doc_free(acar_doc *doc) {
     doc->alloc.free(doc->alloc.ctx, doc, sizeof *doc);
 }
 
+void acar_doc_reset(acar_doc *doc) {
+    if (!doc) return;
+    acar_chunk *keep = NULL;
+    for (acar_chunk *c = doc->chunks; c; c = c->next)
+        if (!keep || c->size > keep->size) keep = c;
+    acar_chunk *c = doc->chunks;
+    while (c) {
+        acar_chunk *next = c->next;
+        if (c != keep) {
+            doc->used -= sizeof *c + c->size;
+            doc->alloc.free(doc->alloc.ctx, c, sizeof *c + c->size);
+        }
+        c = next;
+    }
+    doc->chunks = keep;
+    if (keep) {
+        keep->next = NULL;
+        doc->cur = doc->last = (char *)(keep + 1);
+        doc->end = doc->cur + keep->size;
+    } else {
+        doc->cur = doc->end = doc->last = NULL;
+    }
+    doc->root = NULL;
+    memset(&doc->err, 0, sizeof doc->err);
+}
+
 acar_val *acar_doc_root(const acar_doc *doc) { return doc->root; }
 void acar_doc_set_root(acar_doc *doc, acar_val *root) { doc->root = root; }
 const acar_limits *acar_doc_limits(const acar_doc *doc) { return &doc->limits; }

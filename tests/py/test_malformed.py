@@ -288,10 +288,13 @@ def main():
     # input; the batch driver frees the doc before the input).
     reqs = [pv.Request(d, want, read=pv.READ_ALLOW_TRAILING | (pv.READ_BORROW if i % 2 else 0))
             for i, (_, _, d, want) in enumerate(cases)]
-    # Trailing data: without the flag acar must refuse it; limits must hold.
+    # Trailing data: by default acar ignores it as pickle.loads does and says
+    # where the pickle ended; with ACAR_READ_NO_TRAILING it refuses it.
     extra = []
     for name, d in corpus[:50]:
-        extra.append(("trailing", name + "+junk", d + b"junk", 0, 0, 0, "refuse"))
+        extra.append(("trailing", name + "+junk", d + b"junk", 0, 0, 0, ("consumed", len(d))))
+        extra.append(("trailing", name + "+junk strict", d + b"junk", pv.READ_NO_TRAILING, 0, 0,
+                      "refuse"))
     for name, d, _ in hand_cases():
         if name.startswith("deep ") and not name.endswith("unclosed"):
             extra.append(("limit", name + " depth<=50", d, 0, 0, 50, "limit"))
@@ -377,7 +380,10 @@ def main():
         if res.crash is not None:
             fail("crash or hang", kind, name, d, res.crash)
         elif expect == "refuse" and res.code == 0:
-            fail("trailing bytes accepted without ACAR_READ_ALLOW_TRAILING", kind, name, d, "")
+            fail("trailing bytes accepted with ACAR_READ_NO_TRAILING", kind, name, d, "")
+        elif isinstance(expect, tuple) and (res.code != 0 or res.consumed != expect[1]):
+            fail("trailing bytes: not read as pickle.loads reads them", kind, name, d,
+                 "code %s consumed %s, want 0 and %d" % (res.code, res.consumed, expect[1]))
         elif expect == "limit" and res.code != 4:
             fail("limit not enforced", kind, name, d, "code %s: %s" % (res.code, res.msg))
         else:

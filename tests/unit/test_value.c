@@ -295,7 +295,29 @@ static void test_limits_and_alloc(void) {
     }
 }
 
+static void test_reset(void) {
+    failing f = {-1, 0, 0};
+    acar_alloc a = {f_malloc, f_realloc, f_free, &f};
+    acar_doc_opts o = {0};
+    o.alloc = &a;
+    acar_doc *doc = acar_doc_new(&o);
+    for (int round = 0; round < 3; round++) {
+        acar_val *list = acar_new_list(doc);
+        for (int k = 0; k < 20000; k++) acar_list_append(doc, list, acar_new_int(doc, k));
+        CHECK(acar_doc_error(doc) == NULL && acar_len(list) == 20000);
+        size_t before = acar_doc_memory(doc);
+        long calls = f.calls;
+        acar_doc_reset(doc);
+        CHECK(acar_doc_root(doc) == NULL);
+        CHECK(acar_doc_memory(doc) <= before);
+        CHECK(f.calls == calls); /* reset frees, never allocates */
+    }
+    acar_doc_free(doc);
+    CHECK(f.live == 0);
+}
+
 int main(void) {
+    test_reset();
     test_scalars();
     test_int_dec();
     test_containers();
