@@ -34,6 +34,14 @@
 #define ACAR_F_ASCII 0x01u  /* STR: every byte < 0x80 (repr and writers go fast) */
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
+#define ACAR_F_BUILD_MASK 0x07u /* OBJECT: the acar_build value */
+/* Marshal marks: set by the marshal reader, used by its writer so that what
+ * acar reads it writes back byte for byte (docs/marshal.md).  Bits 0x40 and
+ * 0x80 are the marshal layer's; other code must test flags with masks. */
+#define ACAR_F_MREF    0x80u /* any type: read with FLAG_REF */
+#define ACAR_F_MINTERN 0x40u /* STR (Python 3) or BYTES (Python 2 't'): read as interned */
+#define ACAR_F_MLONG   0x40u /* INT that fits int64: read as TYPE_LONG */
+#define ACAR_F_MORDER  0x40u /* SET/FROZENSET: items in the order read, written back so */
 
 #define ACAR_TAG(type, flags, len) \
     ((uint64_t)(type) | ((uint64_t)(flags) << 8) | ((uint64_t)(len) << 16))

@@ -138,7 +138,7 @@ static acar_object_body *obj_body(const acar_val *v) {
     return v && ACAR_TYPE(v) == ACAR_OBJECT ? v->u.p : NULL;
 }
 acar_build acar_object_build(const acar_val *v) {
-    return obj_body(v) ? (acar_build)ACAR_FLAGS(v) : (acar_build)0;
+    return obj_body(v) ? (acar_build)(ACAR_FLAGS(v) & ACAR_F_BUILD_MASK) : (acar_build)0;
 }
 acar_val *acar_object_callable(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->callable : NULL; }
 acar_val *acar_object_args(const acar_val *v) { acar_object_body *b = obj_body(v); return b ? b->args : NULL; }
@@ -631,7 +631,7 @@ static bool num_equal(const acar_val *a, const acar_val *b) {
     bool bbig = tb == ACAR_INT && (ACAR_FLAGS(b) & ACAR_F_BIG);
     if (!abig && !bbig) return a->u.i == b->u.i;
     if (abig != bbig) return false; /* big ints never fit int64 */
-    if (ACAR_FLAGS(a) != ACAR_FLAGS(b) || ACAR_LEN(a) != ACAR_LEN(b)) return false;
+    if (((ACAR_FLAGS(a) ^ ACAR_FLAGS(b)) & ACAR_F_NEG) || ACAR_LEN(a) != ACAR_LEN(b)) return false;
     return memcmp(a->u.p, b->u.p, ACAR_LEN(a) * 4) == 0;
 }
 
