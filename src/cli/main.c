@@ -204,7 +204,9 @@ static int parse_target(const char *to, acar_format *fmt, acar_write_opts *w) {
     if (colon) {
         char *end;
         long v = strtol(colon + 1, &end, 10);
-        if (*end || end == colon + 1 || v < 0 || v > 255) return -1;
+        /* The highest version each writer knows: pickle protocol 5, marshal 5. */
+        long highest = *fmt == ACAR_FORMAT_PICKLE || *fmt == ACAR_FORMAT_MARSHAL ? 5 : -1;
+        if (*end || end == colon + 1 || v < 0 || v > highest) return -1;
         w->version = ACAR_VERSION(v);
     }
     return 0;

@@ -35,6 +35,22 @@
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
 #define ACAR_F_BUILD_MASK 0x07u /* OBJECT: the acar_build value */
+/* Any type: exactly one place in the document refers to this node.  A reader
+ * sets it on the nodes it memoizes and clears it when a memo reference (GET,
+ * DUP) reaches the node again; every public builder that stores a node
+ * clears it.  The pickle writer then leaves sole nodes out of its memo
+ * table (CPython memoizes them too, but nothing can refer to them twice, so
+ * only the PUT index counts). */
+#define ACAR_F_SOLE 0x20u
+/* STR of one character below 256: the reader met it as the argument of
+ * _codecs.encode(str, 'latin1'), so in CPython it was the interpreter's
+ * shared one-character string, which the writer must memoize by value. */
+#define ACAR_F_SINGLETON 0x10u
+
+/* A node is being stored in one more place: it is no longer sole. */
+static inline void acar__stored(acar_val *v) {
+    if (v) v->tag &= ~((uint64_t)ACAR_F_SOLE << 8);
+}
 /* Marshal marks: set by the marshal reader, used by its writer so that what
  * acar reads it writes back byte for byte (docs/marshal.md).  Bits 0x40 and
  * 0x80 are the marshal layer's; other code must test flags with masks. */

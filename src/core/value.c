@@ -326,8 +326,10 @@ acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n
 acar_val *acar_new_list(acar_doc *doc) { return acar__seq(doc, ACAR_LIST, NULL, 0); }
 
 acar_val *acar_new_tuple(acar_doc *doc, acar_val *const *items, size_t n) {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!items[i]) return acar__doc_fail(doc, ACAR_ERR_ARG, "NULL item");
+        acar__stored(items[i]);
+    }
     return acar__seq(doc, ACAR_TUPLE, items, n);
 }
 
@@ -378,6 +380,7 @@ int acar_list_append(acar_doc *doc, acar_val *list, acar_val *item) {
         acar__doc_fail(doc, ACAR_ERR_ARG, "acar_list_append needs a list and an item");
         return -1;
     }
+    acar__stored(item);
     return acar__seq_push(doc, list, item);
 }
 
@@ -416,6 +419,9 @@ acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *callable,
         return acar__doc_fail(doc, ACAR_ERR_ARG, "object args must be a tuple");
     if (kwargs && ACAR_TYPE(kwargs) != ACAR_DICT)
         return acar__doc_fail(doc, ACAR_ERR_ARG, "object kwargs must be a dict");
+    acar__stored(callable);
+    acar__stored(args);
+    acar__stored(kwargs);
     if (!args) args = acar__seq(doc, ACAR_TUPLE, NULL, 0);
     acar_object_body *b = acar__alloc(doc, sizeof *b);
     if (!b || !args) return NULL;
@@ -430,6 +436,7 @@ acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *callable,
 
 acar_val *acar_new_persid(acar_doc *doc, acar_val *pid) {
     if (!pid) return acar__doc_fail(doc, ACAR_ERR_ARG, "NULL pid");
+    acar__stored(pid);
     acar_val *v = acar__node(doc, ACAR_TAG(ACAR_PERSID, 0, 0));
     if (v) v->u.p = pid;
     return v;
@@ -452,6 +459,7 @@ acar_val *acar_new_buffer(acar_doc *doc, const void *data, size_t len, int reado
 int acar_object_set_state(acar_doc *doc, acar_val *obj, acar_val *state) {
     acar_object_body *b = obj_body(obj);
     if (!b || !state) { acar__doc_fail(doc, ACAR_ERR_ARG, "acar_object_set_state needs an object"); return -1; }
+    acar__stored(state);
     b->state = state;
     return 0;
 }
@@ -459,6 +467,7 @@ int acar_object_set_state(acar_doc *doc, acar_val *obj, acar_val *state) {
 int acar_object_append(acar_doc *doc, acar_val *obj, acar_val *item) {
     acar_object_body *b = obj_body(obj);
     if (!b || !item) { acar__doc_fail(doc, ACAR_ERR_ARG, "acar_object_append needs an object"); return -1; }
+    acar__stored(item);
     if (!b->listitems && !(b->listitems = acar_new_list(doc))) return -1;
     return acar__seq_push(doc, b->listitems, item);
 }
@@ -790,6 +799,8 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
         acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(key)));
         return -1;
     }
+    acar__stored(key);
+    acar__stored(value);
     uint64_t h = acar__hash(key);
     size_t pos;
     if (map_find_pos(dict, key, h, &pos) == 0) {
@@ -808,6 +819,7 @@ int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item) {
         acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(item)));
         return -1;
     }
+    acar__stored(item);
     uint64_t h = acar__hash(item);
     size_t pos;
     if (map_find_pos(set, item, h, &pos) == 0) return 0;
