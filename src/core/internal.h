@@ -46,6 +46,9 @@
  * _codecs.encode(str, 'latin1'), so in CPython it was the interpreter's
  * shared one-character string, which the writer must memoize by value. */
 #define ACAR_F_SINGLETON 0x10u
+/* Any type: a reader has memoized this node once already, so a second PUT
+ * of it must not make it sole again.  (OBJECT's build kind fits in 0x07.) */
+#define ACAR_F_PUT 0x08u
 
 /* A node is being stored in one more place: it is no longer sole. */
 static inline void acar__stored(acar_val *v) {

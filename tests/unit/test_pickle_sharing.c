@@ -1,0 +1,45 @@
+/* test_pickle_sharing.c -- sharing survives a read, a change through the
+ * builder API and a write: nodes the reader saw referenced once (sole) must
+ * be memoized again as soon as a builder stores them a second time. */
+#include "acar.h"
+#include "check.h"
+
+static int write_p(const acar_val *v, unsigned proto, acar_buf *out) {
+    acar_write_opts w = {0};
+    w.version = ACAR_VERSION(proto);
+    acar_err err;
+    out->len = 0;
+    return acar_write(v, ACAR_FORMAT_PICKLE, &w, out, &err);
+}
+
+int main(void) {
+    /* pickle.dumps([{'a': 1}], 2) */
+    static const char p2[] = "\x80\x02]q\x00}q\x01X\x01\x00\x00\x00" "aq\x02K\x01sa.";
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_err err;
+    acar_val *root = acar_read(doc, p2, sizeof p2 - 1, NULL, &err);
+    CHECK(root != NULL);
+    acar_buf out = {0};
+    CHECK(write_p(root, 2, &out) == 0);
+    CHECK(out.len == sizeof p2 - 1 && memcmp(out.data, p2, out.len) == 0);
+
+    /* The dict now sits in the list twice: the second is a memo reference.
+     * pickle.dumps([d, d], 2) with d = {'a': 1} */
+    static const char p2b[] = "\x80\x02]q\x00(}q\x01X\x01\x00\x00\x00" "aq\x02K\x01sh\x01" "e.";
+    CHECK(acar_list_append(doc, root, acar_item(root, 0)) == 0);
+    CHECK(write_p(root, 2, &out) == 0);
+    CHECK(out.len == sizeof p2b - 1 && memcmp(out.data, p2b, out.len) == 0);
+
+    /* A node read once and put in a new container by a builder. */
+    acar_val *d = acar_item(root, 0);
+    acar_val *pair[2] = {d, d};
+    acar_val *t = acar_new_tuple(doc, pair, 2);
+    CHECK(write_p(t, 2, &out) == 0);
+    /* pickle.dumps((d, d), 2) */
+    static const char p2c[] = "\x80\x02}q\x00X\x01\x00\x00\x00" "aq\x01K\x01sh\x00\x86q\x02.";
+    CHECK(out.len == sizeof p2c - 1 && memcmp(out.data, p2c, out.len) == 0);
+
+    acar_buf_free(&out);
+    acar_doc_free(doc);
+    return CHECK_DONE();
+}
