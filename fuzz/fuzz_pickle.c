@@ -31,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         acar_doc_free(doc);
         return 0;
     }
+    /* Protocols 0-3 spell a nested name module.A.B as getattr(module.A, 'B'),
+     * which reads back as the global only from such a stream; so the value
+     * is compared after writes on the same side of protocol 4 as the input. */
+    unsigned in_proto = size >= 2 && data[0] == 0x80 ? data[1] : 0;
     acar_buf repr1 = {0};
     int repr_ok = acar_repr(v, &repr1, &err) == 0;
     for (unsigned proto = 0; proto <= 5; proto++) {
@@ -46,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (doc2 && !v2 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT &&
                 err.code != ACAR_ERR_UNRESOLVED)
                 fail("acar cannot read what it wrote");
-            if (v2 && repr_ok) {
+            if (v2 && repr_ok && (proto >= 4) == (in_proto >= 4)) {
                 acar_buf repr2 = {0};
                 if (acar_repr(v2, &repr2, &err) == 0 &&
                     (repr2.len != repr1.len || memcmp(repr1.data, repr2.data, repr1.len) != 0))

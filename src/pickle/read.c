@@ -1203,6 +1203,24 @@ static int well_known(reader *r, acar_val *callable, acar_val *args, bool newobj
     size_t n;
     int rc;
     if (str_is(g->module, "builtins")) {
+        /* getattr(module.A, 'B') is how protocols 0-3 name a nested
+         * qualname: the global module.A.B, as protocol 4 names it.  From
+         * protocol 4 on, CPython names those directly, and a getattr in the
+         * stream is a method reference that must stay what it is. */
+        if (r->proto < 4 && str_is(g->name, "getattr") && !newobj && na == 2 &&
+            ACAR_TYPE(a[0]) == ACAR_GLOBAL &&
+            ACAR_TYPE(a[1]) == ACAR_STR) {
+            const acar_global_body *parent = a[0]->u.p;
+            size_t pl = ACAR_LEN(parent->name), bl = ACAR_LEN(a[1]);
+            char *q = (char *)tmp_buf(r, pl + 1 + bl);
+            if (!q) return -1;
+            memcpy(q, parent->name->u.s, pl);
+            q[pl] = '.';
+            memcpy(q + pl + 1, a[1]->u.s, bl);
+            *out = new_global(r, parent->module->u.s, ACAR_LEN(parent->module), q, pl + 1 + bl,
+                              NULL, NULL, false);
+            return *out ? 0 : -1;
+        }
         if (str_is(g->name, "complex")) {
             if (na == 2 && ACAR_TYPE(a[0]) == ACAR_FLOAT && ACAR_TYPE(a[1]) == ACAR_FLOAT) {
                 *out = acar_new_complex(r->doc, a[0]->u.f, a[1]->u.f);

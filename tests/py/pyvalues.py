@@ -826,6 +826,20 @@ class InertUnpickler(pickle.Unpickler):
                 module = _compat_pickle.IMPORT_MAPPING[module]
         if self.native and (module, name) in NATIVE_GLOBALS:
             return NATIVE_GLOBALS[(module, name)]
+        if self.native and self.proto < 4 and (module, name) == ("builtins", "getattr"):
+            # Protocols 0-3 spell a nested name A.B as getattr(A, 'B'): acar
+            # reads that as the global A.B (it cannot tell it from a method
+            # reference, which protocol 4 leaves as getattr).
+            inert_getattr = self._inert(module, name)
+
+            def nested_name(obj, attr, *rest):
+                if not rest and isinstance(obj, _InertMeta) and type(attr) is str:
+                    return self.find_class(obj._acar_module, obj._acar_name + "." + attr)
+                return inert_getattr(obj, attr, *rest)
+            return nested_name
+        return self._inert(module, name)
+
+    def _inert(self, module, name):
         key = (module, name)
         if key not in self.inert:
             self.inert[key] = _InertMeta("Inert", (InertObj,), {
