@@ -890,7 +890,9 @@ static bool builtin_function(const char *n, size_t nl) {
 
 /* One "text\n" of GLOBAL / INST, checked as save_global encodes it. */
 static int check_ident(W *w, const char *what, const char *s, size_t n) {
-    bool ok = !has_nl(s, n) && (w->proto < 3 ? is_ascii(s, n) : !has_surrogate(s, n));
+    /* An empty line is no name to CPython's reader ("pickle data was
+     * truncated"), so it could not be read back. */
+    bool ok = n > 0 && !has_nl(s, n) && (w->proto < 3 ? is_ascii(s, n) : !has_surrogate(s, n));
     if (!ok)
         return fail(w, ACAR_ERR_TYPE, "can't pickle %s identifier '%.*s' using pickle protocol %d",
                     what, (int)(n > 60 ? 60 : n), s, w->proto);

@@ -1,4 +1,4 @@
-/* test_pickle_sharing.c -- sharing survives a read, a change through the
+/* test_pickle_sharing.c -- writer regressions.  Sharing survives a read, a change through the
  * builder API and a write: nodes the reader saw referenced once (sole) must
  * be memoized again as soon as a builder stores them a second time. */
 #include "acar.h"
@@ -38,6 +38,17 @@ int main(void) {
     /* pickle.dumps((d, d), 2) */
     static const char p2c[] = "\x80\x02}q\x00X\x01\x00\x00\x00" "aq\x01K\x01sh\x00\x86q\x02.";
     CHECK(out.len == sizeof p2c - 1 && memcmp(out.data, p2c, out.len) == 0);
+
+    /* A global CPython's reader could not read back is refused, not written:
+     * below protocol 4 the name ".x" would need an empty GLOBAL line
+     * (a fuzz finding). */
+    acar_val *g = acar_new_global(doc, "m", 1, ".x", 2);
+    acar_write_opts w = {0};
+    w.version = ACAR_VERSION(2);
+    out.len = 0;
+    CHECK(acar_write(g, ACAR_FORMAT_PICKLE, &w, &out, &err) < 0);
+    CHECK(err.code == ACAR_ERR_TYPE && strstr(err.msg, "identifier") != NULL);
+    CHECK(write_p(g, 4, &out) == 0);
 
     acar_buf_free(&out);
     acar_doc_free(doc);
