@@ -6,10 +6,19 @@
  */
 #include "acar.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Where needle occurs in hay[0..n), or NULL (memmem is not C11). */
+static const char *memmem_s(const char *hay, size_t n, const char *needle) {
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(hay + i, needle, k) == 0) return hay + i;
+    return NULL;
+}
 
 static void fail(const char *why) {
     (void)why;
@@ -50,7 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (doc2 && !v2 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT &&
                 err.code != ACAR_ERR_UNRESOLVED)
                 fail("acar cannot read what it wrote");
-            if (v2 && repr_ok && (proto >= 4) == (in_proto >= 4)) {
+            /* Protocol 0 writes a persistent id as str(pid), as CPython does,
+             * so a value holding one with another pid comes back changed. */
+            bool lossy = proto == 0 && repr_ok &&
+                         memmem_s(repr1.data, repr1.len, "persistent_load(") != NULL;
+            if (v2 && repr_ok && !lossy && (proto >= 4) == (in_proto >= 4)) {
                 acar_buf repr2 = {0};
                 if (acar_repr(v2, &repr2, &err) == 0 &&
                     (repr2.len != repr1.len || memcmp(repr1.data, repr2.data, repr1.len) != 0))
