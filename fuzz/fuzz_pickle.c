@@ -40,12 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         acar_doc_free(doc);
         return 0;
     }
-    /* The value must survive a write at the input's own protocol (a pickle
-     * without PROTO counts as protocol 1).  Other protocols express some
+    /* The value must survive a write at the input's own protocol (as its PROTO
+     * opcode declares it, or protocol 1 without one).  Other protocols express some
      * values differently (getattr for nested names below 4, copyreg.__newobj__
      * below 2, str(pid) at 0), as CPython's own writer does, so there acar
      * only has to read back what it wrote. */
-    unsigned in_proto = size >= 2 && data[0] == 0x80 ? data[1] : 1;
+    unsigned in_proto = ro.protocol ? ro.protocol : 1;
     acar_buf repr1 = {0};
     int repr_ok = acar_repr(v, &repr1, &err) == 0;
     for (unsigned proto = 0; proto <= 5; proto++) {

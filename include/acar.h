@@ -387,6 +387,8 @@ typedef struct acar_read_opts {
     size_t nbuffers;
     /* out: bytes the value took (where a next value would start) */
     size_t consumed;
+    /* out: pickle: the protocol its last PROTO opcode declared (0 if none) */
+    unsigned protocol;
 } acar_read_opts;
 
 /* Reads one value of data[0..len) into doc and returns it (and sets it as the

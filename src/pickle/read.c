@@ -2152,6 +2152,7 @@ static acar_val *run(reader *r) {
         case ACAR_OP_STOP:
             if (r->sp <= r->fence) { underflow(r); goto fail; }
             r->opts->consumed = (size_t)(p - r->data);
+            r->opts->protocol = r->proto;
             /* pickle.loads ignores what follows STOP; NO_TRAILING does not. */
             if (p != end && (r->flags & ACAR_READ_NO_TRAILING)) {
                 op = p;

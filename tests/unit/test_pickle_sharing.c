@@ -17,8 +17,10 @@ int main(void) {
     static const char p2[] = "\x80\x02]q\x00}q\x01X\x01\x00\x00\x00" "aq\x02K\x01sa.";
     acar_doc *doc = acar_doc_new(NULL);
     acar_err err;
-    acar_val *root = acar_read(doc, p2, sizeof p2 - 1, NULL, &err);
+    acar_read_opts ro = {0};
+    acar_val *root = acar_read(doc, p2, sizeof p2 - 1, &ro, &err);
     CHECK(root != NULL);
+    CHECK(ro.protocol == 2 && ro.consumed == sizeof p2 - 1);
     acar_buf out = {0};
     CHECK(write_p(root, 2, &out) == 0);
     CHECK(out.len == sizeof p2 - 1 && memcmp(out.data, p2, out.len) == 0);
