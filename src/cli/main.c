@@ -31,8 +31,9 @@ static const char usage_main[] =
     "  help    [COMMAND]                           help on a command\n"
     "\n"
     "FILE absent or '-' reads standard input.  Formats: pickle (read and write,\n"
-    "protocols 0-5), repr (write).  Exit status: 0 success, 1 invalid input,\n"
-    "2 usage or I/O error.  'acar --version' prints the version.\n";
+    "protocols 0-5), marshal (read, write versions 0-4; --from marshal: raw\n"
+    "marshal data has no signature), repr (write).  Exit status: 0 success,\n"
+    "1 invalid input, 2 usage or I/O error.  'acar --version' prints the version.\n";
 
 static const char usage_show[] =
     "usage: acar show [FILE] [--from FMT] [READ OPTIONS]\n"
@@ -45,7 +46,8 @@ static const char usage_convert[] =
     "usage: acar convert [FILE] --to FMT[:VER] [-o OUT] [--from FMT] [READ OPTIONS]\n"
     "\n"
     "Writes the value in FILE in another format: pickle[:N] (protocol 0-5,\n"
-    "default 4; byte for byte what CPython's pickle.dumps(value, N) writes) or\n"
+    "default 4; byte for byte what CPython's pickle.dumps(value, N) writes),\n"
+    "marshal[:V] (version 0-4, default 4; as marshal.dumps(value, V)) or\n"
     "repr.  Output goes to standard output unless -o OUT.\n"
     "\n"
     "write options:\n"

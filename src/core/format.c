@@ -3,6 +3,7 @@
  * acar_write entry points that hand bytes to each format's reader/writer.
  */
 #include "core/internal.h"
+#include "marshal/marshal.h"
 #include "pickle/opcodes.h"
 
 static const char *const format_names[] = {
@@ -57,6 +58,9 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
     case ACAR_FORMAT_PICKLE:
         v = acar__pickle_read(doc, data, len, opts, err);
         break;
+    case ACAR_FORMAT_MARSHAL:
+        v = acar__marshal_read(doc, data, len, opts, err);
+        break;
     case ACAR_FORMAT_AUTO:
         acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "cannot tell the format of the input");
         return NULL;
@@ -84,6 +88,9 @@ int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts, 
     switch (fmt) {
     case ACAR_FORMAT_PICKLE:
         rc = acar__pickle_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_MARSHAL:
+        rc = acar__marshal_write(v, opts, &o, err);
         break;
     case ACAR_FORMAT_REPR:
         rc = acar__repr_write(v, opts, &o, err);

@@ -1,0 +1,864 @@
+/*
+ * write.c -- the marshal writer (versions 0-5, as CPython 3.11's
+ * marshal.dumps), code objects excepted for now.
+ *
+ * Wire format: types.h.  What depends on the version, as in CPython 3.11:
+ *   0-1  floats and complex numbers as "%.17g" text ('f', 'x')
+ *   2+   binary floats ('g', 'y')
+ *   3+   FLAG_REF on shared values, REF to their later occurrences;
+ *        interned str as 't'
+ *   4+   ASCII str as 'z'/'Z' (under 256 bytes) or 'a'/'A'; tuples under
+ *        256 items as ')'
+ *   5    slices (no acar node holds one, so 5 writes what 4 writes)
+ * Ints that fit int32 are 'i', others 'l' with 15-bit digits.  Bytes,
+ * bytearrays and in-band buffers are 's' (CPython writes any buffer so).
+ *
+ * Which values get FLAG_REF: CPython flags every object whose reference
+ * count is above one, which no file records.  So a value read from marshal
+ * carries ACAR_F_MREF when it had the flag, and is flagged again exactly
+ * then; any other value is flagged when it occurs more than once in the
+ * graph being written (what a fresh object graph's reference counts would
+ * say).  Reference indices are given in the order values are first
+ * written, as CPython does, so a REF names the same value as in the input.
+ *
+ * Set order: CPython 3.11 writes a set's items sorted by their own marshal
+ * bytes (each dumped alone at the same version).  Sets read from marshal
+ * (ACAR_F_MORDER) keep the order they were read in; others are sorted so,
+ * innermost sets first, the sort keys made by this same writer.
+ *
+ * Passes: a first try writes in one pass, trusting the marks -- a node the
+ * document knows to be referenced once (ACAR_F_SOLE) is not flagged, one
+ * with ACAR_F_MREF is -- which is all that data read from marshal needs.
+ * The first node that needs counting, or set that needs sorting, sends the
+ * write to three passes: count occurrences, sort sets, write.
+ *
+ * No recursion: frames on an explicit stack; nesting beyond max_depth is an
+ * error.  Below version 3 (no references) a cycle is refused when met and
+ * shared values are written out in full, up to a budget.
+ */
+#include "marshal/marshal.h"
+#include "marshal/types.h"
+#include "num/num.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define SIZE32_MAX 0x7fffffffu
+/* Sort keys made for set ordering, at most, in one write: nested sets cost
+ * the square of their depth, so a pathological input stops here. */
+#define KEY_BUDGET ((size_t)1 << 30)
+
+/* ---- pointer tables: open addressing, power-of-two capacity ---- */
+
+typedef struct slot {
+    const acar_val *key;
+    uint32_t cnt;       /* occurrences (saturating at 2) */
+    int32_t idx;        /* reference index, -1 before the first write */
+} slot;
+
+typedef struct tab {
+    slot *s;
+    size_t cap, n;
+    int32_t next;       /* next reference index */
+} tab;
+
+typedef struct perm_slot {
+    const acar_val *key;
+    uint32_t *perm;
+} perm_slot;
+
+typedef struct frame {
+    const acar_val *node;
+    acar_val *const *items;
+    const uint32_t *perm;
+    size_t i, n;        /* next item, items (dicts: 2 per pair) */
+    bool dict;
+} frame;
+
+typedef struct W {
+    acar_err *err;
+    int version;
+    size_t max_depth;
+    tab t;              /* every node counted by the first pass; main refs */
+    tab kr;             /* refs of one sort key */
+    perm_slot *perms;   /* set -> sorted item order */
+    size_t pcap, pn;
+    frame *fr;
+    size_t fcap;
+    const acar_val **sets; /* sets to sort, innermost first */
+    size_t nsets, scap;
+    size_t key_bytes;
+    size_t edges;       /* items met by the first pass */
+    size_t budget;      /* values left to write below version 3 */
+    bool fast;          /* the one-pass try (see the top of the file) */
+    bool bail;          /* the fast pass met a value it cannot decide */
+} W;
+
+static int fail(W *w, acar_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    acar__err_vset(w->err, code, 0, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int nomem(W *w) { return fail(w, ACAR_ERR_NOMEM, "out of memory writing marshal"); }
+
+static inline size_t hash_ptr(const void *p, size_t mask) {
+    return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 29) & mask;
+}
+
+static slot *tab_find(const tab *t, const acar_val *k) {
+    if (!t->n) return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t i = hash_ptr(k, mask);; i = (i + 1) & mask) {
+        if (t->s[i].key == k) return &t->s[i];
+        if (!t->s[i].key) return NULL;
+    }
+}
+
+static int tab_grow(W *w, tab *t) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    if (cap > SIZE_MAX / 2 / sizeof(slot)) return nomem(w);
+    slot *s = calloc(cap, sizeof *s);
+    if (!s) return nomem(w);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->s[i].key) continue;
+        size_t j = hash_ptr(t->s[i].key, cap - 1);
+        while (s[j].key) j = (j + 1) & (cap - 1);
+        s[j] = t->s[i];
+    }
+    free(t->s);
+    t->s = s;
+    t->cap = cap;
+    return 0;
+}
+
+/* The slot of k, made (count 0, no index) when absent; NULL on failure. */
+static slot *tab_get(W *w, tab *t, const acar_val *k) {
+    if ((t->n + 1) * 2 > t->cap && tab_grow(w, t) < 0) return NULL;
+    size_t mask = t->cap - 1;
+    size_t i = hash_ptr(k, mask);
+    for (; t->s[i].key; i = (i + 1) & mask)
+        if (t->s[i].key == k) return &t->s[i];
+    t->s[i].key = k;
+    t->s[i].cnt = 0;
+    t->s[i].idx = -1;
+    t->n++;
+    return &t->s[i];
+}
+
+static void tab_clear(tab *t) {
+    if (t->n) memset(t->s, 0, t->cap * sizeof *t->s);
+    t->n = 0;
+    t->next = 0;
+}
+
+static const uint32_t *perm_find(const W *w, const acar_val *set) {
+    if (!w->pn) return NULL;
+    size_t mask = w->pcap - 1;
+    for (size_t i = hash_ptr(set, mask);; i = (i + 1) & mask) {
+        if (w->perms[i].key == set) return w->perms[i].perm;
+        if (!w->perms[i].key) return NULL;
+    }
+}
+
+static int perm_put(W *w, const acar_val *set, uint32_t *perm) {
+    if ((w->pn + 1) * 2 > w->pcap) {
+        size_t cap = w->pcap ? w->pcap * 2 : 16;
+        perm_slot *s = calloc(cap, sizeof *s);
+        if (!s) return nomem(w);
+        for (size_t i = 0; i < w->pcap; i++) {
+            if (!w->perms[i].key) continue;
+            size_t j = hash_ptr(w->perms[i].key, cap - 1);
+            while (s[j].key) j = (j + 1) & (cap - 1);
+            s[j] = w->perms[i];
+        }
+        free(w->perms);
+        w->perms = s;
+        w->pcap = cap;
+    }
+    size_t mask = w->pcap - 1;
+    size_t i = hash_ptr(set, mask);
+    while (w->perms[i].key) i = (i + 1) & mask;
+    w->perms[i].key = set;
+    w->perms[i].perm = perm;
+    w->pn++;
+    return 0;
+}
+
+static frame *push_frame(W *w, size_t depth) {
+    if (depth >= w->max_depth) {
+        fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
+        return NULL;
+    }
+    if (depth == w->fcap) {
+        size_t cap = w->fcap ? w->fcap * 2 : 64;
+        frame *f = realloc(w->fr, cap * sizeof *f);
+        if (!f) { nomem(w); return NULL; }
+        w->fr = f;
+        w->fcap = cap;
+    }
+    return &w->fr[depth];
+}
+
+/* ---- node shapes ---- */
+
+static inline bool is_singleton(acar_type t) {
+    return t == ACAR_NONE || t == ACAR_BOOL || t == ACAR_ELLIPSIS || t == ACAR_STOPITERATION;
+}
+
+static inline bool is_container(acar_type t) {
+    return t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT || t == ACAR_SET ||
+           t == ACAR_FROZENSET;
+}
+
+static inline acar_val *const *items_of(const acar_val *v) {
+    acar_type t = ACAR_TYPE(v);
+    if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items;
+    return ((const acar_map *)v->u.p)->items;
+}
+
+/* Items to visit: 2 per dict pair. */
+static inline size_t nitems_of(const acar_val *v) {
+    return ACAR_TYPE(v) == ACAR_DICT ? 2 * ACAR_LEN(v) : ACAR_LEN(v);
+}
+
+static inline bool needs_sort(const acar_val *v) {
+    acar_type t = ACAR_TYPE(v);
+    return (t == ACAR_SET || t == ACAR_FROZENSET) && ACAR_LEN(v) > 1 &&
+           !(ACAR_FLAGS(v) & ACAR_F_MORDER);
+}
+
+/* ====================================================================
+ * First pass: count occurrences (version 3+) and list the sets to sort,
+ * each after every set inside it.
+ * ================================================================== */
+
+static int note_set(W *w, const acar_val *v) {
+    if (w->nsets == w->scap) {
+        size_t cap = w->scap ? w->scap * 2 : 16;
+        const acar_val **s = realloc(w->sets, cap * sizeof *s);
+        if (!s) return nomem(w);
+        w->sets = s;
+        w->scap = cap;
+    }
+    w->sets[w->nsets++] = v;
+    return 0;
+}
+
+/* Whether the document says one place refers to v (ACAR_F_SOLE): then it
+ * needs no counting. */
+static inline bool sole(const acar_val *v) { return (ACAR_FLAGS(v) & ACAR_F_SOLE) != 0; }
+
+/* Counts v; returns 1 when its items are to be visited (first meeting of a
+ * container), 0 when not, -1 on failure. */
+static int count(W *w, const acar_val *v) {
+    acar_type t = ACAR_TYPE(v);
+    if (is_singleton(t)) return 0;
+    bool cont = is_container(t);
+    if (sole(v)) return cont;
+    if (!cont && (w->version < 3 || (ACAR_FLAGS(v) & ACAR_F_MREF))) return 0;
+    slot *s = tab_get(w, &w->t, v);
+    if (!s) return -1;
+    if (s->cnt < 2) s->cnt++;
+    return cont && s->cnt == 1;
+}
+
+static int first_pass(W *w, const acar_val *root) {
+    int rc = count(w, root);
+    if (rc <= 0) return rc;
+    size_t depth = 0;
+    frame *f = push_frame(w, depth);
+    if (!f) return -1;
+    f->node = root;
+    f->items = items_of(root);
+    f->i = 0;
+    f->n = nitems_of(root);
+    depth = 1;
+    while (depth) {
+        f = &w->fr[depth - 1];
+        if (f->i == f->n) {
+            if (needs_sort(f->node) && note_set(w, f->node) < 0) return -1;
+            depth--;
+            continue;
+        }
+        const acar_val *c = f->items[f->i++];
+        w->edges++;
+        rc = count(w, c);
+        if (rc < 0) return -1;
+        if (rc == 0) continue;
+        frame *g = push_frame(w, depth);
+        if (!g) return -1;
+        g->node = c;
+        g->items = items_of(c);
+        g->i = 0;
+        g->n = nitems_of(c);
+        depth++;
+    }
+    return 0;
+}
+
+/* ====================================================================
+ * Output
+ * ================================================================== */
+
+static inline void put32(uint8_t *q, uint32_t x) {
+    q[0] = (uint8_t)x;
+    q[1] = (uint8_t)(x >> 8);
+    q[2] = (uint8_t)(x >> 16);
+    q[3] = (uint8_t)(x >> 24);
+}
+
+static inline void put_double(uint8_t *q, double d) {
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    put32(q, (uint32_t)bits);
+    put32(q + 4, (uint32_t)(bits >> 32));
+}
+
+static inline uint8_t *reserve(acar_out *o, size_t n) {
+    acar_buf *b = o->buf;
+    if (n <= b->cap - b->len && !o->failed) return (uint8_t *)b->data + b->len;
+    return (uint8_t *)acar__out_reserve(o, n);
+}
+static inline void commit(acar_out *o, const uint8_t *end) {
+    o->buf->len = (size_t)((const char *)end - o->buf->data);
+}
+
+/* "%.17g" exactly as CPython's PyOS_double_to_string(d, 'g', 17, 0): the
+ * exact decimal value of d rounded half-even to 17 digits, trailing zeros
+ * dropped, exponent form below 1e-4 and from 1e17.  Returns the length
+ * (at most 24); -1 when out of memory. */
+static int format_g17(double d, char *buf) {
+    if (isnan(d)) { memcpy(buf, "nan", 3); return 3; }
+    size_t k = 0;
+    if (signbit(d)) buf[k++] = '-';
+    if (isinf(d)) { memcpy(buf + k, "inf", 3); return (int)k + 3; }
+    if (d == 0) { buf[k++] = '0'; return (int)k; }
+    int e2;
+    double fr = frexp(fabs(d), &e2);        /* |d| = fr * 2^e2, fr in [0.5, 1) */
+    uint64_t mant = (uint64_t)ldexp(fr, 53);
+    e2 -= 53;                               /* |d| = mant * 2^e2 exactly */
+    while (!(mant & 1)) { mant >>= 1; e2++; }
+    /* N = mant * 2^e2 (e2 >= 0) or mant * 5^-e2 (then |d| = N / 10^-e2). */
+    size_t cap = 4 + (size_t)(e2 >= 0 ? e2 : -e2 * 3) / 32 + 2;
+    uint32_t *n = calloc(2 * cap, sizeof *n);
+    if (!n) return -1;
+    size_t nl = 2;
+    n[0] = (uint32_t)mant;
+    n[1] = (uint32_t)(mant >> 32);
+    int pow10 = 0;
+    if (e2 >= 0) {
+        for (int s = e2; s > 0;) {
+            int step = s > 31 ? 31 : s;
+            uint32_t carry = 0;
+            for (size_t i = 0; i < nl; i++) {
+                uint64_t x = ((uint64_t)n[i] << step) | carry;
+                n[i] = (uint32_t)x;
+                carry = (uint32_t)(x >> 32);
+            }
+            if (carry) n[nl++] = carry;
+            s -= step;
+        }
+    } else {
+        pow10 = e2;
+        for (int s = -e2; s > 0;) {
+            int step = s > 13 ? 13 : s;
+            uint32_t m = 1;
+            for (int i = 0; i < step; i++) m *= 5;
+            uint64_t carry = 0;
+            for (size_t i = 0; i < nl; i++) {
+                uint64_t x = (uint64_t)n[i] * m + carry;
+                n[i] = (uint32_t)x;
+                carry = x >> 32;
+            }
+            if (carry) n[nl++] = (uint32_t)carry;
+            s -= step;
+        }
+    }
+    while (nl && !n[nl - 1]) nl--;
+    size_t bound = acar_num_big_dec_bound(nl);
+    char *dec = malloc(bound + 1);
+    if (!dec) { free(n); return -1; }
+    size_t len = acar_num_big_to_dec(n, nl, n + cap, dec);
+    free(n);
+    /* value = 0.dec * 10^(len + pow10); first digit's exponent: */
+    int x = (int)len - 1 + pow10;
+    char dig[18];
+    size_t nd = len < 17 ? len : 17;
+    memcpy(dig, dec, nd);
+    if (len > 17) {
+        int up = dec[17] > '5';
+        if (dec[17] == '5') {
+            up = 0;
+            for (size_t i = 18; i < len; i++)
+                if (dec[i] != '0') { up = 1; break; }
+            if (!up) up = (dig[16] - '0') & 1;   /* a tie: to even */
+        }
+        if (up) {
+            size_t i = 17;
+            while (i > 0 && dig[i - 1] == '9') dig[--i] = '0';
+            if (i == 0) { dig[0] = '1'; x++; }  /* 99..9 -> 100..0 */
+            else dig[i - 1]++;
+        }
+    }
+    free(dec);
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    if (x >= -4 && x < 17) {
+        if (x < 0) {
+            buf[k++] = '0';
+            buf[k++] = '.';
+            for (int i = -1; i > x; i--) buf[k++] = '0';
+            memcpy(buf + k, dig, nd);
+            k += nd;
+        } else {
+            for (int i = 0; i <= x; i++) buf[k++] = (size_t)i < nd ? dig[i] : '0';
+            if (nd > (size_t)x + 1) {
+                buf[k++] = '.';
+                memcpy(buf + k, dig + x + 1, nd - (size_t)x - 1);
+                k += nd - (size_t)x - 1;
+            }
+        }
+    } else {
+        buf[k++] = dig[0];
+        if (nd > 1) {
+            buf[k++] = '.';
+            memcpy(buf + k, dig + 1, nd - 1);
+            k += nd - 1;
+        }
+        buf[k++] = 'e';
+        buf[k++] = x < 0 ? '-' : '+';
+        int ax = x < 0 ? -x : x;
+        if (ax >= 100) buf[k++] = (char)('0' + ax / 100);
+        buf[k++] = (char)('0' + ax / 10 % 10);
+        buf[k++] = (char)('0' + ax % 10);
+    }
+    return (int)k;
+}
+
+static int put_float_text(W *w, acar_out *o, double d) {
+    char text[32];
+    int n = format_g17(d, text);
+    if (n < 0) return nomem(w);
+    uint8_t *q = reserve(o, 1 + (size_t)n);
+    if (!q) return 0; /* sticky: reported at the end */
+    q[0] = (uint8_t)n;
+    memcpy(q + 1, text, (size_t)n);
+    commit(o, q + 1 + n);
+    return 0;
+}
+
+/* TYPE_LONG: int32 count of 15-bit digits (negative for a negative value),
+ * then the digits, low first. */
+static int put_long(W *w, acar_out *o, uint8_t code, int neg, const uint32_t *limbs, size_t nl) {
+    size_t bits = 0;
+    if (nl) {
+        uint32_t top = limbs[nl - 1];
+        bits = 32 * (nl - 1);
+        while (top) { bits++; top >>= 1; }
+    }
+    size_t nd = (bits + 14) / 15;
+    if (nd > SIZE32_MAX) return fail(w, ACAR_ERR_TYPE, "int too large to marshal");
+    uint8_t *q = reserve(o, 5 + 2 * nd);
+    if (!q) return 0;
+    q[0] = code;
+    put32(q + 1, neg ? (uint32_t)0 - (uint32_t)nd : (uint32_t)nd);
+    q += 5;
+    size_t bit = 0;
+    for (size_t i = 0; i < nd; i++, bit += 15) {
+        size_t li = bit >> 5, sh = bit & 31;
+        uint64_t x = limbs[li] >> sh;
+        if (sh > 17 && li + 1 < nl) x |= (uint64_t)limbs[li + 1] << (32 - sh);
+        unsigned dgt = (unsigned)(x & 0x7fff);
+        q[0] = (uint8_t)dgt;
+        q[1] = (uint8_t)(dgt >> 8);
+        q += 2;
+    }
+    commit(o, q);
+    return 0;
+}
+
+static int put_sized(W *w, acar_out *o, uint8_t code, const char *s, size_t n) {
+    if (n > SIZE32_MAX) return fail(w, ACAR_ERR_TYPE, "object of %zu bytes too large to marshal", n);
+    uint8_t *q = reserve(o, 5 + n);
+    if (!q) return 0;
+    q[0] = code;
+    put32(q + 1, (uint32_t)n);
+    if (n) memcpy(q + 5, s, n);
+    commit(o, q + 5 + n);
+    return 0;
+}
+
+/* ====================================================================
+ * Writing one value (and its items, through frames)
+ * ================================================================== */
+
+/* The FLAG_REF decision for v (not a singleton): 0x80 when flagged, 0 when
+ * not, 1 when a REF was written instead, -1 on failure. */
+static int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
+    if (w->version < 3) return 0;
+    unsigned fl = ACAR_FLAGS(v);
+    if (!(fl & ACAR_F_MREF)) {
+        if (fl & ACAR_F_SOLE) return 0;
+        if (w->fast) { w->bail = true; return -1; }
+        const slot *s = tab_find(&w->t, v);
+        if (!s || s->cnt < 2) return 0;
+    }
+    slot *e = tab_get(w, refs, v);
+    if (!e) return -1;
+    if (e->idx >= 0) {
+        uint8_t *q = reserve(o, 5);
+        if (q) {
+            q[0] = ACAR_MT_REF;
+            put32(q + 1, (uint32_t)e->idx);
+            commit(o, q + 5);
+        }
+        return 1;
+    }
+    if (refs->next == INT32_MAX) return fail(w, ACAR_ERR_LIMIT, "too many objects to marshal");
+    e->idx = refs->next++;
+    return ACAR_MARSHAL_FLAG_REF;
+}
+
+/* Writes v's type code and body; for a container with items, fills *f and
+ * returns 2 (its items follow), else 0; -1 on failure. */
+static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
+    acar_type t = ACAR_TYPE(v);
+    uint8_t *q;
+    switch (t) {
+    case ACAR_NONE: acar__out_byte(o, ACAR_MT_NONE); return 0;
+    case ACAR_BOOL: acar__out_byte(o, v->u.i ? ACAR_MT_TRUE : ACAR_MT_FALSE); return 0;
+    case ACAR_ELLIPSIS: acar__out_byte(o, ACAR_MT_ELLIPSIS); return 0;
+    case ACAR_STOPITERATION: acar__out_byte(o, ACAR_MT_STOPITER); return 0;
+    default: break;
+    }
+    int flag = ref_flag(w, refs, o, v);
+    if (flag < 0) return -1;
+    if (flag == 1) return 0;
+    unsigned fl = ACAR_FLAGS(v);
+    switch (t) {
+    case ACAR_INT:
+        if (fl & ACAR_F_BIG)
+            return put_long(w, o, (uint8_t)(ACAR_MT_LONG | flag), (fl & ACAR_F_NEG) != 0, v->u.p,
+                            ACAR_LEN(v));
+        if (!(fl & ACAR_F_MLONG) && v->u.i >= INT32_MIN && v->u.i <= INT32_MAX) {
+            if (!(q = reserve(o, 5))) return 0;
+            q[0] = (uint8_t)(ACAR_MT_INT | flag);
+            put32(q + 1, (uint32_t)(int32_t)v->u.i);
+            commit(o, q + 5);
+            return 0;
+        } else {
+            int64_t i = v->u.i;
+            uint64_t m = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+            uint32_t limbs[2] = {(uint32_t)m, (uint32_t)(m >> 32)};
+            return put_long(w, o, (uint8_t)(ACAR_MT_LONG | flag), i < 0, limbs,
+                            m == 0 ? 0 : limbs[1] ? 2 : 1);
+        }
+    case ACAR_FLOAT:
+        if (w->version > 1) {
+            if (!(q = reserve(o, 9))) return 0;
+            q[0] = (uint8_t)(ACAR_MT_BINARY_FLOAT | flag);
+            put_double(q + 1, v->u.f);
+            commit(o, q + 9);
+            return 0;
+        }
+        acar__out_byte(o, (char)(ACAR_MT_FLOAT | flag));
+        return put_float_text(w, o, v->u.f);
+    case ACAR_COMPLEX: {
+        const double *d = v->u.p;
+        if (w->version > 1) {
+            if (!(q = reserve(o, 17))) return 0;
+            q[0] = (uint8_t)(ACAR_MT_BINARY_COMPLEX | flag);
+            put_double(q + 1, d[0]);
+            put_double(q + 9, d[1]);
+            commit(o, q + 17);
+            return 0;
+        }
+        acar__out_byte(o, (char)(ACAR_MT_COMPLEX | flag));
+        if (put_float_text(w, o, d[0]) < 0) return -1;
+        return put_float_text(w, o, d[1]);
+    }
+    case ACAR_STR: {
+        size_t n = ACAR_LEN(v);
+        bool interned = (fl & ACAR_F_MINTERN) != 0;
+        if (w->version >= 4 && (fl & ACAR_F_ASCII)) {
+            if (n < 256) {
+                if (!(q = reserve(o, 2 + n))) return 0;
+                q[0] = (uint8_t)((interned ? ACAR_MT_SHORT_ASCII_INTERNED : ACAR_MT_SHORT_ASCII) | flag);
+                q[1] = (uint8_t)n;
+                if (n) memcpy(q + 2, v->u.s, n);
+                commit(o, q + 2 + n);
+                return 0;
+            }
+            return put_sized(w, o, (uint8_t)((interned ? ACAR_MT_ASCII_INTERNED : ACAR_MT_ASCII) | flag),
+                             v->u.s, n);
+        }
+        return put_sized(w, o,
+                         (uint8_t)((w->version >= 3 && interned ? ACAR_MT_INTERNED : ACAR_MT_UNICODE) | flag),
+                         v->u.s, n);
+    }
+    case ACAR_BYTES: case ACAR_BYTEARRAY:
+        return put_sized(w, o, (uint8_t)(ACAR_MT_STRING | flag), v->u.s, ACAR_LEN(v));
+    case ACAR_BUFFER: {
+        size_t n;
+        const uint8_t *data = acar_buffer_data(v, &n);
+        if (!data && n) return fail(w, ACAR_ERR_TYPE, "unmarshallable object: out-of-band buffer");
+        return put_sized(w, o, (uint8_t)(ACAR_MT_STRING | flag), (const char *)data, n);
+    }
+    case ACAR_TUPLE: case ACAR_LIST: case ACAR_SET: case ACAR_FROZENSET: {
+        size_t n = ACAR_LEN(v);
+        if (n > SIZE32_MAX) return fail(w, ACAR_ERR_TYPE, "%s of %zu items too large to marshal",
+                                        acar_type_name(t), n);
+        if (t == ACAR_TUPLE && w->version >= 4 && n < 256) {
+            if (!(q = reserve(o, 2))) return 0;
+            q[0] = (uint8_t)(ACAR_MT_SMALL_TUPLE | flag);
+            q[1] = (uint8_t)n;
+            commit(o, q + 2);
+        } else {
+            uint8_t code = t == ACAR_TUPLE ? ACAR_MT_TUPLE : t == ACAR_LIST ? ACAR_MT_LIST
+                         : t == ACAR_SET ? ACAR_MT_SET : ACAR_MT_FROZENSET;
+            if (!(q = reserve(o, 5))) return 0;
+            q[0] = (uint8_t)(code | flag);
+            put32(q + 1, (uint32_t)n);
+            commit(o, q + 5);
+        }
+        if (n == 0) return 0;
+        f->perm = NULL;
+        if (needs_sort(v)) {
+            if (w->fast) { w->bail = true; return -1; }
+            f->perm = perm_find(w, v);
+        }
+        f->node = v;
+        f->items = items_of(v);
+        f->i = 0;
+        f->n = n;
+        f->dict = false;
+        return 2;
+    }
+    case ACAR_DICT:
+        acar__out_byte(o, (char)(ACAR_MT_DICT | flag));
+        f->node = v;
+        f->items = items_of(v);
+        f->perm = NULL;
+        f->i = 0;
+        f->n = 2 * ACAR_LEN(v);
+        f->dict = true;
+        return 2;
+    case ACAR_CODE:
+        return fail(w, ACAR_ERR_UNSUPPORTED, "writing code objects is not supported yet");
+    default:
+        return fail(w, ACAR_ERR_TYPE, "unmarshallable object: %s", acar_type_name(t));
+    }
+}
+
+/* Below version 3 every occurrence of a shared value is written out in
+ * full, as CPython does; a cycle can never end and is refused when met
+ * (a container met again while it is open: its slot's index is -2 while
+ * open), and exponential sharing ends at the budget. */
+static int enter_v2(W *w, const acar_val *v) {
+    if (w->fast) {
+        /* Containers met once each make a tree: nothing to refuse. */
+        if (is_container(ACAR_TYPE(v)) && !(ACAR_FLAGS(v) & ACAR_F_SOLE)) {
+            w->bail = true;
+            return -1;
+        }
+        return 0;
+    }
+    if (w->budget == 0)
+        return fail(w, ACAR_ERR_LIMIT, "shared values expand beyond the write budget "
+                                       "(marshal versions below 3 write each occurrence in full)");
+    w->budget--;
+    if (!is_container(ACAR_TYPE(v))) return 0;
+    slot *s = tab_find(&w->t, v);
+    if (!s) return 0;
+    if (s->idx == -2)
+        return fail(w, ACAR_ERR_TYPE, "a %s contains itself: marshal versions below 3 cannot "
+                                      "write cycles", acar_type_name(ACAR_TYPE(v)));
+    s->idx = -2;
+    return 0;
+}
+
+static void leave_v2(W *w, const acar_val *v) {
+    slot *s = tab_find(&w->t, v);
+    if (s) s->idx = -1;
+}
+
+/* Writes root and everything in it to o, with reference table refs. */
+static int emit(W *w, const acar_val *root, tab *refs, acar_out *o) {
+    frame tmp;
+    bool v2 = w->version < 3;
+    if (v2 && enter_v2(w, root) < 0) return -1;
+    int rc = put_head(w, o, root, refs, &tmp);
+    if (rc <= 0) {
+        if (v2) leave_v2(w, root);
+        return rc;
+    }
+    frame *f = push_frame(w, 0);
+    if (!f) return -1;
+    *f = tmp;
+    size_t depth = 1;
+    while (depth) {
+        f = &w->fr[depth - 1];
+        if (f->i == f->n) {
+            if (f->dict) acar__out_byte(o, ACAR_MT_NULL);
+            if (v2) leave_v2(w, f->node);
+            depth--;
+            continue;
+        }
+        size_t i = f->i++;
+        const acar_val *c = f->items[f->perm ? f->perm[i] : i];
+        /* Empty containers count as a level too, as the reader counts them. */
+        if (depth >= w->max_depth && is_container(ACAR_TYPE(c)))
+            return fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
+        if (v2 && enter_v2(w, c) < 0) return -1;
+        rc = put_head(w, o, c, refs, &tmp);
+        if (rc < 0) return -1;
+        if (rc == 0) {
+            if (v2) leave_v2(w, c);
+            continue;
+        }
+        frame *g = push_frame(w, depth);
+        if (!g) return -1;
+        *g = tmp;
+        depth++;
+    }
+    return 0;
+}
+
+/* ====================================================================
+ * Set order: items sorted by their own marshal bytes (stable)
+ * ================================================================== */
+
+typedef struct keys {
+    const uint8_t *bytes;
+    const size_t *off;  /* key i is bytes[off[i] .. off[i + 1]) */
+} keys;
+
+static int key_cmp(const keys *k, uint32_t a, uint32_t b) {
+    size_t la = k->off[a + 1] - k->off[a], lb = k->off[b + 1] - k->off[b];
+    int c = memcmp(k->bytes + k->off[a], k->bytes + k->off[b], la < lb ? la : lb);
+    if (c) return c;
+    return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/* Bottom-up merge sort of p[0..n) (stable), tmp the same size. */
+static void sort_perm(const keys *k, uint32_t *p, uint32_t *tmp, size_t n) {
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) tmp[o++] = key_cmp(k, p[j], p[i]) < 0 ? p[j++] : p[i++];
+            while (i < mid) tmp[o++] = p[i++];
+            while (j < hi) tmp[o++] = p[j++];
+        }
+        memcpy(p, tmp, n * sizeof *p);
+    }
+}
+
+static int order_set(W *w, const acar_val *set, acar_buf *kb) {
+    size_t n = ACAR_LEN(set);
+    acar_val *const *items = items_of(set);
+    size_t *off = malloc((n + 1) * sizeof *off);
+    uint32_t *perm = malloc(n * sizeof *perm);
+    uint32_t *tmp = malloc(n * sizeof *tmp);
+    int rc = -1;
+    if (!off || !perm || !tmp) { nomem(w); goto done; }
+    acar_out ko = {kb, false};
+    kb->len = 0;
+    off[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        tab_clear(&w->kr);
+        if (emit(w, items[i], &w->kr, &ko) < 0) goto done;
+        if (ko.failed) { nomem(w); goto done; }
+        off[i + 1] = kb->len;
+        perm[i] = (uint32_t)i;
+    }
+    w->key_bytes += kb->len;
+    if (w->key_bytes > KEY_BUDGET) {
+        fail(w, ACAR_ERR_LIMIT, "ordering nested sets needs more than %zu bytes of sort keys",
+             KEY_BUDGET);
+        goto done;
+    }
+    keys k = {(const uint8_t *)kb->data, off};
+    sort_perm(&k, perm, tmp, n);
+    if (perm_put(w, set, perm) < 0) goto done;
+    perm = NULL;
+    rc = 0;
+done:
+    free(off);
+    free(perm);
+    free(tmp);
+    return rc;
+}
+
+/* ====================================================================
+ * Entry points
+ * ================================================================== */
+
+int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
+                           acar_marshal_dialect dialect, acar_out *out, acar_err *err) {
+    acar_write_opts zero = {0};
+    if (!opts) opts = &zero;
+    int version;
+    if (opts->version == 0) {
+        version = ACAR_MARSHAL_VERSION_DEFAULT;
+    } else if ((opts->version & ~0xffu) == 0x100u && (opts->version & 0xffu) <= ACAR_MARSHAL_VERSION_MAX) {
+        version = (int)(opts->version & 0xffu);
+    } else {
+        acar__err_set(err, ACAR_ERR_ARG, 0, "marshal version must be ACAR_VERSION(0..%d) or 0, not 0x%x",
+                      ACAR_MARSHAL_VERSION_MAX, opts->version);
+        return -1;
+    }
+    if (dialect != ACAR_MARSHAL_PY3) {
+        acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "writing Python 2 marshal is not supported yet");
+        return -1;
+    }
+    if (!v || !out || !out->buf) {
+        acar__err_set(err, ACAR_ERR_ARG, 0, "acar__marshal_write needs a value and a buffer");
+        return -1;
+    }
+    W *w = calloc(1, sizeof *w);
+    if (!w) {
+        acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing marshal");
+        return -1;
+    }
+    w->err = err;
+    w->version = version;
+    w->max_depth = opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
+    acar_buf kb = {0};
+    /* First try one pass that trusts the marks: a value read from marshal
+     * (or any value the document knows to be sole) decides its FLAG_REF
+     * alone, and sets read from marshal keep their order.  The first value
+     * that needs counting or sorting sends the write to the two passes. */
+    size_t start = out->buf->len;
+    w->fast = true;
+    w->budget = SIZE_MAX;
+    int rc = emit(w, v, &w->t, out);
+    if (rc < 0 && w->bail) {
+        out->buf->len = start;
+        tab_clear(&w->t);
+        w->fast = w->bail = false;
+        rc = first_pass(w, v);
+        /* Room for any tree-shaped graph many times over; only nested
+         * sharing (2^depth occurrences) runs out. */
+        w->budget = w->edges > (SIZE_MAX - ((size_t)1 << 24)) / 256 ? SIZE_MAX
+                  : 256 * w->edges + ((size_t)1 << 24);
+        for (size_t i = 0; rc == 0 && i < w->nsets; i++) rc = order_set(w, w->sets[i], &kb);
+        if (rc == 0) rc = emit(w, v, &w->t, out);
+    }
+    acar_buf_free(&kb);
+    for (size_t i = 0; i < w->pcap; i++) free(w->perms[i].perm);
+    free(w->perms);
+    free(w->t.s);
+    free(w->kr.s);
+    free(w->fr);
+    free(w->sets);
+    free(w);
+    return rc;
+}
+
+int acar__marshal_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err) {
+    return acar__marshal_write_ex(v, opts, ACAR_MARSHAL_PY3, out, err);
+}
