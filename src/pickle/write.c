@@ -901,17 +901,23 @@ static int check_ident(W *w, const char *what, const char *s, size_t n) {
 
 /* Writes op ("c" GLOBAL or "i" INST) module\nname\n, with the Python 2
  * names for protocols < 3 under fix_imports. */
-static int write_global_text(W *w, uint8_t op, const char *m, size_t ml, const char *n, size_t nl) {
+/* The names a global is written under: Python 2's below protocol 3 under
+ * fix_imports. */
+static void export_names(const W *w, const char **m, size_t *ml, const char **n, size_t *nl) {
     if (w->proto < 3 && w->fix_imports) {
-        const char *om = m, *on = n;
-        size_t oml = ml, onl = nl;
-        if (acar__compat_map_export(m, ml, n, nl, &om, &oml, &on, &onl)) {
-            m = om;
-            ml = oml;
-            n = on;
-            nl = onl;
+        const char *om = *m, *on = *n;
+        size_t oml = *ml, onl = *nl;
+        if (acar__compat_map_export(*m, *ml, *n, *nl, &om, &oml, &on, &onl)) {
+            *m = om;
+            *ml = oml;
+            *n = on;
+            *nl = onl;
         }
     }
+}
+
+/* Writes op with names already passed through export_names. */
+static int write_global_text(W *w, uint8_t op, const char *m, size_t ml, const char *n, size_t nl) {
     if (check_ident(w, "module", m, ml) < 0 || check_ident(w, "global", n, nl) < 0) return -1;
     put1(w, op);
     w_bytes(w, m, ml);
@@ -925,6 +931,9 @@ static int write_global_text(W *w, uint8_t op, const char *m, size_t ml, const c
 static int save_global_flat(W *w, const acar_val *mnode, const acar_val *nnode,
                             const char *m, size_t ml, const char *n, size_t nl) {
     uint32_t idx;
+    /* Memoized under the names written: builtins.set and a literal
+     * __builtin__.set are one object to CPython's reader below protocol 3. */
+    export_names(w, &m, &ml, &n, &nl);
     if (vt_get(w, VK_GLOBAL, m, ml, n, nl, &idx)) {
         put_get(w, idx);
         return 0;
@@ -1974,7 +1983,10 @@ static int step_obj(W *w, wframe *f) {
         if (f->style == M_INST) {
             const acar_val *mn, *nn;
             if (global_parts(w, f->cls, &mn, &nn) < 0) return -1;
-            if (write_global_text(w, ACAR_OP_INST, mn->u.s, ACAR_LEN(mn), nn->u.s, ACAR_LEN(nn)) < 0)
+            const char *im = mn->u.s, *in = nn->u.s;
+            size_t iml = ACAR_LEN(mn), inl = ACAR_LEN(nn);
+            export_names(w, &im, &iml, &in, &inl);
+            if (write_global_text(w, ACAR_OP_INST, im, iml, in, inl) < 0)
                 return -1;
         } else {
             put1(w, ACAR_OP_OBJ);
