@@ -1130,8 +1130,9 @@ class Batch:
     its chunk goes to a fresh process.  A process that fails after its last
     answer (sanitizer leak report) is listed in problems: tests fail on it."""
 
-    def __init__(self, exe, jobs=None, chunk=300, timeout_scale=None):
+    def __init__(self, exe, jobs=None, chunk=300, timeout_scale=None, args=()):
         self.exe = exe
+        self.args = list(args)
         self.jobs = jobs or max(1, os.cpu_count() or 1)
         self.chunk = chunk
         if timeout_scale is None:
@@ -1146,7 +1147,7 @@ class Batch:
             todo = reqs[len(results):]
             blob = b"".join(r.encode() for r in todo)
             timeout = (20 + 0.2 * len(todo) + len(blob) / 2e6) * self.timeout_scale
-            proc = subprocess.Popen([self.exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            proc = subprocess.Popen([self.exe] + self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE)
             hung = False
             try:

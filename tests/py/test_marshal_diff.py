@@ -559,11 +559,11 @@ def run_cli(acar, batch, rep, cases, r):
 
 
 def find_driver(tools_dir):
-    for name in ("marshal_batch", "marshal_batch.exe"):
+    for name in ("batch", "batch.exe"):
         p = os.path.join(tools_dir, name)
         if os.path.exists(p):
             return p
-    raise SystemExit("no marshal_batch driver in %s (build tests/tools/marshal_batch.c)" % tools_dir)
+    raise SystemExit("no batch driver in %s (build tests/tools/batch.c)" % tools_dir)
 
 
 def main():
@@ -571,7 +571,7 @@ def main():
     if len(sys.argv) < 3:
         raise SystemExit("usage: test_marshal_diff.py PATH/TO/acar PATH/TO/TOOLS_DIR")
     acar, tools = sys.argv[1], sys.argv[2]
-    batch = pv.Batch(find_driver(tools))
+    batch = pv.Batch(find_driver(tools), args=["--marshal"])
     rep = Report()
     scale = pv.scale()
     r = random.Random(SEED)

@@ -1,5 +1,6 @@
 /*
- * batch.c -- test driver: many pickles through the library in one process.
+ * batch.c -- test driver: many inputs through the library in one process.
+ * Pickle by default; `batch --marshal` reads and writes marshal instead.
  *
  * The Python tests send thousands of cases; one process per case is far too
  * slow under the sanitizers, so this program reads requests from stdin and
@@ -9,11 +10,13 @@
  * All integers are little-endian.
  *
  * Request (32-byte header, then the input):
- *   u32 want        bits 0..5: write pickle protocol 0..5
+ *   u32 want        bits 0..5: write pickle protocol (marshal version) 0..5
  *                   bit 8:     write repr
- *                   bit 9:     write pickle with the default version (0)
+ *                   bit 9:     write with the format's default version (0)
  *   u32 read        bits 0..7: acar_read_opts.flags
  *                   bits 8..11: acar_read_opts.encoding
+ *                   bit 16:    --marshal: read as Python 2 marshal (ACAR_MARSHAL_PY2)
+ *                   bit 17:    --marshal: the input is a pickle (values with no marshal marks)
  *   u64 max_memory  doc limit, 0 for the default
  *   u32 max_depth   doc limit, 0 for the default
  *   u32 reserved    0
@@ -32,13 +35,14 @@
  *   u32 msglen, msg the read error message (empty when ok)
  *   u32 nout        sections that follow (0 when the read failed)
  *   nout times:
- *     u32 what      0x100 repr, 0x200 default pickle, else the protocol
+ *     u32 what      0x100 repr, 0x200 default version, else the version
  *     u32 code      acar_write's code (0: ok)
  *     u64 len, data the output, or the error message when code != 0
  *
  * Exit status: 0 at a clean end of input, 3 on a malformed request.
  */
 #include "acar.h"
+#include "marshal/marshal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +57,11 @@
 #define WANT_REPR 0x100u
 #define WANT_DEFAULT 0x200u
 #define MAX_INPUT ((uint64_t)1 << 31) /* a test never sends more; guards a bad stream */
+#define READ_PY2 (1u << 16)
+#define READ_PICKLE (1u << 17)
+
+/* The format written (and read, unless READ_PICKLE): --marshal or pickle. */
+static acar_format format = ACAR_FORMAT_PICKLE;
 
 static uint32_t get32(const unsigned char *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -127,7 +136,7 @@ static void section_run(section *s, const acar_val *root, uint32_t what) {
         rc = acar_write(root, ACAR_FORMAT_REPR, &wo, &s->buf, &err);
     } else {
         wo.version = what == WANT_DEFAULT ? 0 : ACAR_VERSION(what);
-        rc = acar_write(root, ACAR_FORMAT_PICKLE, &wo, &s->buf, &err);
+        rc = acar_write(root, format, &wo, &s->buf, &err);
     }
     s->code = rc == 0 ? 0 : (uint32_t)(err.code ? err.code : ACAR_ERR_ARG);
     if (rc != 0) {
@@ -164,7 +173,8 @@ static void run_case(const unsigned char *hdr, const unsigned char *input, size_
     dopts.limits.max_depth = get32(hdr + 16);
     ropts.flags = rd & 0xffu;
     ropts.encoding = (acar_str_encoding)((rd >> 8) & 0xfu);
-    ropts.format = ACAR_FORMAT_PICKLE;
+    ropts.format = format == ACAR_FORMAT_MARSHAL && !(rd & READ_PICKLE) ? ACAR_FORMAT_MARSHAL
+                                                                         : ACAR_FORMAT_PICKLE;
 
     uint64_t t0 = now_nanos();
     acar_doc *doc = acar_doc_new(&dopts);
@@ -173,7 +183,13 @@ static void run_case(const unsigned char *hdr, const unsigned char *input, size_
         err.code = ACAR_ERR_NOMEM;
         snprintf(err.msg, sizeof err.msg, "batch: acar_doc_new failed");
     } else {
-        root = acar_read(doc, input, len, &ropts, &err);
+        if (format == ACAR_FORMAT_MARSHAL && (rd & READ_PY2)) {
+            memset(&err, 0, sizeof err);
+            root = acar__marshal_read_ex(doc, input, len, &ropts, ACAR_MARSHAL_PY2, &err);
+            if (root) acar_doc_set_root(doc, root);
+        } else {
+            root = acar_read(doc, input, len, &ropts, &err);
+        }
         if (!root && err.code == ACAR_OK) {
             err.code = ACAR_ERR_ARG;
             snprintf(err.msg, sizeof err.msg, "batch: acar_read returned NULL with no error");
@@ -212,9 +228,10 @@ static void run_case(const unsigned char *hdr, const unsigned char *input, size_
     fflush(stdout);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     unsigned char hdr[32];
     int status = 0;
+    if (argc > 1 && strcmp(argv[1], "--marshal") == 0) format = ACAR_FORMAT_MARSHAL;
 #ifdef _WIN32
     _setmode(_fileno(stdin), _O_BINARY);
     _setmode(_fileno(stdout), _O_BINARY);
