@@ -2,7 +2,8 @@
  * fuzz_pickle.c -- libFuzzer target for the pickle reader, with a round trip.
  *
  * Whatever reads must print and write at every protocol that can hold it;
- * what acar writes must read back and write again to the same bytes.
+ * what acar writes must read back, and from the second write on, reading
+ * and writing again must give the same bytes.
  */
 #include "acar.h"
 
@@ -34,33 +35,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     /* Protocols express some values differently (getattr for nested names
      * below 4, copyreg.__newobj__ below 2, str(pid) at 0, functools.partial
-     * for NEWOBJ_EX below 4), as CPython's own writer does, so a value need
-     * not keep its shape across protocols.  What must hold: what acar writes
-     * at protocol P it reads back, and writing that again at P gives the
-     * same bytes (reader and writer agree on every form they use). */
+     * for NEWOBJ_EX below 4), as CPython's own writer does, and a document
+     * need not be one CPython could have made (a global named __builtin__.set
+     * in a protocol 5 stream turns into builtins.set when written below 3).
+     * So the first write may normalise the value; what must hold is that
+     * acar reads what it writes and that, from then on, reading and writing
+     * at protocol P is a fixpoint: same bytes every time. */
     acar_buf repr1 = {0};
     if (acar_repr(v, &repr1, &err) != 0 && err.code != ACAR_ERR_LIMIT && err.code != ACAR_ERR_UNSUPPORTED &&
         err.code != ACAR_ERR_NOMEM)
         fail("a value that reads does not print");
     for (unsigned proto = 0; proto <= 5; proto++) {
-        acar_buf out = {0}, again = {0};
         acar_write_opts wo = {0};
         wo.version = ACAR_VERSION(proto);
-        if (acar_write(v, ACAR_FORMAT_PICKLE, &wo, &out, &err) == 0) {
-            acar_doc *doc2 = acar_doc_new(&o);
+        acar_buf gen[3] = {{0}, {0}, {0}};
+        const acar_val *cur = v;
+        acar_doc *docs[2] = {NULL, NULL};
+        for (int g = 0; g < 3 && cur; g++) {
+            if (acar_write(cur, ACAR_FORMAT_PICKLE, &wo, &gen[g], &err) != 0) {
+                if (g > 0 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT)
+                    fail("acar cannot write again what it read from its own output");
+                break;
+            }
+            if (g == 2) {
+                if (gen[2].len != gen[1].len || memcmp(gen[2].data, gen[1].data, gen[1].len) != 0)
+                    fail("reading and writing acar's own output is not a fixpoint");
+                break;
+            }
+            docs[g] = acar_doc_new(&o);
             acar_read_opts ro2 = {0};
             ro2.format = ACAR_FORMAT_PICKLE;
-            acar_val *v2 = doc2 ? acar_read(doc2, out.data, out.len, &ro2, &err) : NULL;
-            if (doc2 && !v2 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT &&
+            cur = docs[g] ? acar_read(docs[g], gen[g].data, gen[g].len, &ro2, &err) : NULL;
+            if (docs[g] && !cur && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT &&
                 err.code != ACAR_ERR_UNRESOLVED)
                 fail("acar cannot read what it wrote");
-            if (v2 && acar_write(v2, ACAR_FORMAT_PICKLE, &wo, &again, &err) == 0 &&
-                (again.len != out.len || memcmp(again.data, out.data, out.len) != 0))
-                fail("writing what acar wrote and read back gives other bytes");
-            acar_buf_free(&again);
-            acar_doc_free(doc2);
         }
-        acar_buf_free(&out);
+        for (int g = 0; g < 3; g++) acar_buf_free(&gen[g]);
+        acar_doc_free(docs[0]);
+        acar_doc_free(docs[1]);
     }
     acar_buf_free(&repr1);
     acar_doc_free(doc);
