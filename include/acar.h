@@ -1,9 +1,9 @@
 /*
  * acar.h -- Python's serialization formats in portable C.
  *
- * acar reads and writes pickle (protocols 0-5) and, as they land, marshal,
- * .pyc, JSON as Python's json module does it, XML-RPC and plists, through
- * one value model.  It never runs code: classes and functions named in the
+ * acar reads and writes pickle (protocols 0-5) and marshal (all but code
+ * objects) and, as they land, .pyc, JSON as Python's json module does it,
+ * XML-RPC and plists, through one value model.  It never runs code: classes and functions named in the
  * input stay inert names.  For the same value it writes the bytes CPython
  * writes.
  *
