@@ -433,7 +433,13 @@ typedef struct acar_write_opts {
     const char *key_sep;
     size_t max_depth;          /* 0: 100000 */
     size_t max_int_digits;     /* ints written as decimal text; 0: 4300 */
+    /* repr: bytes of output at most; 0: ACAR_DEFAULT_MAX_REPR.  A node
+     * shared n times prints n times, so a small pickle can print
+     * exponentially large; past this the write fails with ACAR_ERR_LIMIT. */
+    size_t max_repr;
 } acar_write_opts;
+
+#define ACAR_DEFAULT_MAX_REPR ((size_t)1 << 30)
 
 /* Appends v in format fmt to out.  Returns 0, or -1 with err filled (out
  * then holds a partial write the caller discards). */

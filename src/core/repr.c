@@ -721,7 +721,17 @@ int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *o
     p.max_depth = opts && opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
     p.max_digits = opts && opts->max_int_digits ? opts->max_int_digits : ACAR_DEFAULT_MAX_INT_DIGITS;
     int rc = emit(&p, v);
-    while (rc == 0 && p.top > 0 && !out->failed) rc = step(&p);
+    size_t start = out->buf->len;
+    size_t max_repr = opts && opts->max_repr ? opts->max_repr : ACAR_DEFAULT_MAX_REPR;
+    while (rc == 0 && p.top > 0 && !out->failed) {
+        rc = step(&p);
+        if (out->buf->len - start > max_repr) {
+            acar__err_set(err, ACAR_ERR_LIMIT, 0,
+                          "repr longer than %zu bytes (max_repr): shared nodes print once per use",
+                          max_repr);
+            rc = -1;
+        }
+    }
     if (rc == 0 && out->failed) {
         acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing repr");
         rc = -1;

@@ -142,7 +142,7 @@ typedef struct W {
     int proto;
     acar_err *err;
     bool errored;
-    size_t depth, max_depth, max_digits;
+    size_t depth, max_depth, max_digits, max_repr;
     /* memo by node pointer: open addressing, linear probing */
     const void **mkeys;
     uint32_t *mvals;
@@ -1342,7 +1342,11 @@ static int save_persid_text(W *w, const acar_val *pid) {
         /* str(pid): the repr of everything acar holds but str. */
         acar_out o = {&tmp, false};
         acar_err e;
-        if (acar__repr_write(pid, NULL, &o, &e) < 0 || o.failed) {
+        acar_write_opts ro = {0};
+        ro.max_repr = w->max_repr;
+        ro.max_depth = w->max_depth;
+        ro.max_int_digits = w->max_digits;
+        if (acar__repr_write(pid, &ro, &o, &e) < 0 || o.failed) {
             acar_buf_free(&tmp);
             if (o.failed) return nomem(w);
             return fail(w, e.code, "persistent id: %s", e.msg);
@@ -2144,6 +2148,7 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
     w->fix_imports = !(opts->flags & ACAR_WRITE_NO_FIX_IMPORTS);
     w->max_depth = opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
     w->max_digits = opts->max_int_digits ? opts->max_int_digits : ACAR_DEFAULT_MAX_INT_DIGITS;
+    w->max_repr = opts->max_repr;
     w->frame_start = NO_FRAME;
     w->fcut = SIZE_MAX;
     w->failed = out->failed;

@@ -52,6 +52,25 @@ int main(void) {
     CHECK(err.code == ACAR_ERR_TYPE && strstr(err.msg, "identifier") != NULL);
     CHECK(write_p(g, 4, &out) == 0);
 
+    /* A node shared at every level prints 2^40 times: refused by max_repr
+     * (default 1 GiB; here 1 MiB), never an endless print (a fuzz finding). */
+    acar_val *x = acar_new_int(doc, 7);
+    for (int k = 0; k < 40; k++) {
+        acar_val *two[2] = {x, x};
+        x = acar_new_tuple(doc, two, 2);
+    }
+    acar_write_opts rw = {0};
+    rw.max_repr = (size_t)1 << 20;
+    out.len = 0;
+    CHECK(acar_write(x, ACAR_FORMAT_REPR, &rw, &out, &err) < 0);
+    CHECK(err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_repr") != NULL);
+    /* ... and the same in a protocol 0 persistent id, written as str(pid). */
+    acar_val *pid = acar_new_persid(doc, x);
+    w.version = ACAR_VERSION(0);
+    w.max_repr = (size_t)1 << 20;
+    out.len = 0;
+    CHECK(acar_write(pid, ACAR_FORMAT_PICKLE, &w, &out, &err) < 0 && err.code == ACAR_ERR_LIMIT);
+
     acar_buf_free(&out);
     acar_doc_free(doc);
     return CHECK_DONE();
