@@ -48,7 +48,6 @@
 #define VALS0 64
 #define REFS0 64
 /* Slots of the cache of str key hashes (see key_hash). */
-#define HCACHE 512
 /* Dicts up to this many pairs get no index (value.c's MAP_SCAN_MAX). */
 #define SCAN_MAX 8
 
@@ -84,8 +83,7 @@ typedef struct reader {
     size_t nstrs, scap;
     size_t scratch;        /* scratch bytes held, counted against max_memory */
 
-    bool hcache_ready;
-    struct { const acar_val *key; uint64_t hash; } hcache[HCACHE];
+    acar_hash_cache hcache;   /* key hashes (core/internal.h) */
     frame frames0[FRAMES0];
     acar_val *vals0[VALS0];
     acar_val *refs0[REFS0];
@@ -461,20 +459,8 @@ static void finish_seq(frame *f) {
     acar__set_len(f->node, f->filled);
 }
 
-/* acar__hash of a str key, cached by node: shared keys come back as REFs
- * to one node (json.load's key memo, interned names), so each is hashed
- * once, as CPython caches str hashes. */
-static uint64_t key_hash(reader *r, const acar_val *k) {
-    if (!r->hcache_ready) {
-        memset(r->hcache, 0, sizeof r->hcache);
-        r->hcache_ready = true;
-    }
-    size_t slot = ((uintptr_t)k >> 4) % HCACHE;
-    if (r->hcache[slot].key != k) {
-        r->hcache[slot].key = k;
-        r->hcache[slot].hash = acar__hash(k);
-    }
-    return r->hcache[slot].hash;
+static inline uint64_t key_hash(reader *r, const acar_val *k) {
+    return acar__hash_cached(&r->hcache, k);
 }
 
 /* Fills a dict whose keys are all str from the pairs on the value stack,
@@ -895,7 +881,7 @@ acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
     r->strs = NULL;
     r->scap = r->nstrs = 0;
     r->scratch = 0;
-    r->hcache_ready = false;
+    r->hcache.ready = false;
 
     acar_val *v = read_value(r);
     if (v) opts->consumed = r->pos;

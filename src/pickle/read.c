@@ -59,7 +59,6 @@
 #define MEMO_SLACK 1024
 
 /* Slots of the cache of str key hashes (see key_hash). */
-#define HCACHE 512
 
 typedef struct sparse {
     uint64_t *keys;       /* key + 1; 0 is an empty slot */
@@ -102,7 +101,6 @@ typedef struct reader {
     acar_val *empty_tuple;
 
     bool small_ready;     /* small[] initialised */
-    bool hcache_ready;    /* hcache[] initialised */
 
     uint8_t *tmp;         /* scratch for decoded text */
     size_t tmp_cap;
@@ -110,7 +108,7 @@ typedef struct reader {
 
     /* Not cleared on entry: the caches below are set up on first use. */
     acar_val *small[256]; /* BININT1 nodes */
-    struct { const acar_val *key; uint64_t hash; } hcache[HCACHE];
+    acar_hash_cache hcache;   /* key hashes (core/internal.h) */
     acar_val *stk0[STACK0];
     uint32_t dep0[STACK0];
     size_t marks0[MARKS0];
@@ -1410,20 +1408,8 @@ static int do_append(reader *r, size_t x) {
 
 static int deepen(reader *r, size_t i, uint32_t d);
 
-/* acar__hash of a str key, cached by node: CPython's pickler memoizes
- * every key, so the same few key nodes come back for every dict (twitter:
- * 13,000 BINGETs for 4,500 strings); CPython caches str hashes likewise. */
-static uint64_t key_hash(reader *r, const acar_val *k) {
-    if (!r->hcache_ready) {
-        memset(r->hcache, 0, sizeof r->hcache);
-        r->hcache_ready = true;
-    }
-    size_t slot = ((uintptr_t)k >> 4) % HCACHE;
-    if (r->hcache[slot].key != k) {
-        r->hcache[slot].key = k;
-        r->hcache[slot].hash = acar__hash(k);
-    }
-    return r->hcache[slot].hash;
+static inline uint64_t key_hash(reader *r, const acar_val *k) {
+    return acar__hash_cached(&r->hcache, k);
 }
 
 static int dict_fill_str(reader *r, size_t x) {
@@ -2188,6 +2174,7 @@ acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len, acar
     reader rd;
     reader *r = &rd;
     memset(r, 0, offsetof(reader, small));
+    r->hcache.ready = false; /* the cache itself is cleared on first use */
     memset(r->memo0, 0, sizeof r->memo0);
     r->doc = doc;
     r->data = data;
