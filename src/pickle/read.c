@@ -594,16 +594,7 @@ static const uint8_t u8_high_class[128] = {
 
 /* Checks UTF-8 as CPython's surrogatepass decoder accepts it: the offset
  * of the first bad sequence, or len; *ascii when every byte is < 0x80. */
-static inline bool all_ascii(const uint8_t *s, size_t n);
-
 static size_t utf8_scan(const uint8_t *s, size_t len, bool *ascii) {
-    /* Most strings are short and ASCII: words at a time, not the DFA per
-     * byte (reading citm_catalog went from 295 to 315 MB/s, gsoc-2018 from
-     * 1534 to 1640 MB/s; twitter unchanged). */
-    if (all_ascii(s, len)) {
-        *ascii = true;
-        return len;
-    }
     size_t i = 0;
     uint64_t st = U8_OK;
     unsigned any = 0;
