@@ -174,8 +174,9 @@ static void advise_huge(acar_doc *doc, void *p, size_t size) {
 #endif
 }
 
-/* Slow path of acar__alloc: a new chunk big enough for size. */
-static void *alloc_chunk(acar_doc *doc, size_t size) {
+/* Slow path of acar__alloc: a new chunk big enough for size (already a
+ * multiple of 8). */
+void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     size_t csize = doc->next_chunk;
     if (size > csize) csize = size;
     if (csize > SIZE_MAX - sizeof(acar_chunk))
@@ -205,15 +206,6 @@ static void *alloc_chunk(acar_doc *doc, size_t size) {
     return doc->last;
 }
 
-void *acar__alloc(acar_doc *doc, size_t size) {
-    size = ALIGN8(size ? size : 8);
-    if (size <= (size_t)(doc->end - doc->cur)) {
-        doc->last = doc->cur;
-        doc->cur += size;
-        return doc->last;
-    }
-    return alloc_chunk(doc, size);
-}
 
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size) {
     old_size = ALIGN8(old_size);

@@ -127,8 +127,19 @@ struct acar_doc {
 };
 
 /* Arena allocation, 8-byte aligned; NULL after recording ACAR_ERR_NOMEM or
- * ACAR_ERR_LIMIT (max_memory) on the doc. */
-void *acar__alloc(acar_doc *doc, size_t size);
+ * ACAR_ERR_LIMIT (max_memory) on the doc.  The fast path is inline: readers
+ * call it once per node (a call each was 12% of reading citm_catalog). */
+void *acar__alloc_chunk(acar_doc *doc, size_t size);
+static inline void *acar__alloc(acar_doc *doc, size_t size) {
+    size = (size + 7) & ~(size_t)7;
+    if (size == 0) size = 8;
+    if (size <= (size_t)(doc->end - doc->cur)) {
+        doc->last = doc->cur;
+        doc->cur += size;
+        return doc->last;
+    }
+    return acar__alloc_chunk(doc, size);
+}
 /* Grows a block made by acar__alloc, in place when it is the latest one. */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
 /* A new node with the given tag (payload zeroed). */

@@ -438,21 +438,8 @@ HOT_INLINE int memo_push_fast(reader *r, uint64_t idx) {
  * Nodes
  * ================================================================== */
 
-/* acar__alloc's fast path, inlined: a call per node was 12% of reading
- * citm_catalog.json.  Must do exactly what doc.c does (8-byte rounding,
- * doc->last marking the latest block for acar__grow). */
-static inline void *arena(acar_doc *doc, size_t size) {
-    size = (size + 7) & ~(size_t)7;
-    if (size <= (size_t)(doc->end - doc->cur)) {
-        doc->last = doc->cur;
-        doc->cur += size;
-        return doc->last;
-    }
-    return acar__alloc(doc, size);
-}
-
 static inline acar_val *node(acar_doc *doc, uint64_t tag) {
-    acar_val *v = arena(doc, sizeof *v);
+    acar_val *v = acar__alloc(doc, sizeof *v);
     if (v) v->tag = tag;
     return v;
 }
@@ -491,7 +478,7 @@ HOT_INLINE acar_val *new_text(reader *r, acar_type t, const uint8_t *s, size_t l
             fail(r, ACAR_ERR_NOMEM, "out of memory");
             return NULL;
         }
-        v = arena(r->doc, sizeof *v + len);
+        v = acar__alloc(r->doc, sizeof *v + len);
         if (v) {
             v->tag = ACAR_TAG(t, flags, len);
             char *copy = (char *)(v + 1);
@@ -1322,7 +1309,7 @@ static acar_val *new_seq(reader *r, acar_type t, size_t start, size_t n) {
         return NULL;
     }
     size_t cap = acar__cap(n);
-    acar_val *v = arena(r->doc, sizeof *v + cap * sizeof(acar_val *));
+    acar_val *v = acar__alloc(r->doc, sizeof *v + cap * sizeof(acar_val *));
     if (!v) { fail_doc(r); return NULL; }
     v->tag = ACAR_TAG(t, 0, n);
     v->u.items = (acar_val **)(v + 1);
@@ -1340,7 +1327,7 @@ static acar_val *tuple_of(reader *r, size_t start, size_t n) {
 /* An empty dict or set: node, map and a first item array in one block. */
 static acar_val *new_map(reader *r, acar_type t) {
     size_t cap = acar__cap(0);
-    acar_val *v = arena(r->doc, sizeof *v + sizeof(acar_map) + cap * sizeof(acar_val *));
+    acar_val *v = acar__alloc(r->doc, sizeof *v + sizeof(acar_map) + cap * sizeof(acar_val *));
     if (!v) { fail_doc(r); return NULL; }
     acar_map *m = (acar_map *)(v + 1);
     m->items = (acar_val **)(m + 1);
