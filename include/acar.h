@@ -135,7 +135,8 @@ typedef enum acar_type {
     ACAR_OBJECT,       /* instance built by REDUCE/NEWOBJ/NEWOBJ_EX/INST/OBJ */
     ACAR_PERSID,       /* result of persistent_load(pid) */
     ACAR_BUFFER,       /* protocol 5 PickleBuffer */
-    ACAR_CODE          /* marshal code object */
+    ACAR_CODE,         /* marshal code object */
+    ACAR_DATETIME      /* naive datetime.datetime (plist, XML-RPC, pickle) */
 } acar_type;
 
 /* A node.  Its fields are private: use the accessors.  Every node is 16
@@ -241,6 +242,15 @@ ACAR_API acar_val *acar_object_dictitems(const acar_val *v); /* dict of set item
 
 ACAR_API acar_val *acar_persid_pid(const acar_val *v);
 
+/* A naive datetime.datetime: year 1..9999, month 1..12, day 1..31 (valid for
+ * the month), hour 0..23, minute 0..59, second 0..59, microsecond 0..999999,
+ * fold 0 or 1.  Datetimes with a tzinfo stay ACAR_OBJECT. */
+typedef struct acar_datetime {
+    int year, month, day, hour, minute, second, microsecond, fold;
+} acar_datetime;
+/* Fills *out and returns 0, or -1 when v is not a datetime. */
+ACAR_API int acar_datetime_get(const acar_val *v, acar_datetime *out);
+
 /* Buffer: bytes (in the document for in-band, in the caller's buffer for
  * out-of-band), read-only flag, and the out-of-band index or -1. */
 ACAR_API const uint8_t *acar_buffer_data(const acar_val *v, size_t *len);
@@ -280,6 +290,8 @@ ACAR_API acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *call
 ACAR_API acar_val *acar_new_persid(acar_doc *doc, acar_val *pid);
 /* An in-band buffer holding a copy of the bytes. */
 ACAR_API acar_val *acar_new_buffer(acar_doc *doc, const void *data, size_t len, int readonly);
+/* NULL (with ACAR_ERR_ARG in the doc's error) when a field is out of range. */
+ACAR_API acar_val *acar_new_datetime(acar_doc *doc, const acar_datetime *dt);
 
 /* Mutators; each returns 0, or -1 after recording an error on the doc. */
 ACAR_API int acar_list_append(acar_doc *doc, acar_val *list, acar_val *item);
@@ -370,8 +382,21 @@ enum {
      * makes them an error in every format.  opts->consumed tells where the
      * value ended. */
     ACAR_READ_ALLOW_TRAILING = 1u << 3,
-    ACAR_READ_NO_TRAILING = 1u << 4
+    ACAR_READ_NO_TRAILING = 1u << 4,
+    /* JSON: RFC 8259 exactly: no NaN/Infinity, no lone surrogates. */
+    ACAR_READ_STRICT = 1u << 5,
+    /* JSON: control characters allowed inside strings (json.loads(strict=False)). */
+    ACAR_READ_ALLOW_CONTROL = 1u << 6,
+    /* JSON: a key met twice in one object is an error. */
+    ACAR_READ_NO_DUP_KEYS = 1u << 7
 };
+
+/* XML-RPC: what a read document was (acar_read_opts.xmlrpc_kind). */
+typedef enum acar_xmlrpc_kind {
+    ACAR_XMLRPC_CALL = 1,     /* <methodCall>: root = params tuple, method set */
+    ACAR_XMLRPC_RESPONSE,     /* <methodResponse><params>: root = params tuple */
+    ACAR_XMLRPC_FAULT         /* <methodResponse><fault>: root = the fault struct */
+} acar_xmlrpc_kind;
 
 /* Read options; a zeroed struct means CPython's defaults. */
 typedef struct acar_read_opts {
@@ -389,6 +414,10 @@ typedef struct acar_read_opts {
     size_t consumed;
     /* out: pickle: the protocol its last PROTO opcode declared (0 if none) */
     unsigned protocol;
+    /* out: XML-RPC: the kind of document and, for a call, its method name
+     * (a str node in the doc). */
+    acar_xmlrpc_kind xmlrpc_kind;
+    acar_val *method;
 } acar_read_opts;
 
 /* Reads one value of data[0..len) into doc and returns it (and sets it as the
@@ -419,7 +448,11 @@ enum {
     ACAR_WRITE_NO_ENSURE_ASCII = 1u << 1,/* json: ensure_ascii=False */
     ACAR_WRITE_NO_ALLOW_NAN = 1u << 2,   /* json: allow_nan=False */
     ACAR_WRITE_SKIPKEYS = 1u << 3,       /* json: skipkeys=True */
-    ACAR_WRITE_NO_FIX_IMPORTS = 1u << 4  /* pickle: fix_imports=False */
+    ACAR_WRITE_NO_FIX_IMPORTS = 1u << 4, /* pickle: fix_imports=False */
+    ACAR_WRITE_RESPONSE = 1u << 5,       /* xmlrpc: methodresponse=True */
+    ACAR_WRITE_ALLOW_NONE = 1u << 6,     /* xmlrpc: allow_none=True */
+    ACAR_WRITE_FAULT = 1u << 7,          /* xmlrpc: v is {'faultCode', 'faultString'}: dumps(Fault) */
+    ACAR_WRITE_NO_SORT_KEYS = 1u << 8    /* plist: sort_keys=False */
 };
 
 /* Write options; a zeroed struct means CPython's defaults. */
@@ -437,6 +470,8 @@ typedef struct acar_write_opts {
      * shared n times prints n times, so a small pickle can print
      * exponentially large; past this the write fails with ACAR_ERR_LIMIT. */
     size_t max_repr;
+    /* xmlrpc: methodname of a call (NULL: none) */
+    const char *method;
 } acar_write_opts;
 
 #define ACAR_DEFAULT_MAX_REPR ((size_t)1 << 30)
@@ -448,6 +483,20 @@ ACAR_API int acar_write(const acar_val *v, acar_format fmt, const acar_write_opt
 
 /* Python's repr(v) appended to out (same as acar_write with ACAR_FORMAT_REPR). */
 ACAR_API int acar_repr(const acar_val *v, acar_buf *out, acar_err *err);
+
+/* ======================================================================
+ * Pickle disassembly
+ * ==================================================================== */
+
+/* pickletools.dis(data, annotate=...) text appended to out.  Returns 0; on a
+ * broken pickle returns -1 with err filled and out holding what pickletools
+ * prints before it raises. */
+typedef struct acar_dis_opts {
+    int annotate;    /* pickletools' annotate= (0: off) */
+    int indentlevel; /* spaces per MARK level; 0: 4 as pickletools */
+} acar_dis_opts;
+ACAR_API int acar_dis(const void *data, size_t len, const acar_dis_opts *opts, acar_buf *out,
+                      acar_err *err);
 
 #ifdef __cplusplus
 }

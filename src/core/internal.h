@@ -17,6 +17,7 @@
  *     OBJECT     u.p -> acar_object_body (flags: acar_build)
  *     PERSID     u.p -> the pid node
  *     BUFFER     u.p -> acar_buffer_body
+ *     DATETIME   u.i: packed fields (value.c), fold in flags
  *
  * Item arrays always have room for acar__cap(len) pointers, so capacity is
  * never stored: appending reallocates exactly when len reaches a power of two.
@@ -35,6 +36,7 @@
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
 #define ACAR_F_BUILD_MASK 0x07u /* OBJECT: the acar_build value */
+#define ACAR_F_FOLD  0x01u  /* DATETIME: fold=1 */
 /* Any type: exactly one place in the document refers to this node.  A reader
  * sets it on the nodes it memoizes and clears it when a memo reference (GET,
  * DUP) reaches the node again; every public builder that stores a node
@@ -156,6 +158,13 @@ int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, siz
 /* A dict/set/frozenset node, empty. */
 acar_val *acar__map(acar_doc *doc, acar_type t);
 
+/* datetime.datetime's pickled state (the 10 bytes of _getstate(): year
+ * big-endian, month with fold in bit 7 from protocol 4, day, hour, minute,
+ * second, microsecond big-endian): to fields (0, or -1 when invalid), and
+ * from a DATETIME node. */
+int acar__datetime_from_state(const uint8_t *s, size_t n, acar_datetime *dt);
+void acar__datetime_state(const acar_val *v, uint8_t out[10], bool with_fold);
+
 /* Validates UTF-8 as CPython's surrogatepass decoder accepts it.  Returns
  * the length if valid, else the offset of the first bad byte with *bad set. */
 size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii);
@@ -214,6 +223,26 @@ acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len,
                             acar_read_opts *opts, acar_err *err);
 int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
 int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+
+/* JSON (src/json): json.loads / json.dumps; JSONL: one value per line, the
+ * document a list of them. */
+acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len,
+                          acar_read_opts *opts, acar_err *err);
+acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len,
+                           acar_read_opts *opts, acar_err *err);
+int acar__json_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+int acar__jsonl_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+
+/* XML-RPC and plists (src/xml): xmlrpc.client.loads/dumps, plistlib. */
+acar_val *acar__xmlrpc_read(acar_doc *doc, const uint8_t *data, size_t len,
+                            acar_read_opts *opts, acar_err *err);
+int acar__xmlrpc_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+acar_val *acar__plist_read(acar_doc *doc, const uint8_t *data, size_t len,
+                           acar_read_opts *opts, acar_err *err);
+int acar__plist_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+acar_val *acar__bplist_read(acar_doc *doc, const uint8_t *data, size_t len,
+                            acar_read_opts *opts, acar_err *err);
+int acar__bplist_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
 
 /* Limits with defaults filled in. */
 void acar__limits_fill(acar_limits *dst, const acar_limits *src);

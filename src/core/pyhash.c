@@ -311,6 +311,13 @@ static int hash_leaf(const acar_val *v, uint64_t *out) {
     case ACAR_BYTES:
         *out = hash_bytes((const uint8_t *)v->u.s, ACAR_LEN(v));
         return 0;
+    case ACAR_DATETIME: {
+        /* A naive datetime hashes its state bytes, fold cleared. */
+        uint8_t st[10];
+        acar__datetime_state(v, st, false);
+        *out = hash_bytes(st, sizeof st);
+        return 0;
+    }
     default:
         /* None (3.11 hashes it by address; 3.12 made it constant),
          * Ellipsis, globals, objects, unhashable containers. */

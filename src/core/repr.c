@@ -34,6 +34,7 @@
 #include "core/unicode_db.h"
 #include "num/num.h"
 
+#include <stdio.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -515,6 +516,20 @@ static bool is_kwarg_name(const acar_val *k) {
     return !is_keyword(s, n);
 }
 
+/* datetime.datetime(2020, 1, 2, 3, 4[, 5[, 6]][, fold=1]) */
+static void put_datetime(printer *p, const acar_val *v) {
+    acar_datetime d;
+    acar_datetime_get(v, &d);
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "datetime.datetime(%d, %d, %d, %d, %d", d.year, d.month,
+                     d.day, d.hour, d.minute);
+    if (d.second || d.microsecond) n += snprintf(buf + n, sizeof buf - (size_t)n, ", %d", d.second);
+    if (d.microsecond) n += snprintf(buf + n, sizeof buf - (size_t)n, ", %d", d.microsecond);
+    if (d.fold) n += snprintf(buf + n, sizeof buf - (size_t)n, ", fold=1");
+    buf[n++] = ')';
+    put(p, buf, (size_t)n);
+}
+
 static void put_buffer(printer *p, const acar_val *v) {
     const acar_buffer_body *b = (const acar_buffer_body *)v->u.p;
     PUT_LIT(p, "PickleBuffer(");
@@ -610,6 +625,7 @@ static int emit(printer *p, const acar_val *v) {
     case ACAR_CODE:
         acar__err_set(p->err, ACAR_ERR_UNSUPPORTED, 0, "repr of code objects is not supported yet");
         return -1;
+    case ACAR_DATETIME: put_datetime(p, v); return 0;
     }
     acar__err_set(p->err, ACAR_ERR_ARG, 0, "repr: node of unknown type %u", (unsigned)ACAR_TYPE(v));
     return -1;

@@ -41,6 +41,7 @@ const char *acar_type_name(acar_type t) {
     case ACAR_PERSID: return "persistent id";
     case ACAR_BUFFER: return "PickleBuffer";
     case ACAR_CODE: return "code";
+    case ACAR_DATETIME: return "datetime";
     }
     return "?";
 }
@@ -149,6 +150,79 @@ acar_val *acar_object_dictitems(const acar_val *v) { acar_object_body *b = obj_b
 
 acar_val *acar_persid_pid(const acar_val *v) {
     return v && ACAR_TYPE(v) == ACAR_PERSID ? v->u.p : NULL;
+}
+
+/* ---- datetimes ----
+ * The fields pack into the payload most significant first (year, month,
+ * day, hour, minute, second, microsecond: 14+4+5+5+6+6+20 bits), so packed
+ * values order as the datetimes do; fold is the flag ACAR_F_FOLD. */
+
+static bool leap_year(int y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+static bool datetime_valid(const acar_datetime *d) {
+    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12) return false;
+    int dim = mdays[d->month - 1] + (d->month == 2 && leap_year(d->year));
+    return d->day >= 1 && d->day <= dim && d->hour >= 0 && d->hour <= 23 && d->minute >= 0 &&
+           d->minute <= 59 && d->second >= 0 && d->second <= 59 && d->microsecond >= 0 &&
+           d->microsecond <= 999999 && (d->fold == 0 || d->fold == 1);
+}
+
+acar_val *acar_new_datetime(acar_doc *doc, const acar_datetime *dt) {
+    if (!dt || !datetime_valid(dt))
+        return acar__doc_fail(doc, ACAR_ERR_ARG, "datetime field out of range");
+    uint64_t x = (uint64_t)dt->year;
+    x = x << 4 | (uint64_t)dt->month;
+    x = x << 5 | (uint64_t)dt->day;
+    x = x << 5 | (uint64_t)dt->hour;
+    x = x << 6 | (uint64_t)dt->minute;
+    x = x << 6 | (uint64_t)dt->second;
+    x = x << 20 | (uint64_t)dt->microsecond;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_DATETIME, dt->fold ? ACAR_F_FOLD : 0, 0));
+    if (v) v->u.i = (int64_t)x;
+    return v;
+}
+
+int acar_datetime_get(const acar_val *v, acar_datetime *out) {
+    if (!v || ACAR_TYPE(v) != ACAR_DATETIME) return -1;
+    uint64_t x = (uint64_t)v->u.i;
+    out->microsecond = (int)(x & 0xfffff); x >>= 20;
+    out->second = (int)(x & 63); x >>= 6;
+    out->minute = (int)(x & 63); x >>= 6;
+    out->hour = (int)(x & 31); x >>= 5;
+    out->day = (int)(x & 31); x >>= 5;
+    out->month = (int)(x & 15); x >>= 4;
+    out->year = (int)x;
+    out->fold = (ACAR_FLAGS(v) & ACAR_F_FOLD) ? 1 : 0;
+    return 0;
+}
+
+int acar__datetime_from_state(const uint8_t *s, size_t n, acar_datetime *dt) {
+    if (n != 10) return -1;
+    dt->year = s[0] << 8 | s[1];
+    dt->month = s[2] & 0x7f;
+    dt->fold = s[2] >> 7;
+    dt->day = s[3];
+    dt->hour = s[4];
+    dt->minute = s[5];
+    dt->second = s[6];
+    dt->microsecond = s[7] << 16 | s[8] << 8 | s[9];
+    return datetime_valid(dt) ? 0 : -1;
+}
+
+void acar__datetime_state(const acar_val *v, uint8_t out[10], bool with_fold) {
+    acar_datetime d;
+    acar_datetime_get(v, &d);
+    out[0] = (uint8_t)(d.year >> 8);
+    out[1] = (uint8_t)d.year;
+    out[2] = (uint8_t)(d.month | (with_fold && d.fold ? 0x80 : 0));
+    out[3] = (uint8_t)d.day;
+    out[4] = (uint8_t)d.hour;
+    out[5] = (uint8_t)d.minute;
+    out[6] = (uint8_t)d.second;
+    out[7] = (uint8_t)(d.microsecond >> 16);
+    out[8] = (uint8_t)(d.microsecond >> 8);
+    out[9] = (uint8_t)d.microsecond;
 }
 
 const uint8_t *acar_buffer_data(const acar_val *v, size_t *len) {
@@ -578,6 +652,7 @@ static uint64_t hash_depth(const acar_val *v, int depth) {
         acar_global_body *b = v->u.p;
         return hash_depth(b->module, 0) * 31 + hash_depth(b->name, 0);
     }
+    case ACAR_DATETIME: return mix64((uint64_t)v->u.i ^ 0xda7e); /* fold is not part of equality */
     default:
         return mix64((uint64_t)(uintptr_t)v);
     }
@@ -697,6 +772,8 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth, size
     }
     case ACAR_PERSID:
         return equal_depth(a->u.p, b->u.p, depth - 1, visits);
+    case ACAR_DATETIME:
+        return a->u.i == b->u.i;
     default:
         return false; /* objects, buffers, code: identity only */
     }

@@ -19,7 +19,8 @@
  * GLOBAL makes an inert global node and REDUCE/NEWOBJ/... inert object
  * nodes, except the few globals CPython itself uses for builtin types
  * (set, frozenset, bytes, bytearray, complex before the protocols that have
- * opcodes for them) and builtins.Ellipsis, which become the native nodes.
+ * opcodes for them), builtins.Ellipsis and naive datetime.datetime, which
+ * become the native nodes.
  *
  * Safety: the value stack, mark stack and memo are explicit arrays grown as
  * values arrive; no length or index read from the input is used to size an
@@ -1256,6 +1257,17 @@ static int well_known(reader *r, acar_val *callable, acar_val *args, bool newobj
                 return 0;
             }
             return *out ? 0 : -1;
+        }
+        return 0;
+    }
+    if (!newobj && str_is(g->module, "datetime") && str_is(g->name, "datetime")) {
+        /* datetime.datetime(state): naive ones only (a tzinfo is a second
+         * argument) and only states the constructor accepts. */
+        acar_datetime dt;
+        if (na == 1 && ACAR_TYPE(a[0]) == ACAR_BYTES &&
+            acar__datetime_from_state((const uint8_t *)a[0]->u.s, ACAR_LEN(a[0]), &dt) == 0) {
+            *out = acar_new_datetime(r->doc, &dt);
+            return *out ? 0 : fail_doc(r);
         }
         return 0;
     }

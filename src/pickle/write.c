@@ -34,6 +34,7 @@
  *   - types without an opcode at the protocol are written as CPython's
  *     save_reduce would: bytes before 3 as _codecs.encode(str, 'latin1') or
  *     builtins.bytes(), bytearray before 5 as builtins.bytearray(bytes),
+ *     datetime.datetime(state bytes) for naive datetimes,
  *     sets before 4 as builtins.set(list), complex as builtins.complex(re,
  *     im); Python 2 names for protocols < 3 through compat.h.
  *   - objects are written as the reduce tuple they came from: REDUCE, NEWOBJ
@@ -115,7 +116,7 @@ typedef struct wframe {
 } wframe;
 
 /* Value-keyed memo entries: globals by (module, name), strings by text. */
-enum { VK_EMPTY, VK_GLOBAL, VK_STR, VK_STR_FN };
+enum { VK_EMPTY, VK_GLOBAL, VK_STR, VK_STR_FN, VK_FRESH };
 
 typedef struct ventry {
     const char *a, *b;
@@ -778,7 +779,8 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
 
 /* A module or name string of STACK_GLOBAL (a save() of its own).  kind:
  * VK_STR, or VK_STR_FN for the module of a builtin function, which CPython
- * holds as a str object apart from the interned "builtins" of the types. */
+ * holds as a str object apart from the interned "builtins" of the types, or
+ * VK_FRESH for a str never memoized by value. */
 static int save_gstr(W *w, const acar_val *node, const char *s, size_t len, uint8_t kind) {
     uint32_t idx;
     boundary(w);
@@ -792,6 +794,11 @@ static int save_gstr(W *w, const acar_val *node, const char *s, size_t len, uint
         if (save_text(w, NULL, (const uint8_t *)s, len) < 0) return -1;
         int c = str_single((const uint8_t *)s, len);
         return node ? memo_alias(w, node, w->s1[c] - 1) : 0;
+    }
+    if (kind == VK_FRESH) {
+        /* the __qualname__ of a C type: a new str object every time */
+        if (write_str(w, (const uint8_t *)s, len) < 0) return -1;
+        return put_memo(w, NULL);
     }
     if (node && memo_has(w, node, &idx)) {
         put_get(w, idx);
@@ -928,8 +935,8 @@ static int write_global_text(W *w, uint8_t op, const char *m, size_t ml, const c
 }
 
 /* A global without dots (or any global at protocol 4+), memo checked. */
-static int save_global_flat(W *w, const acar_val *mnode, const acar_val *nnode,
-                            const char *m, size_t ml, const char *n, size_t nl) {
+static int save_global_flat_kind(W *w, const acar_val *mnode, const acar_val *nnode,
+                                 const char *m, size_t ml, const char *n, size_t nl, uint8_t nkind) {
     uint32_t idx;
     /* Memoized under the names written: builtins.set and a literal
      * __builtin__.set are one object to CPython's reader below protocol 3. */
@@ -940,13 +947,18 @@ static int save_global_flat(W *w, const acar_val *mnode, const acar_val *nnode,
     }
     if (w->proto >= 4) {
         uint8_t mk = ml == 8 && memcmp(m, S_BUILTINS, 8) == 0 && builtin_function(n, nl) ? VK_STR_FN : VK_STR;
-        if (save_gstr(w, mnode, m, ml, mk) < 0 || save_gstr(w, nnode, n, nl, VK_STR) < 0) return -1;
+        if (save_gstr(w, mnode, m, ml, mk) < 0 || save_gstr(w, nnode, n, nl, nkind) < 0) return -1;
         put1(w, ACAR_OP_STACK_GLOBAL);
     } else if (write_global_text(w, ACAR_OP_GLOBAL, m, ml, n, nl) < 0) {
         return -1;
     }
     if (put_memo(w, &idx) < 0) return -1;
     return vt_set(w, VK_GLOBAL, m, ml, n, nl, idx);
+}
+
+static int save_global_flat(W *w, const acar_val *mnode, const acar_val *nnode,
+                            const char *m, size_t ml, const char *n, size_t nl) {
+    return save_global_flat_kind(w, mnode, nnode, m, ml, n, nl, VK_STR);
 }
 
 static int save_getattr(W *w) {
@@ -1191,7 +1203,7 @@ static int step_tuple(W *w, wframe *f);
                     (1u << ACAR_STOPITERATION) | (1u << ACAR_INT) | (1u << ACAR_FLOAT) | \
                     (1u << ACAR_COMPLEX) | (1u << ACAR_STR) | (1u << ACAR_BYTES) | \
                     (1u << ACAR_BYTEARRAY) | (1u << ACAR_GLOBAL) | (1u << ACAR_BUFFER) | \
-                    (1u << ACAR_CODE))
+                    (1u << ACAR_CODE) | (1u << ACAR_DATETIME))
 
 /* A container of flat items is written right away with a frame on the C
  * stack instead of one on ours: most containers of real data are flat
@@ -1613,6 +1625,21 @@ static int save(W *w, const acar_val *v) {
         boundary(w);
         save_float(w, d[1]);
         tuple_close(w, 2, mark);
+        if (put_memo(w, NULL) < 0) return -1;
+        put1(w, ACAR_OP_REDUCE);
+        return memo_put_key(w, v);
+    }
+    case ACAR_DATETIME: {
+        /* datetime.datetime(state): fold travels in the state from 4 on */
+        uint8_t st[10];
+        acar__datetime_state(v, st, w->proto >= 4);
+        /* the module name is interned, the qualname of the C type is not */
+        boundary(w);
+        if (save_global_flat_kind(w, NULL, NULL, "datetime", 8, "datetime", 8, VK_FRESH) < 0) return -1;
+        boundary(w);
+        bool mark = tuple_mark(w, 1);
+        if (save_fresh_bytes(w, st, sizeof st) < 0) return -1;
+        tuple_close(w, 1, mark);
         if (put_memo(w, NULL) < 0) return -1;
         put1(w, ACAR_OP_REDUCE);
         return memo_put_key(w, v);

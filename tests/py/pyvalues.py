@@ -20,6 +20,7 @@ Nothing here runs code named by a pickle.
 import _compat_pickle
 import codecs
 import concurrent.futures
+import datetime
 import io
 import os
 import pickle
@@ -539,6 +540,19 @@ class ValueGen:
             add("complex/edge", c)
         for c in [None, True, False, Ellipsis]:
             add("const", c)
+        # naive datetimes (own stream: the other cases keep their values)
+        dr = random.Random(1234)
+        dts = [datetime.datetime(1, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+               datetime.datetime(2020, 2, 29, 0, 0, 7), datetime.datetime(2021, 11, 7, 1, 30, fold=1)]
+        for _ in range(n(40)):
+            dts.append(datetime.datetime(dr.randint(1, 9999), dr.randint(1, 12), dr.randint(1, 28),
+                                         dr.randint(0, 23), dr.randint(0, 59), dr.randint(0, 59),
+                                         dr.choice([0, dr.randint(0, 999999)]), fold=dr.randint(0, 1)))
+        for d in dts:
+            add("datetime", d)
+        # fold=0 in containers: protocols < 4 drop fold, which the graph comparison would flag
+        dz = [d.replace(fold=0) for d in dts]
+        add("datetime/containers", [dz, set(dz), frozenset(dz[:9]), {d: i for i, d in enumerate(dz)}])
         x = "shared"
         for e in [[], (), {}, set(), frozenset(), [x], (x,), (x, x), (x, 1, 2), (1, 2, 3, 4),
                   {x: x}, {x}, frozenset([x]), [[]], ((),), [()], {(): ()}]:
@@ -794,6 +808,7 @@ NATIVE_GLOBALS = {
     ("builtins", "complex"): complex,
     ("_codecs", "encode"): codecs.encode,
     ("builtins", "Ellipsis"): Ellipsis,
+    ("datetime", "datetime"): datetime.datetime,
 }
 
 

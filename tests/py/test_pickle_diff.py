@@ -45,7 +45,7 @@ SEED = int(os.environ.get("ACAR_TEST_SEED", "20240611"))
 CHECKS = ("repr", "bytes", "load", "cross", "default", "raw", "cli")
 CLI_CASES = 12  # (value, protocol) cases also run through the acar command
 ACAR_ERR_LIMIT = 4
-SAFE_MODULES = {"builtins", "copyreg", "_codecs", "pyvalues", "functools",
+SAFE_MODULES = {"builtins", "copyreg", "_codecs", "pyvalues", "functools", "datetime",
                 "__builtin__", "copy_reg"}  # the last two: Python 2 names, mapped by loads
 SET_ORDER = "set order (acar printed the pickle's order, CPython's load reorders)"
 
