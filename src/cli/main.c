@@ -4,9 +4,13 @@
  *   acar show    [FILE] [--from FMT]                 Python repr of the value
  *   acar convert [FILE] --to FMT[:VER] [-o OUT] [--from FMT]
  *   acar check   [FILE] [--from FMT]                 validate only
+ *   acar dis     [FILE]                              pickletools.dis listing
  *
  * FILE absent or "-" is standard input.  Exit status: 0 success, 1 the input
  * is invalid or cannot be converted, 2 usage or I/O error.
+ *
+ * Every option lives in one table (options[] below): the parser and the help
+ * text of each command are made from it.
  */
 #include "acar.h"
 
@@ -19,52 +23,123 @@ enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
 static const char *prog = "acar";
 
-static const char usage_main[] =
-    "usage: acar COMMAND [ARGS]\n"
-    "\n"
-    "Python's serialization formats without Python.\n"
-    "\n"
-    "commands:\n"
-    "  show    [FILE] [--from FMT]                 print the value as Python's repr()\n"
-    "  convert [FILE] --to FMT[:VER] [-o OUT]      convert to another format\n"
-    "  check   [FILE] [--from FMT]                 validate only\n"
-    "  help    [COMMAND]                           help on a command\n"
-    "\n"
-    "FILE absent or '-' reads standard input.  Formats: pickle (read and write,\n"
-    "protocols 0-5), marshal (read, write versions 0-4; --from marshal: raw\n"
-    "marshal data has no signature), repr (write).  Exit status: 0 success,\n"
-    "1 invalid input, 2 usage or I/O error.  'acar --version' prints the version.\n";
+/* ---- commands ---- */
 
-static const char usage_show[] =
-    "usage: acar show [FILE] [--from FMT] [READ OPTIONS]\n"
-    "\n"
-    "Prints the value in FILE exactly as Python's print(repr(value)) would.\n"
-    "Classes and functions named in the input are never run: instances print as\n"
-    "module.Class(args).__setstate__(state) (see docs/repr.md).\n";
+enum { CMD_SHOW = 1, CMD_CONVERT = 2, CMD_CHECK = 4, CMD_DIS = 8 };
+#define CMD_READ (CMD_SHOW | CMD_CONVERT | CMD_CHECK)
 
-static const char usage_convert[] =
-    "usage: acar convert [FILE] --to FMT[:VER] [-o OUT] [--from FMT] [READ OPTIONS]\n"
-    "\n"
-    "Writes the value in FILE in another format: pickle[:N] (protocol 0-5,\n"
-    "default 4; byte for byte what CPython's pickle.dumps(value, N) writes),\n"
-    "marshal[:V] (version 0-4, default 4; as marshal.dumps(value, V)) or\n"
-    "repr.  Output goes to standard output unless -o OUT.\n"
-    "\n"
-    "write options:\n"
-    "  --no-fix-imports    pickle protocols 0-2: keep Python 3 module names\n";
+typedef struct command {
+    const char *name;
+    unsigned id;
+    const char *synopsis;
+    const char *about;
+} command;
 
-static const char usage_check[] =
-    "usage: acar check [FILE] [--from FMT] [READ OPTIONS]\n"
-    "\n"
-    "Reads FILE and reports whether it is valid; prints nothing on success.\n";
+static const command commands[] = {
+    {"show", CMD_SHOW, "[FILE] [--from FMT] [OPTIONS]",
+     "Prints the value in FILE exactly as Python's print(repr(value)) would.\n"
+     "Classes and functions named in the input are never run: instances print as\n"
+     "module.Class(args).__setstate__(state) (see docs/repr.md).\n"},
+    {"convert", CMD_CONVERT, "[FILE] --to FMT[:VER] [-o OUT] [--from FMT] [OPTIONS]",
+     "Writes the value in FILE in another format, byte for byte as CPython writes\n"
+     "it: pickle[:N] (protocol 0-5, default 4: pickle.dumps(value, N)),\n"
+     "marshal[:V] (version 0-5, default 4: marshal.dumps(value, V)), json and\n"
+     "jsonl (json.dumps), xmlrpc (xmlrpc.client.dumps; a value that is not a\n"
+     "tuple is written as the 1-tuple of params), plist and bplist (plistlib.dumps)\n"
+     "or repr.  Output goes to standard output unless -o OUT.\n"},
+    {"check", CMD_CHECK, "[FILE] [--from FMT] [OPTIONS]",
+     "Reads FILE and reports whether it is valid; prints nothing on success.\n"},
+    {"dis", CMD_DIS, "[FILE] [--annotate N] [--indentlevel N]",
+     "Prints the pickle in FILE as Python's pickletools.dis(data) does.  On a\n"
+     "broken pickle it prints what pickletools would before it fails, then the\n"
+     "error, and exits with status 1.\n"},
+};
 
-static const char usage_read_opts[] =
-    "\n"
-    "read options:\n"
-    "  --from FMT          input format (default: detected from the content)\n"
-    "  --encoding ENC      Python 2 str in pickles: ascii (default), latin1, utf-8, bytes\n"
-    "  --no-fix-imports    keep Python 2 module names as they are\n"
-    "  --raw-globals       keep builtins.set, _codecs.encode ... as objects\n";
+/* ---- options ---- */
+
+enum opt_id {
+    O_FROM, O_TO, O_OUT, O_ENCODING, O_NO_FIX_IMPORTS, O_RAW_GLOBALS,
+    O_STRICT, O_ALLOW_CONTROL, O_NO_DUP_KEYS,
+    O_INDENT, O_ITEM_SEP, O_KEY_SEP, O_SORT_KEYS, O_NO_ENSURE_ASCII, O_NO_ALLOW_NAN, O_SKIPKEYS,
+    O_METHOD, O_RESPONSE, O_FAULT, O_ALLOW_NONE, O_NO_SORT_KEYS,
+    O_ANNOTATE, O_INDENTLEVEL, O_QUIET
+};
+
+typedef struct option {
+    const char *name;
+    const char *arg;  /* its argument's name, or NULL */
+    unsigned cmds;    /* the commands that take it */
+    enum opt_id id;
+    const char *help;
+} option;
+
+static const option options[] = {
+    {"--from", "FMT", CMD_READ, O_FROM, "input format (default: detected from the content)"},
+    {"--to", "FMT[:VER]", CMD_CONVERT, O_TO, "output format and version"},
+    {"-o", "OUT", CMD_CONVERT, O_OUT, "write to OUT instead of standard output"},
+    {"--quiet", NULL, CMD_READ | CMD_DIS, O_QUIET, "no error messages (the exit status tells)"},
+    {"--encoding", "ENC", CMD_READ, O_ENCODING,
+     "pickle: Python 2 str as ascii (default), latin1, utf-8 or bytes"},
+    {"--no-fix-imports", NULL, CMD_READ, O_NO_FIX_IMPORTS,
+     "pickle: keep Python 2 module names (reading) and Python 3 ones (writing 0-2)"},
+    {"--raw-globals", NULL, CMD_READ, O_RAW_GLOBALS,
+     "pickle: keep builtins.set, _codecs.encode ... as the objects they are"},
+    {"--strict", NULL, CMD_READ, O_STRICT,
+     "json: RFC 8259 exactly (no NaN/Infinity, no lone surrogates)"},
+    {"--allow-control", NULL, CMD_READ, O_ALLOW_CONTROL,
+     "json: control characters in strings (json.loads strict=False)"},
+    {"--no-dup-keys", NULL, CMD_READ, O_NO_DUP_KEYS, "json: a key twice in an object is an error"},
+    {"--indent", "N|STR", CMD_CONVERT, O_INDENT, "json: indent=N (spaces) or the string STR"},
+    {"--item-sep", "S", CMD_CONVERT, O_ITEM_SEP, "json: separators[0] (default ', ', ',' with --indent)"},
+    {"--key-sep", "S", CMD_CONVERT, O_KEY_SEP, "json: separators[1] (default ': ')"},
+    {"--sort-keys", NULL, CMD_CONVERT, O_SORT_KEYS, "json: sort_keys=True"},
+    {"--no-ensure-ascii", NULL, CMD_CONVERT, O_NO_ENSURE_ASCII, "json: ensure_ascii=False"},
+    {"--no-allow-nan", NULL, CMD_CONVERT, O_NO_ALLOW_NAN, "json: allow_nan=False"},
+    {"--skipkeys", NULL, CMD_CONVERT, O_SKIPKEYS, "json: skipkeys=True"},
+    {"--method", "NAME", CMD_CONVERT, O_METHOD, "xmlrpc: a method call of NAME"},
+    {"--response", NULL, CMD_CONVERT, O_RESPONSE, "xmlrpc: a method response"},
+    {"--fault", NULL, CMD_CONVERT, O_FAULT,
+     "xmlrpc: a fault response (the value: {'faultCode': int, 'faultString': str})"},
+    {"--allow-none", NULL, CMD_CONVERT, O_ALLOW_NONE, "xmlrpc: allow_none=True"},
+    {"--no-sort-keys", NULL, CMD_CONVERT, O_NO_SORT_KEYS, "plist, bplist: sort_keys=False"},
+    {"--annotate", "N", CMD_DIS, O_ANNOTATE, "pickletools.dis annotate=N"},
+    {"--indentlevel", "N", CMD_DIS, O_INDENTLEVEL, "pickletools.dis indentlevel=N (default 4)"},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+static void print_usage(FILE *f) {
+    fputs("usage: acar COMMAND [ARGS]\n"
+          "\n"
+          "Python's serialization formats without Python.\n"
+          "\n"
+          "commands:\n", f);
+    for (size_t i = 0; i < COUNT(commands); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].synopsis);
+    fputs("  help     [COMMAND]\n"
+          "\n"
+          "FILE absent or '-' reads standard input.  Formats: pickle, marshal, pyc,\n"
+          "json, jsonl, xmlrpc, plist, bplist, repr (writing only).  Exit status:\n"
+          "0 success, 1 invalid input, 2 usage or I/O error.  'acar --version' prints\n"
+          "the version; 'acar help COMMAND' the options of a command.\n", f);
+}
+
+static void print_command_help(const command *c) {
+    printf("usage: acar %s %s\n\n%s\noptions:\n", c->name, c->synopsis, c->about);
+    for (size_t i = 0; i < COUNT(options); i++) {
+        const option *o = &options[i];
+        if (!(o->cmds & c->id)) continue;
+        char head[40];
+        snprintf(head, sizeof head, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-22s%s\n", head, o->help);
+    }
+}
+
+static const command *find_command(const char *name) {
+    for (size_t i = 0; i < COUNT(commands); i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
 
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "%s: ", prog);
@@ -72,6 +147,8 @@ static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "\nTry 'acar --help'.\n");
     return EXIT_USAGE;
 }
+
+/* ---- files ---- */
 
 /* Reads a whole file (or stdin for NULL / "-") into a malloc'd buffer. */
 static int read_input(const char *path, unsigned char **data, size_t *len) {
@@ -129,67 +206,129 @@ static int write_output(const char *path, const char *data, size_t len, const ch
     return 0;
 }
 
-static void report(const char *file, const acar_err *err) {
+/* ---- arguments ---- */
+
+typedef struct cli_args {
+    const command *cmd;
+    const char *file;
+    const char *out;
+    const char *to;
+    int quiet;
+    char *indent;        /* malloc'd when --indent N */
+    acar_read_opts ropts;
+    acar_write_opts wopts;
+    acar_dis_opts dopts;
+} cli_args;
+
+static void report(const cli_args *a, const char *file, const acar_err *err) {
+    if (a->quiet) return;
     if (err->line)
         fprintf(stderr, "%s: %s: line %zu, column %zu: %s\n", prog, file, err->line, err->column, err->msg);
     else
         fprintf(stderr, "%s: %s: offset %zu: %s\n", prog, file, err->offset, err->msg);
 }
 
-typedef struct cli_args {
-    const char *cmd;
-    const char *file;
-    const char *out;
-    const char *to;
-    acar_read_opts ropts;
-    acar_write_opts wopts;
-} cli_args;
-
 static int parse_format(const char *name, acar_format *fmt) {
     *fmt = acar_format_from_name(name);
     return *fmt == ACAR_FORMAT_AUTO ? -1 : 0;
 }
 
-static int parse_args(int argc, char **argv, cli_args *a, const char *usage) {
+/* A decimal int in [lo, hi], or -1 into *ok. */
+static long parse_long(const char *s, long lo, long hi, int *ok) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    *ok = *s && !*end && errno == 0 && v >= lo && v <= hi;
+    return v;
+}
+
+static int apply_option(cli_args *a, const option *o, const char *arg) {
+    int ok;
+    switch (o->id) {
+    case O_FROM:
+        if (parse_format(arg, &a->ropts.format) < 0) return usage_error("unknown format '%s'", arg);
+        break;
+    case O_TO: a->to = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_QUIET: a->quiet = 1; break;
+    case O_ENCODING:
+        if (strcmp(arg, "ascii") == 0 || strcmp(arg, "ASCII") == 0) a->ropts.encoding = ACAR_ENC_ASCII;
+        else if (strcmp(arg, "latin1") == 0 || strcmp(arg, "latin-1") == 0) a->ropts.encoding = ACAR_ENC_LATIN1;
+        else if (strcmp(arg, "utf-8") == 0 || strcmp(arg, "utf8") == 0) a->ropts.encoding = ACAR_ENC_UTF8;
+        else if (strcmp(arg, "bytes") == 0) a->ropts.encoding = ACAR_ENC_BYTES;
+        else return usage_error("unknown encoding '%s'", arg);
+        break;
+    case O_NO_FIX_IMPORTS:
+        a->ropts.flags |= ACAR_READ_NO_FIX_IMPORTS;
+        a->wopts.flags |= ACAR_WRITE_NO_FIX_IMPORTS;
+        break;
+    case O_RAW_GLOBALS: a->ropts.flags |= ACAR_READ_RAW_GLOBALS; break;
+    case O_STRICT: a->ropts.flags |= ACAR_READ_STRICT; break;
+    case O_ALLOW_CONTROL: a->ropts.flags |= ACAR_READ_ALLOW_CONTROL; break;
+    case O_NO_DUP_KEYS: a->ropts.flags |= ACAR_READ_NO_DUP_KEYS; break;
+    case O_INDENT: {
+        /* As json.dumps: an int is that many spaces (negative: none), any
+         * other text is the indent string itself. */
+        long n = parse_long(arg, -1000000, 1000000, &ok);
+        if (ok) {
+            size_t k = n > 0 ? (size_t)n : 0;
+            free(a->indent);
+            a->indent = malloc(k + 1);
+            if (!a->indent) return usage_error("%s: out of memory", arg);
+            memset(a->indent, ' ', k);
+            a->indent[k] = '\0';
+            a->wopts.indent = a->indent;
+        } else {
+            a->wopts.indent = arg;
+        }
+        break;
+    }
+    case O_ITEM_SEP: a->wopts.item_sep = arg; break;
+    case O_KEY_SEP: a->wopts.key_sep = arg; break;
+    case O_SORT_KEYS: a->wopts.flags |= ACAR_WRITE_SORT_KEYS; break;
+    case O_NO_ENSURE_ASCII: a->wopts.flags |= ACAR_WRITE_NO_ENSURE_ASCII; break;
+    case O_NO_ALLOW_NAN: a->wopts.flags |= ACAR_WRITE_NO_ALLOW_NAN; break;
+    case O_SKIPKEYS: a->wopts.flags |= ACAR_WRITE_SKIPKEYS; break;
+    case O_METHOD: a->wopts.method = arg; break;
+    case O_RESPONSE: a->wopts.flags |= ACAR_WRITE_RESPONSE; break;
+    case O_FAULT: a->wopts.flags |= ACAR_WRITE_FAULT; break;
+    case O_ALLOW_NONE: a->wopts.flags |= ACAR_WRITE_ALLOW_NONE; break;
+    case O_NO_SORT_KEYS: a->wopts.flags |= ACAR_WRITE_NO_SORT_KEYS; break;
+    case O_ANNOTATE:
+        a->dopts.annotate = (int)parse_long(arg, 0, 1000, &ok);
+        if (!ok) return usage_error("--annotate needs a number from 0 to 1000, not '%s'", arg);
+        break;
+    case O_INDENTLEVEL:
+        a->dopts.indentlevel = (int)parse_long(arg, 1, 1000, &ok);
+        if (!ok) return usage_error("--indentlevel needs a number from 1 to 1000, not '%s'", arg);
+        break;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cli_args *a) {
     for (int i = 2; i < argc; i++) {
         const char *s = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            fputs(usage, stdout);
-            fputs(usage_read_opts, stdout);
+            print_command_help(a->cmd);
             exit(0);
-        } else if (strcmp(s, "--from") == 0) {
-            if (!next) return usage_error("%s needs a format", s);
-            if (parse_format(next, &a->ropts.format) < 0) return usage_error("unknown format '%s'", next);
-            i++;
-        } else if (strcmp(s, "--to") == 0 && strcmp(a->cmd, "convert") == 0) {
-            if (!next) return usage_error("%s needs a format", s);
-            a->to = next;
-            i++;
-        } else if (strcmp(s, "-o") == 0 && strcmp(a->cmd, "convert") == 0) {
-            if (!next) return usage_error("%s needs a file name", s);
-            a->out = next;
-            i++;
-        } else if (strcmp(s, "--encoding") == 0) {
-            if (!next) return usage_error("%s needs an encoding", s);
-            if (strcmp(next, "ascii") == 0 || strcmp(next, "ASCII") == 0) a->ropts.encoding = ACAR_ENC_ASCII;
-            else if (strcmp(next, "latin1") == 0 || strcmp(next, "latin-1") == 0) a->ropts.encoding = ACAR_ENC_LATIN1;
-            else if (strcmp(next, "utf-8") == 0 || strcmp(next, "utf8") == 0) a->ropts.encoding = ACAR_ENC_UTF8;
-            else if (strcmp(next, "bytes") == 0) a->ropts.encoding = ACAR_ENC_BYTES;
-            else return usage_error("unknown encoding '%s'", next);
-            i++;
-        } else if (strcmp(s, "--no-fix-imports") == 0) {
-            a->ropts.flags |= ACAR_READ_NO_FIX_IMPORTS;
-            a->wopts.flags |= ACAR_WRITE_NO_FIX_IMPORTS;
-        } else if (strcmp(s, "--raw-globals") == 0) {
-            a->ropts.flags |= ACAR_READ_RAW_GLOBALS;
-        } else if (s[0] == '-' && s[1] != '\0') {
-            return usage_error("unknown option '%s'", s);
-        } else if (!a->file) {
-            a->file = s;
-        } else {
-            return usage_error("unexpected argument '%s'", s);
         }
+        if (s[0] != '-' || s[1] == '\0') {
+            if (a->file) return usage_error("unexpected argument '%s'", s);
+            a->file = s;
+            continue;
+        }
+        const option *o = NULL;
+        for (size_t k = 0; k < COUNT(options) && !o; k++)
+            if (strcmp(options[k].name, s) == 0 && (options[k].cmds & a->cmd->id)) o = &options[k];
+        if (!o) return usage_error("unknown option '%s'", s);
+        const char *arg = NULL;
+        if (o->arg) {
+            if (i + 1 >= argc) return usage_error("%s needs an argument", s);
+            arg = argv[++i];
+        }
+        int rc = apply_option(a, o, arg);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -204,19 +343,45 @@ static int parse_target(const char *to, acar_format *fmt, acar_write_opts *w) {
     name[n] = '\0';
     if (parse_format(name, fmt) < 0) return -1;
     if (colon) {
-        char *end;
-        long v = strtol(colon + 1, &end, 10);
         /* The highest version each writer knows: pickle protocol 5, marshal 5. */
         long highest = *fmt == ACAR_FORMAT_PICKLE || *fmt == ACAR_FORMAT_MARSHAL ? 5 : -1;
-        if (*end || end == colon + 1 || v < 0 || v > highest) return -1;
+        int ok;
+        long v = parse_long(colon + 1, 0, highest, &ok);
+        if (!ok) return -1;
         w->version = ACAR_VERSION(v);
     }
     return 0;
 }
 
+/* ---- running ---- */
+
+static int run_dis(cli_args *a, const char *name, const unsigned char *data, size_t len) {
+    acar_buf out = {0};
+    acar_err err;
+    int status = 0;
+    int rc = acar_dis(data, len, &a->dopts, &out, &err);
+    if (write_output(NULL, out.data ? out.data : "", out.len, "") < 0) status = EXIT_USAGE;
+    else if (rc < 0) {
+        report(a, name, &err);
+        status = EXIT_INVALID;
+    }
+    acar_buf_free(&out);
+    return status;
+}
+
+/* XML-RPC writes a tuple of params: any other value is the only param, and
+ * a method call read from XML-RPC keeps its method name. */
+static acar_val *xmlrpc_params(acar_doc *doc, acar_val *v, cli_args *a) {
+    if (!a->wopts.method && !(a->wopts.flags & (ACAR_WRITE_RESPONSE | ACAR_WRITE_FAULT)) &&
+        a->ropts.xmlrpc_kind == ACAR_XMLRPC_CALL && a->ropts.method)
+        a->wopts.method = acar_str(a->ropts.method, NULL);
+    if (acar_typeof(v) == ACAR_TUPLE || (a->wopts.flags & ACAR_WRITE_FAULT)) return v;
+    return acar_new_tuple(doc, &v, 1);
+}
+
 static int run(cli_args *a) {
     acar_format to = ACAR_FORMAT_REPR;
-    if (strcmp(a->cmd, "convert") == 0) {
+    if (a->cmd->id == CMD_CONVERT) {
         if (!a->to) return usage_error("%s needs --to FMT", "convert");
         if (parse_target(a->to, &to, &a->wopts) < 0) return usage_error("bad target format '%s'", a->to);
     }
@@ -224,6 +389,11 @@ static int run(cli_args *a) {
     unsigned char *data;
     size_t len;
     if (read_input(a->file, &data, &len) < 0) return EXIT_USAGE;
+    if (a->cmd->id == CMD_DIS) {
+        int status = run_dis(a, name, data, len);
+        free(data);
+        return status;
+    }
 
     int status = 0;
     acar_err err;
@@ -235,16 +405,21 @@ static int run(cli_args *a) {
     }
     acar_val *v = acar_read(doc, data, len, &a->ropts, &err);
     if (!v) {
-        report(name, &err);
+        report(a, name, &err);
         status = EXIT_INVALID;
-    } else if (strcmp(a->cmd, "check") != 0) {
+    } else if (a->cmd->id != CMD_CHECK) {
+        if (to == ACAR_FORMAT_XMLRPC) v = xmlrpc_params(doc, v, a);
         acar_buf out = {0};
-        if (acar_write(v, to, &a->wopts, &out, &err) < 0) {
-            report(name, &err);
+        if (!v) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            status = EXIT_USAGE;
+        } else if (acar_write(v, to, &a->wopts, &out, &err) < 0) {
+            report(a, name, &err);
             status = EXIT_INVALID;
         } else {
             /* repr output is a line, as print() writes it. */
-            if (write_output(a->out, out.data, out.len, to == ACAR_FORMAT_REPR ? "\n" : "") < 0)
+            if (write_output(a->out, out.data ? out.data : "", out.len,
+                             to == ACAR_FORMAT_REPR ? "\n" : "") < 0)
                 status = EXIT_USAGE;
         }
         acar_buf_free(&out);
@@ -256,7 +431,7 @@ static int run(cli_args *a) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(usage_main, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -265,27 +440,22 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        fputs(usage_main, stdout);
+        print_usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "help") == 0) {
-        const char *topic = argc > 2 ? argv[2] : "";
-        if (strcmp(topic, "show") == 0) fputs(usage_show, stdout);
-        else if (strcmp(topic, "convert") == 0) fputs(usage_convert, stdout);
-        else if (strcmp(topic, "check") == 0) fputs(usage_check, stdout);
-        else { fputs(usage_main, stdout); return 0; }
-        fputs(usage_read_opts, stdout);
+        const command *c = argc > 2 ? find_command(argv[2]) : NULL;
+        if (argc > 2 && !c) return usage_error("unknown command '%s'", argv[2]);
+        if (c) print_command_help(c);
+        else print_usage(stdout);
         return 0;
     }
     cli_args a;
     memset(&a, 0, sizeof a);
-    a.cmd = cmd;
-    const char *usage;
-    if (strcmp(cmd, "show") == 0) usage = usage_show;
-    else if (strcmp(cmd, "convert") == 0) usage = usage_convert;
-    else if (strcmp(cmd, "check") == 0) usage = usage_check;
-    else return usage_error("unknown command '%s'", cmd);
-    int rc = parse_args(argc, argv, &a, usage);
-    if (rc) return rc;
-    return run(&a);
+    a.cmd = find_command(cmd);
+    if (!a.cmd) return usage_error("unknown command '%s'", cmd);
+    int rc = parse_args(argc, argv, &a);
+    if (!rc) rc = run(&a);
+    free(a.indent);
+    return rc;
 }
