@@ -15,6 +15,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#ifndef __STDC_NO_ATOMICS__
+#include <stdatomic.h>
+#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -85,6 +88,97 @@ void acar__limits_fill(acar_limits *dst, const acar_limits *src) {
     if (!dst->max_memo) dst->max_memo = ACAR_DEFAULT_MAX_MEMO;
 }
 
+/* ---- the chunk cache ----
+ * Chunks of the C library's allocator that a document frees wait here for
+ * the next document instead of going back to the kernel: fresh pages cost a
+ * fault and zeroing each, which was most of reading a pickle into a new
+ * document (protocol 4, fastest of 7: citm_catalog 0.95 -> 0.33 ms, canada
+ * 3.1 -> 0.94 ms, gsoc-2018 1.96 -> 0.45 ms, github_events 39 -> 16 us).
+ * CPython's pickle.loads gets the same from its allocator's free lists.
+ * Bounded by CACHE_SLOTS chunks and CACHE_BYTES in all; chunks under
+ * CACHE_MIN stay with malloc, which reuses those cheaply.
+ * acar_release_memory() empties it; caller-supplied allocators never see it. */
+#define CACHE_SLOTS 16
+#define CACHE_BYTES ((size_t)64 << 20)
+#define CACHE_MIN ((size_t)16 << 10)
+
+#ifndef __STDC_NO_ATOMICS__
+static struct {
+    acar_chunk *chunk[CACHE_SLOTS];
+    size_t bytes;
+} cache;
+static atomic_flag cache_lock = ATOMIC_FLAG_INIT;
+
+static void cache_enter(void) {
+    while (atomic_flag_test_and_set_explicit(&cache_lock, memory_order_acquire)) {
+    }
+}
+static void cache_leave(void) { atomic_flag_clear_explicit(&cache_lock, memory_order_release); }
+#endif
+
+static void chunk_release(acar_doc *doc, acar_chunk *c) {
+#ifndef __STDC_NO_ATOMICS__
+    if (doc->alloc.free == std_free && c->size >= CACHE_MIN) {
+        bool kept = false;
+        cache_enter();
+        if (cache.bytes + c->size <= CACHE_BYTES) {
+            for (size_t i = 0; i < CACHE_SLOTS && !kept; i++) {
+                if (!cache.chunk[i]) {
+                    cache.chunk[i] = c;
+                    cache.bytes += c->size;
+                    kept = true;
+                }
+            }
+        }
+        cache_leave();
+        if (kept) return;
+    }
+#endif
+    doc->alloc.free(doc->alloc.ctx, c, sizeof *c + c->size);
+}
+
+/* A cached chunk of size to max bytes (the smallest such), or NULL. */
+static acar_chunk *chunk_reuse(acar_doc *doc, size_t size, size_t max) {
+#ifndef __STDC_NO_ATOMICS__
+    if (doc->alloc.malloc != std_malloc || size < CACHE_MIN) return NULL;
+    acar_chunk *best = NULL;
+    size_t bi = 0;
+    cache_enter();
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        acar_chunk *c = cache.chunk[i];
+        if (c && c->size >= size && c->size <= max && (!best || c->size < best->size)) {
+            best = c;
+            bi = i;
+        }
+    }
+    if (best) {
+        cache.chunk[bi] = NULL;
+        cache.bytes -= best->size;
+    }
+    cache_leave();
+    return best;
+#else
+    (void)doc;
+    (void)size;
+    (void)max;
+    return NULL;
+#endif
+}
+
+void acar_release_memory(void) {
+#ifndef __STDC_NO_ATOMICS__
+    acar_chunk *free_now[CACHE_SLOTS];
+    cache_enter();
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free_now[i] = cache.chunk[i];
+        cache.chunk[i] = NULL;
+    }
+    cache.bytes = 0;
+    cache_leave();
+    for (size_t i = 0; i < CACHE_SLOTS; i++) free(free_now[i]);
+#endif
+}
+
 acar_doc *acar_doc_new(const acar_doc_opts *opts) {
     acar_alloc a = {std_malloc, std_realloc, std_free, NULL};
     if (opts && opts->alloc) {
@@ -114,7 +208,7 @@ void acar_doc_free(acar_doc *doc) {
     acar_chunk *c = doc->chunks;
     while (c) {
         acar_chunk *next = c->next;
-        doc->alloc.free(doc->alloc.ctx, c, sizeof *c + c->size);
+        chunk_release(doc, c);
         c = next;
     }
     doc->alloc.free(doc->alloc.ctx, doc, sizeof *doc);
@@ -130,7 +224,7 @@ void acar_doc_reset(acar_doc *doc) {
         acar_chunk *next = c->next;
         if (c != keep) {
             doc->used -= sizeof *c + c->size;
-            doc->alloc.free(doc->alloc.ctx, c, sizeof *c + c->size);
+            chunk_release(doc, c);
         }
         c = next;
     }
@@ -186,12 +280,21 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         return acar__doc_fail(doc, ACAR_ERR_LIMIT,
                               "document memory limit of %zu bytes exceeded (max_memory)",
                               doc->limits.max_memory);
-    acar_chunk *c = doc->alloc.malloc(doc->alloc.ctx, total);
-    if (!c) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+    bool oversized = size == csize;
+    /* a reused chunk may be up to twice the size, within max_memory */
+    size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
+    acar_chunk *c = chunk_reuse(doc, csize, csize <= room / 2 ? 2 * csize : room);
+    if (c) {
+        csize = c->size;
+        total = sizeof(acar_chunk) + csize;
+    } else {
+        c = doc->alloc.malloc(doc->alloc.ctx, total);
+        if (!c) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+        c->size = csize;
+        advise_huge(doc, c, total);
+    }
     doc->used += total;
-    c->size = csize;
-    advise_huge(doc, c, total);
-    if (size == csize && doc->cur) {
+    if (oversized && doc->cur) {
         /* An oversized request: keep the current chunk as the one to fill. */
         c->next = doc->chunks->next;
         doc->chunks->next = c;
