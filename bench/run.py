@@ -48,6 +48,9 @@ import tempfile
 import time
 import tracemalloc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report as bench_report  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 DATA_REL = os.path.join('..', 'shared', 'bench-data', 'json')
@@ -399,18 +402,13 @@ def report(args, info, mach, rows, started, command, produced_by):
     data_rel = os.path.relpath(args.data, REPO)
     md = io.StringIO()
     w = md.write
-    w('# Benchmarks\n\n')
-    w('acar against what a Python user would use instead, in one run, as ratios.\n'
-      'Reproduce from the top of the source tree:\n\n'
-      '```sh\ncmake -S . -B build && cmake --build build --target bench\n```\n\n'
-      'The `bench` target configures a nested Release build (`-O2 -DNDEBUG`, no '
-      'sanitizers) in `build/bench/release`, builds `bench/bench_pickle.c` there and runs '
-      '`bench/run.py`, which makes the inputs with CPython, times both sides and rewrites '
-      'this file. Faster partial runs: `python3 bench/run.py --driver build/bench/release/bench/bench_pickle '
+    w('## Pickle: acar vs CPython %s `pickle` (C accelerator)\n\n' % mach['python'])
+    w('`bench/run.py` (run by the `bench` target) makes the inputs with CPython, times both '
+      'sides with `bench/bench_pickle.c` and rewrites this section. Faster partial runs: '
+      '`python3 bench/run.py --driver build/bench/release/bench/bench_pickle '
       '--quick --only canada --out -` (`--clock cpu` on a busy machine). The pickles stay in '
       '`build/bench/data`; to profile one: `perf record build/bench/release/bench/bench_pickle '
       '--only read --min-time 1 build/bench/data/canada.p4.pickle` (`bench_pickle --help`).\n\n')
-    w('## Pickle: acar vs CPython %s `pickle` (C accelerator)\n\n' % mach['python'])
     w('This run: `%s`' % command)
     if produced_by != command:
         w(', which ran `%s`' % produced_by)
@@ -549,9 +547,8 @@ def main():
               % (busy[len(busy) // 2], busy[-1]))
     text = report(args, info, mach, rows, started, command, produced_by)
     if args.out != '-':
-        with open(args.out, 'w', encoding='utf-8') as f:
-            f.write(text)
-        print('run.py: wrote %s' % args.out, file=sys.stderr)
+        bench_report.write_section(args.out, 'pickle', text)
+        print('run.py: wrote the pickle section of %s' % args.out, file=sys.stderr)
     failures = [r for r in rows if r.error or not r.equal]
     if failures:
         print('run.py: %d of %d inputs FAILED (acar error or bytes differ from CPython)'

@@ -43,14 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * at protocol P is a fixpoint: same bytes every time. */
     acar_buf repr1 = {0};
     acar_write_opts ropt = {0};
-    ropt.max_repr = (size_t)16 << 20; /* shared nodes can print exponentially */
+    ropt.max_output = (size_t)16 << 20; /* shared nodes can print exponentially */
     if (acar_write(v, ACAR_FORMAT_REPR, &ropt, &repr1, &err) != 0 && err.code != ACAR_ERR_LIMIT && err.code != ACAR_ERR_UNSUPPORTED &&
         err.code != ACAR_ERR_NOMEM)
         fail("a value that reads does not print");
     for (unsigned proto = 0; proto <= 5; proto++) {
         acar_write_opts wo = {0};
         wo.version = ACAR_VERSION(proto);
-        wo.max_repr = ropt.max_repr; /* protocol 0 writes str(pid) */
+        wo.max_output = ropt.max_output; /* protocol 0 writes str(pid) */
         acar_buf gen[3] = {{0}, {0}, {0}};
         const acar_val *cur = v;
         acar_doc *docs[2] = {NULL, NULL};

@@ -114,6 +114,7 @@ typedef struct acar_limits {
 
 typedef struct acar_doc acar_doc;
 typedef struct acar_val acar_val;
+typedef struct acar_buf acar_buf; /* an output buffer: see "Formats" */
 
 typedef enum acar_type {
     ACAR_NONE = 1,
@@ -263,6 +264,104 @@ ACAR_API const uint8_t *acar_buffer_data(const acar_val *v, size_t *len);
 ACAR_API int acar_buffer_readonly(const acar_val *v);
 ACAR_API long acar_buffer_oob_index(const acar_val *v);
 
+/* ---- code objects ----
+ * A marshal code object holds the fields of one Python version, in that
+ * version's wire order (docs/pyc.md lists each layout); acar_code_version
+ * says which.  Writers refuse to write it as another version.  Counts,
+ * flags and firstlineno are int nodes; the others are the nodes read
+ * (bytes, tuples, str; in Python 2.7 names and filename are bytes). */
+
+/* A Python version as a number: ACAR_PYVER(3, 11) == 0x030b. */
+#define ACAR_PYVER(major, minor) (((unsigned)(major) << 8) | (unsigned)(minor))
+
+typedef enum acar_code_field {
+    ACAR_CO_ARGCOUNT = 0,
+    ACAR_CO_POSONLYARGCOUNT,  /* 3.8+ */
+    ACAR_CO_KWONLYARGCOUNT,   /* 3.x */
+    ACAR_CO_NLOCALS,          /* up to 3.10 */
+    ACAR_CO_STACKSIZE,
+    ACAR_CO_FLAGS,
+    ACAR_CO_CODE,             /* bytes */
+    ACAR_CO_CONSTS,           /* tuple */
+    ACAR_CO_NAMES,            /* tuple of str */
+    ACAR_CO_VARNAMES,         /* up to 3.10 */
+    ACAR_CO_FREEVARS,         /* up to 3.10 */
+    ACAR_CO_CELLVARS,         /* up to 3.10 */
+    ACAR_CO_LOCALSPLUSNAMES,  /* 3.11+: tuple of str */
+    ACAR_CO_LOCALSPLUSKINDS,  /* 3.11+: bytes, one per name */
+    ACAR_CO_FILENAME,
+    ACAR_CO_NAME,
+    ACAR_CO_QUALNAME,         /* 3.11+ */
+    ACAR_CO_FIRSTLINENO,
+    ACAR_CO_LNOTAB,           /* up to 3.9 */
+    ACAR_CO_LINETABLE,        /* 3.10+ */
+    ACAR_CO_EXCEPTIONTABLE,   /* 3.11+ */
+    ACAR_CO_FIELD_COUNT
+} acar_code_field;
+
+/* The version of a code node (ACAR_PYVER), 0 when v is not code. */
+ACAR_API unsigned acar_code_version(const acar_val *v);
+/* A field of a code node, NULL when its version has no such field. */
+ACAR_API acar_val *acar_code_get(const acar_val *v, acar_code_field f);
+/* "co_argcount", ...; NULL for an unknown field. */
+ACAR_API const char *acar_code_field_name(acar_code_field f);
+/* The fields of a version in wire order (*fields points to a static
+ * array); returns their number, 0 when acar knows no layout for pyver
+ * (supported: 2.7 and 3.6 to 3.13). */
+ACAR_API size_t acar_code_layout(unsigned pyver, const acar_code_field **fields);
+/* A code node of version pyver from n fields in wire order (n must be the
+ * layout's); the field types are checked as the reader checks them. */
+ACAR_API acar_val *acar_new_code(acar_doc *doc, unsigned pyver, acar_val *const *fields,
+                                 size_t n);
+
+/* The header of a .pyc file.  Up to 3.2: magic, mtime (8 bytes); 3.3 to
+ * 3.6: magic, mtime, source size (12); 3.7+ (PEP 552): magic, flags, then
+ * mtime and source size, or the 8-byte SipHash of the source (16). */
+typedef struct acar_pyc_header {
+    unsigned pyver;        /* ACAR_PYVER of the magic number */
+    uint16_t magic;        /* the magic number (bytes 0-1, little-endian; then \r\n) */
+    uint32_t flags;        /* 3.7+: ACAR_PYC_HASH_BASED | ACAR_PYC_CHECK_SOURCE */
+    uint32_t mtime;        /* timestamp pycs: source mtime, seconds, mod 2^32 */
+    uint32_t source_size;  /* timestamp pycs of 3.3+: source size mod 2^32 */
+    uint8_t hash[8];       /* hash-based pycs: importlib.util.source_hash(source) */
+    size_t size;           /* bytes of the header: 8, 12 or 16 */
+    int body;              /* 1 when acar reads this version's code objects */
+} acar_pyc_header;
+
+#define ACAR_PYC_HASH_BASED 1u   /* bit 0 of the PEP 552 flags */
+#define ACAR_PYC_CHECK_SOURCE 2u /* bit 1: importlib checks the hash */
+
+/* Parses the header of the .pyc in data[0..len).  Returns 0, or -1 (not a
+ * .pyc of a known Python, truncated header, bad flags) with err filled. */
+ACAR_API int acar_pyc_info(const void *data, size_t len, acar_pyc_header *out, acar_err *err);
+/* The header a code node was read with (0), or -1 when it came from no .pyc. */
+ACAR_API int acar_pyc_header_of(const acar_val *code, acar_pyc_header *out);
+/* importlib.util.source_hash(source) of the Python that wrote magic
+ * (3.7+): the SipHash keyed with the 4 magic bytes as a little-endian
+ * integer.  Returns 0, or -1 when that Python has no hash-based pycs. */
+ACAR_API int acar_pyc_source_hash(uint16_t magic, const void *source, size_t len,
+                                  uint8_t out[8]);
+/* Whether the .pyc header h matches the source: as importlib checks it
+ * (hash-based: the hash, whatever the check_source flag says; timestamp:
+ * source size, and mtime unless source_mtime is negative).  Returns 0 when
+ * it matches, -1 with err (ACAR_ERR_MALFORMED "stale ...") when not. */
+ACAR_API int acar_pyc_check_source(const acar_pyc_header *h, const void *source, size_t len,
+                                   int64_t source_mtime, acar_err *err);
+/* Writes code as a .pyc of its own version, byte for byte as py_compile
+ * does, with header h (pyver 0 or the code's; flags, mtime, source_size,
+ * hash as given); h NULL: the header it was read with, else a timestamp
+ * header of mtime 0 and size 0.  acar_write(ACAR_FORMAT_PYC) is this with
+ * h NULL.  Returns 0, or -1 with err filled. */
+ACAR_API int acar_pyc_write(const acar_val *code, const acar_pyc_header *h, acar_buf *out,
+                            acar_err *err);
+/* The code object as `acar show F.pyc` prints it (docs/pyc.md): the .pyc
+ * header it was read with (if any) as a # line, then each code object
+ * depth first -- its repr, then every field of its version, one per line,
+ * indented, in Python repr (bytes over 48 shown cut, with their length) --
+ * nested code objects of co_consts indented one more level.  Appends to
+ * out; returns 0, or -1 with err filled. */
+ACAR_API int acar_code_show(const acar_val *code, acar_buf *out, acar_err *err);
+
 /* ---- builders ----
  * Each returns the new node, or NULL after recording an error on the doc
  * (see acar_doc_error). Builders copy the bytes they are given. */
@@ -389,7 +488,9 @@ enum {
      * value ended. */
     ACAR_READ_ALLOW_TRAILING = 1u << 3,
     ACAR_READ_NO_TRAILING = 1u << 4,
-    /* JSON: RFC 8259 exactly: no NaN/Infinity, no lone surrogates. */
+    /* JSON: RFC 8259 exactly: no NaN/Infinity, no lone surrogates; control
+     * characters stay errors even with ACAR_READ_ALLOW_CONTROL; a JSONL
+     * blank line is an error. */
     ACAR_READ_STRICT = 1u << 5,
     /* JSON: control characters allowed inside strings (json.loads(strict=False)). */
     ACAR_READ_ALLOW_CONTROL = 1u << 6,
@@ -435,11 +536,11 @@ ACAR_API acar_val *acar_read(acar_doc *doc, const void *data, size_t len,
 /* ---- writing ---- */
 
 /* A growable output buffer. Zero-initialise; acar_buf_free releases it. */
-typedef struct acar_buf {
+struct acar_buf {
     char *data;
     size_t len;
     size_t cap;
-} acar_buf;
+};
 
 ACAR_API void acar_buf_free(acar_buf *buf);
 
@@ -453,7 +554,7 @@ enum {
     ACAR_WRITE_SORT_KEYS = 1u << 0,      /* json: sort_keys=True */
     ACAR_WRITE_NO_ENSURE_ASCII = 1u << 1,/* json: ensure_ascii=False */
     ACAR_WRITE_NO_ALLOW_NAN = 1u << 2,   /* json: allow_nan=False */
-    ACAR_WRITE_SKIPKEYS = 1u << 3,       /* json: skipkeys=True */
+    ACAR_WRITE_SKIPKEYS = 1u << 3,       /* json, plist: skipkeys=True */
     ACAR_WRITE_NO_FIX_IMPORTS = 1u << 4, /* pickle: fix_imports=False */
     ACAR_WRITE_RESPONSE = 1u << 5,       /* xmlrpc: methodresponse=True */
     ACAR_WRITE_ALLOW_NONE = 1u << 6,     /* xmlrpc: allow_none=True */
@@ -472,15 +573,17 @@ typedef struct acar_write_opts {
     const char *key_sep;
     size_t max_depth;          /* 0: 100000 */
     size_t max_int_digits;     /* ints written as decimal text; 0: 4300 */
-    /* repr: bytes of output at most; 0: ACAR_DEFAULT_MAX_REPR.  A node
-     * shared n times prints n times, so a small pickle can print
-     * exponentially large; past this the write fails with ACAR_ERR_LIMIT. */
-    size_t max_repr;
+    /* Bytes one write may append at most; 0: ACAR_DEFAULT_MAX_OUTPUT for
+     * repr, json, jsonl, xmlrpc and plist, no limit for the others.  Those
+     * text formats write a node shared n times n times, so a small pickle
+     * can stand for an exponentially long text; past this the write fails
+     * with ACAR_ERR_LIMIT. */
+    size_t max_output;
     /* xmlrpc: methodname of a call (NULL: none) */
     const char *method;
 } acar_write_opts;
 
-#define ACAR_DEFAULT_MAX_REPR ((size_t)1 << 30)
+#define ACAR_DEFAULT_MAX_OUTPUT ((size_t)1 << 30)
 
 /* Appends v in format fmt to out.  Returns 0, or -1 with err filled (out
  * then holds a partial write the caller discards). */
@@ -494,12 +597,14 @@ ACAR_API int acar_repr(const acar_val *v, acar_buf *out, acar_err *err);
  * Pickle disassembly
  * ==================================================================== */
 
-/* pickletools.dis(data, annotate=...) text appended to out.  Returns 0; on a
- * broken pickle returns -1 with err filled and out holding what pickletools
- * prints before it raises. */
+/* pickletools.dis(data, annotate=..., indentlevel=...) text appended to out
+ * (docs/dis.md).  Returns 0; on a broken pickle returns -1 with err filled
+ * (pickletools' exception text, the offset of the opcode at fault) and out
+ * holding what pickletools prints before it raises.  A listing longer than
+ * ACAR_DEFAULT_MAX_OUTPUT bytes stops with ACAR_ERR_LIMIT. */
 typedef struct acar_dis_opts {
     int annotate;    /* pickletools' annotate= (0: off) */
-    int indentlevel; /* spaces per MARK level; 0: 4 as pickletools */
+    int indentlevel; /* blanks per open MARK; 0: 4 as pickletools; negative: none (pickletools' 0) */
 } acar_dis_opts;
 ACAR_API int acar_dis(const void *data, size_t len, const acar_dis_opts *opts, acar_buf *out,
                       acar_err *err);

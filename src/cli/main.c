@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
@@ -39,16 +40,19 @@ static const command commands[] = {
     {"show", CMD_SHOW, "[FILE] [--from FMT] [OPTIONS]",
      "Prints the value in FILE exactly as Python's print(repr(value)) would.\n"
      "Classes and functions named in the input are never run: instances print as\n"
-     "module.Class(args).__setstate__(state) (see docs/repr.md).\n"},
+     "module.Class(args).__setstate__(state) (see docs/repr.md).  A .pyc prints\n"
+     "its header and every field of every code object (docs/pyc.md).\n"},
     {"convert", CMD_CONVERT, "[FILE] --to FMT[:VER] [-o OUT] [--from FMT] [OPTIONS]",
      "Writes the value in FILE in another format, byte for byte as CPython writes\n"
      "it: pickle[:N] (protocol 0-5, default 4: pickle.dumps(value, N)),\n"
-     "marshal[:V] (version 0-5, default 4: marshal.dumps(value, V)), json and\n"
+     "marshal[:V] (version 0-5, default 4: marshal.dumps(value, V)), pyc (a code\n"
+     "object as the .pyc of its own Python version, as py_compile writes it), json and\n"
      "jsonl (json.dumps), xmlrpc (xmlrpc.client.dumps; a value that is not a\n"
      "tuple is written as the 1-tuple of params), plist and bplist (plistlib.dumps)\n"
      "or repr.  Output goes to standard output unless -o OUT.\n"},
-    {"check", CMD_CHECK, "[FILE] [--from FMT] [OPTIONS]",
-     "Reads FILE and reports whether it is valid; prints nothing on success.\n"},
+    {"check", CMD_CHECK, "[FILE] [--from FMT] [--source SRC] [OPTIONS]",
+     "Reads FILE and reports whether it is valid; prints nothing on success.\n"
+     "With --source, checks that the .pyc FILE is up to date with SRC instead.\n"},
     {"dis", CMD_DIS, "[FILE] [--annotate N] [--indentlevel N]",
      "Prints the pickle in FILE as Python's pickletools.dis(data) does.  On a\n"
      "broken pickle it prints what pickletools would before it fails, then the\n"
@@ -62,7 +66,7 @@ enum opt_id {
     O_STRICT, O_ALLOW_CONTROL, O_NO_DUP_KEYS,
     O_INDENT, O_ITEM_SEP, O_KEY_SEP, O_SORT_KEYS, O_NO_ENSURE_ASCII, O_NO_ALLOW_NAN, O_SKIPKEYS,
     O_METHOD, O_RESPONSE, O_FAULT, O_ALLOW_NONE, O_NO_SORT_KEYS,
-    O_ANNOTATE, O_INDENTLEVEL, O_QUIET
+    O_ANNOTATE, O_INDENTLEVEL, O_QUIET, O_SOURCE
 };
 
 typedef struct option {
@@ -95,13 +99,15 @@ static const option options[] = {
     {"--sort-keys", NULL, CMD_CONVERT, O_SORT_KEYS, "json: sort_keys=True"},
     {"--no-ensure-ascii", NULL, CMD_CONVERT, O_NO_ENSURE_ASCII, "json: ensure_ascii=False"},
     {"--no-allow-nan", NULL, CMD_CONVERT, O_NO_ALLOW_NAN, "json: allow_nan=False"},
-    {"--skipkeys", NULL, CMD_CONVERT, O_SKIPKEYS, "json: skipkeys=True"},
+    {"--skipkeys", NULL, CMD_CONVERT, O_SKIPKEYS, "json, plist, bplist: skipkeys=True"},
     {"--method", "NAME", CMD_CONVERT, O_METHOD, "xmlrpc: a method call of NAME"},
     {"--response", NULL, CMD_CONVERT, O_RESPONSE, "xmlrpc: a method response"},
     {"--fault", NULL, CMD_CONVERT, O_FAULT,
      "xmlrpc: a fault response (the value: {'faultCode': int, 'faultString': str})"},
     {"--allow-none", NULL, CMD_CONVERT, O_ALLOW_NONE, "xmlrpc: allow_none=True"},
     {"--no-sort-keys", NULL, CMD_CONVERT, O_NO_SORT_KEYS, "plist, bplist: sort_keys=False"},
+    {"--source", "SRC", CMD_CHECK, O_SOURCE,
+     "pyc: is FILE up to date with its source SRC (hash, or mtime and size)?"},
     {"--annotate", "N", CMD_DIS, O_ANNOTATE, "pickletools.dis annotate=N"},
     {"--indentlevel", "N", CMD_DIS, O_INDENTLEVEL, "pickletools.dis indentlevel=N (default 4)"},
 };
@@ -213,16 +219,22 @@ typedef struct cli_args {
     const char *file;
     const char *out;
     const char *to;
+    const char *source;  /* check --source */
     int quiet;
     char *indent;        /* malloc'd when --indent N */
+    char *method;        /* malloc'd: the method name of an XML-RPC call read */
     acar_read_opts ropts;
     acar_write_opts wopts;
     acar_dis_opts dopts;
 } cli_args;
 
-static void report(const cli_args *a, const char *file, const acar_err *err) {
+/* An error reading FILE says where in it; one writing (writing: true) has
+ * no input offset, its message names the path to the value instead. */
+static void report(const cli_args *a, const char *file, const acar_err *err, int writing) {
     if (a->quiet) return;
-    if (err->line)
+    if (writing)
+        fprintf(stderr, "%s: %s: %s\n", prog, file, err->msg);
+    else if (err->line)
         fprintf(stderr, "%s: %s: line %zu, column %zu: %s\n", prog, file, err->line, err->column, err->msg);
     else
         fprintf(stderr, "%s: %s: offset %zu: %s\n", prog, file, err->offset, err->msg);
@@ -294,13 +306,15 @@ static int apply_option(cli_args *a, const option *o, const char *arg) {
     case O_FAULT: a->wopts.flags |= ACAR_WRITE_FAULT; break;
     case O_ALLOW_NONE: a->wopts.flags |= ACAR_WRITE_ALLOW_NONE; break;
     case O_NO_SORT_KEYS: a->wopts.flags |= ACAR_WRITE_NO_SORT_KEYS; break;
+    case O_SOURCE: a->source = arg; break;
     case O_ANNOTATE:
         a->dopts.annotate = (int)parse_long(arg, 0, 1000, &ok);
         if (!ok) return usage_error("--annotate needs a number from 0 to 1000, not '%s'", arg);
         break;
     case O_INDENTLEVEL:
-        a->dopts.indentlevel = (int)parse_long(arg, 1, 1000, &ok);
-        if (!ok) return usage_error("--indentlevel needs a number from 1 to 1000, not '%s'", arg);
+        a->dopts.indentlevel = (int)parse_long(arg, 0, 1000, &ok);
+        if (!ok) return usage_error("--indentlevel needs a number from 0 to 1000, not '%s'", arg);
+        if (a->dopts.indentlevel == 0) a->dopts.indentlevel = -1; /* pickletools' 0: no indentation */
         break;
     }
     return 0;
@@ -362,19 +376,49 @@ static int run_dis(cli_args *a, const char *name, const unsigned char *data, siz
     int rc = acar_dis(data, len, &a->dopts, &out, &err);
     if (write_output(NULL, out.data ? out.data : "", out.len, "") < 0) status = EXIT_USAGE;
     else if (rc < 0) {
-        report(a, name, &err);
+        report(a, name, &err, 0);
         status = EXIT_INVALID;
     }
     acar_buf_free(&out);
     return status;
 }
 
+/* check FILE.pyc --source SRC: the header's hash, or mtime and size,
+ * against the source as importlib checks them. */
+static int check_source(cli_args *a, const char *name, const unsigned char *data, size_t len) {
+    acar_pyc_header h;
+    acar_err err;
+    if (acar_pyc_info(data, len, &h, &err) < 0) {
+        report(a, name, &err, 0);
+        return EXIT_INVALID;
+    }
+    unsigned char *src;
+    size_t slen;
+    if (read_input(a->source, &src, &slen) < 0) return EXIT_USAGE;
+    struct stat st;
+    int64_t mtime = stat(a->source, &st) == 0 ? (int64_t)st.st_mtime : -1;
+    int rc = acar_pyc_check_source(&h, src, slen, mtime, &err);
+    free(src);
+    if (rc < 0) {
+        report(a, name, &err, 0);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
 /* XML-RPC writes a tuple of params: any other value is the only param, and
  * a method call read from XML-RPC keeps its method name. */
 static acar_val *xmlrpc_params(acar_doc *doc, acar_val *v, cli_args *a) {
     if (!a->wopts.method && !(a->wopts.flags & (ACAR_WRITE_RESPONSE | ACAR_WRITE_FAULT)) &&
-        a->ropts.xmlrpc_kind == ACAR_XMLRPC_CALL && a->ropts.method)
-        a->wopts.method = acar_str(a->ropts.method, NULL);
+        a->ropts.xmlrpc_kind == ACAR_XMLRPC_CALL && a->ropts.method) {
+        size_t n;
+        const char *m = acar_str(a->ropts.method, &n);
+        a->method = malloc(n + 1);
+        if (!a->method) return NULL;
+        memcpy(a->method, m, n);
+        a->method[n] = '\0';
+        a->wopts.method = a->method;
+    }
     if (acar_typeof(v) == ACAR_TUPLE || (a->wopts.flags & ACAR_WRITE_FAULT)) return v;
     return acar_new_tuple(doc, &v, 1);
 }
@@ -405,8 +449,20 @@ static int run(cli_args *a) {
     }
     acar_val *v = acar_read(doc, data, len, &a->ropts, &err);
     if (!v) {
-        report(a, name, &err);
+        report(a, name, &err, 0);
         status = EXIT_INVALID;
+    } else if (a->cmd->id == CMD_CHECK && a->source) {
+        status = check_source(a, name, data, len);
+    } else if (a->cmd->id == CMD_SHOW && acar_typeof(v) == ACAR_CODE) {
+        /* a code object (a .pyc) shows every field of every code object */
+        acar_buf out = {0};
+        if (acar_code_show(v, &out, &err) < 0) {
+            report(a, name, &err, 0);
+            status = EXIT_INVALID;
+        } else if (write_output(a->out, out.data ? out.data : "", out.len, "") < 0) {
+            status = EXIT_USAGE;
+        }
+        acar_buf_free(&out);
     } else if (a->cmd->id != CMD_CHECK) {
         if (to == ACAR_FORMAT_XMLRPC) v = xmlrpc_params(doc, v, a);
         acar_buf out = {0};
@@ -414,7 +470,7 @@ static int run(cli_args *a) {
             fprintf(stderr, "%s: out of memory\n", prog);
             status = EXIT_USAGE;
         } else if (acar_write(v, to, &a->wopts, &out, &err) < 0) {
-            report(a, name, &err);
+            report(a, name, &err, 1);
             status = EXIT_INVALID;
         } else {
             /* repr output is a line, as print() writes it. */
@@ -457,5 +513,6 @@ int main(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (!rc) rc = run(&a);
     free(a.indent);
+    free(a.method);
     return rc;
 }

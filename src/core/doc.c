@@ -344,9 +344,15 @@ char *acar__out_reserve(acar_out *o, size_t n) {
     if (o->failed) return NULL;
     acar_buf *b = o->buf;
     if (n > b->cap - b->len) {
+        if (o->limit && n > o->limit - (b->len < o->limit ? b->len : o->limit)) {
+            o->failed = o->over_limit = true;
+            return NULL;
+        }
         if (n > SIZE_MAX / 2 - b->len) { o->failed = true; return NULL; }
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->len < n) cap *= 2;
+        /* never room past the limit, so that every write past it comes here */
+        if (o->limit && cap > o->limit) cap = o->limit;
         char *d = realloc(b->data, cap);
         if (!d) { o->failed = true; return NULL; }
         b->data = d;

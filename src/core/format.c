@@ -30,13 +30,65 @@ acar_format acar_format_from_name(const char *name) {
     return ACAR_FORMAT_AUTO;
 }
 
+/* The name of the first element of an XML document: skips a UTF-8 BOM,
+ * the XML declaration, comments, processing instructions and a DOCTYPE
+ * (whose name is the root's).  Returns its length, 0 when there is none. */
+static size_t xml_root(const uint8_t *p, size_t len, const uint8_t **name) {
+    size_t i = len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+    for (;;) {
+        while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
+        if (i + 1 >= len || p[i] != '<') return 0;
+        if (p[i + 1] == '?' || (p[i + 1] == '!' && !(len - i > 9 && memcmp(p + i, "<!DOCTYPE", 9) == 0))) {
+            /* <?...?> or <!--...--> (a '>' inside a comment ends the skip
+             * early; detection only needs the usual documents) */
+            const uint8_t *gt = memchr(p + i, '>', len - i);
+            if (!gt) return 0;
+            i = (size_t)(gt - p) + 1;
+            continue;
+        }
+        i += p[i + 1] == '!' ? 9 : 1;
+        while (i < len && p[i] == ' ') i++;
+        size_t start = i;
+        while (i < len && (p[i] == ':' || p[i] == '_' || p[i] == '-' || p[i] == '.' ||
+                           (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+                           (p[i] >= '0' && p[i] <= '9')))
+            i++;
+        *name = p + start;
+        return i - start;
+    }
+}
+
+static bool name_is(const uint8_t *n, size_t nl, const char *s) {
+    return nl == strlen(s) && memcmp(n, s, nl) == 0;
+}
+
 acar_format acar_detect(const void *data, size_t len) {
     const uint8_t *p = data;
     if (len == 0) return ACAR_FORMAT_AUTO;
+    if (acar__pyc_detect(p, len)) return ACAR_FORMAT_PYC;
     /* Protocol 2+ pickles open with PROTO n. */
     if (len >= 2 && p[0] == 0x80 && p[1] <= 5) return ACAR_FORMAT_PICKLE;
     /* Protocol 0/1 pickles end with STOP and open with an opcode byte. */
     if (p[len - 1] == '.' && acar_pickle_ops[p[0]].name != NULL) return ACAR_FORMAT_PICKLE;
+    if (len >= 8 && memcmp(p, "bplist00", 8) == 0) return ACAR_FORMAT_BPLIST;
+    const uint8_t *name;
+    size_t nl = xml_root(p, len, &name);
+    if (nl) {
+        if (name_is(name, nl, "plist")) return ACAR_FORMAT_PLIST;
+        /* a bare <params> block: xmlrpc.client.loads reads it as a response */
+        if (name_is(name, nl, "methodCall") || name_is(name, nl, "methodResponse") ||
+            name_is(name, nl, "params"))
+            return ACAR_FORMAT_XMLRPC;
+        return ACAR_FORMAT_AUTO;
+    }
+    /* JSON: json.loads' encodings (UTF-16/32 put a zero byte in the first
+     * two; BOMs), else the first non-space byte starts a JSON value. */
+    if (len >= 2 && (p[0] == 0 || p[1] == 0 || (p[0] == 0xff && p[1] == 0xfe) ||
+                     (p[0] == 0xfe && p[1] == 0xff)))
+        return ACAR_FORMAT_JSON;
+    size_t i = len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
+    if (i < len && strchr("{[\"-0123456789tfnNI", p[i]) && p[i] != 0) return ACAR_FORMAT_JSON;
     return ACAR_FORMAT_AUTO;
 }
 
@@ -61,6 +113,24 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
     case ACAR_FORMAT_MARSHAL:
         v = acar__marshal_read(doc, data, len, opts, err);
         break;
+    case ACAR_FORMAT_PYC:
+        v = acar__pyc_read(doc, data, len, opts, err);
+        break;
+    case ACAR_FORMAT_JSON:
+        v = acar__json_read(doc, data, len, opts, err);
+        break;
+    case ACAR_FORMAT_JSONL:
+        v = acar__jsonl_read(doc, data, len, opts, err);
+        break;
+    case ACAR_FORMAT_XMLRPC:
+        v = acar__xmlrpc_read(doc, data, len, opts, err);
+        break;
+    case ACAR_FORMAT_PLIST:
+        v = acar__plist_read(doc, data, len, opts, err);
+        break;
+    case ACAR_FORMAT_BPLIST:
+        v = acar__bplist_read(doc, data, len, opts, err);
+        break;
     case ACAR_FORMAT_AUTO:
         acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "cannot tell the format of the input");
         return NULL;
@@ -83,7 +153,15 @@ int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts, 
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_write needs a value and a buffer");
         return -1;
     }
-    acar_out o = {out, false};
+    acar_out o = {out, false, false, 0};
+    /* Text-tree formats write a shared node once per use, so a small
+     * document can stand for an exponentially long text: those are bounded
+     * by default.  Pickle, marshal and bplist write shared nodes once. */
+    size_t max = opts->max_output;
+    if (!max && (fmt == ACAR_FORMAT_REPR || fmt == ACAR_FORMAT_JSON || fmt == ACAR_FORMAT_JSONL ||
+                 fmt == ACAR_FORMAT_XMLRPC || fmt == ACAR_FORMAT_PLIST))
+        max = ACAR_DEFAULT_MAX_OUTPUT;
+    if (max) o.limit = out->len + (max < SIZE_MAX - out->len ? max : SIZE_MAX - out->len);
     int rc;
     switch (fmt) {
     case ACAR_FORMAT_PICKLE:
@@ -95,9 +173,33 @@ int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts, 
     case ACAR_FORMAT_REPR:
         rc = acar__repr_write(v, opts, &o, err);
         break;
+    case ACAR_FORMAT_PYC:
+        rc = acar__pyc_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_JSON:
+        rc = acar__json_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_JSONL:
+        rc = acar__jsonl_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_XMLRPC:
+        rc = acar__xmlrpc_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_PLIST:
+        rc = acar__plist_write(v, opts, &o, err);
+        break;
+    case ACAR_FORMAT_BPLIST:
+        rc = acar__bplist_write(v, opts, &o, err);
+        break;
     default:
         acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "writing %s is not supported yet",
                       acar_format_name(fmt));
+        return -1;
+    }
+    if (o.over_limit) {
+        acar__err_set(err, ACAR_ERR_LIMIT, 0,
+                      "%s output longer than %zu bytes (max_output): a shared value is written once per use",
+                      acar_format_name(fmt), max);
         return -1;
     }
     if (rc == 0 && o.failed) {

@@ -45,8 +45,10 @@
  * only the PUT index counts). */
 #define ACAR_F_SOLE 0x20u
 /* STR of one character below 256: the reader met it as the argument of
- * _codecs.encode(str, 'latin1'), so in CPython it was the interpreter's
- * shared one-character string, which the writer must memoize by value. */
+ * _codecs.encode(str, 'latin1'), or the JSON reader made its one node for
+ * that character (json.loads returns CPython's singletons), so in CPython it
+ * was the interpreter's shared one-character string, which the writer must
+ * memoize by value. */
 #define ACAR_F_SINGLETON 0x10u
 /* Any type: a reader has memoized this node once already, so a second PUT
  * of it must not make it sole again.  (OBJECT's build kind fits in 0x07.) */
@@ -206,6 +208,8 @@ static inline uint64_t acar__hash_cached(acar_hash_cache *c, const acar_val *k) 
 typedef struct acar_out {
     acar_buf *buf;
     bool failed;
+    bool over_limit;      /* failed because buf would pass limit */
+    size_t limit;         /* most bytes buf may hold; 0: no limit */
 } acar_out;
 
 /* Makes room for n more bytes and returns where they go, or NULL (sticky). */
@@ -222,6 +226,9 @@ static inline void acar__out_str(acar_out *o, const char *s) { acar__out_write(o
 acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len,
                             acar_read_opts *opts, acar_err *err);
 int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
+/* For int, float, str, bytes and bytearray nodes the printer reads only the
+ * node's tag and payload: a caller may pass a node built on its stack (dis.c
+ * does). */
 int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
 
 /* JSON (src/json): json.loads / json.dumps; JSONL: one value per line, the

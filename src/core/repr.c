@@ -32,6 +32,7 @@
 #include "core/internal.h"
 #include "core/pyhash.h"
 #include "core/unicode_db.h"
+#include "marshal/marshal.h"
 #include "num/num.h"
 
 #include <stdio.h>
@@ -503,6 +504,24 @@ static bool is_keyword(const char *s, size_t n) {
 
 /* A key that can stand as name=value in a call: an ASCII identifier that is
  * not a keyword.  (Non-ASCII identifiers take the **{...} form.) */
+static bool text_is(const acar_val *v, const char *s) {
+    size_t n = strlen(s);
+    return ACAR_TYPE(v) == ACAR_STR && ACAR_LEN(v) == n && memcmp(v->u.s, s, n) == 0;
+}
+
+/* decimal.Decimal(str) built by REDUCE and nothing more: pickle's form of a
+ * Decimal, and how XML-RPC's <bigdecimal> reads. */
+static bool is_decimal(const acar_val *v) {
+    const acar_object_body *o = (const acar_object_body *)v->u.p;
+    if ((ACAR_FLAGS(v) & ACAR_F_BUILD_MASK) != ACAR_BUILD_REDUCE || ACAR_TYPE(o->callable) != ACAR_GLOBAL ||
+        o->kwargs || o->state || o->listitems || o->dictitems || !o->args ||
+        ACAR_TYPE(o->args) != ACAR_TUPLE || ACAR_LEN(o->args) != 1 ||
+        ACAR_TYPE(o->args->u.items[0]) != ACAR_STR)
+        return false;
+    const acar_global_body *g = (const acar_global_body *)o->callable->u.p;
+    return text_is(g->module, "decimal") && text_is(g->name, "Decimal");
+}
+
 static bool is_kwarg_name(const acar_val *k) {
     if (!k || ACAR_TYPE(k) != ACAR_STR) return false;
     const char *s = k->u.s;
@@ -619,12 +638,17 @@ static int emit(printer *p, const acar_val *v) {
         PUT_LIT(p, "persistent_load(");
         return push(p, v, FR_PERSID, NULL, 0, true) ? 0 : -1;
     case ACAR_OBJECT:
+        if (is_decimal(v)) {
+            /* Decimal('1.50'): the repr CPython gives what it builds */
+            PUT_LIT(p, "Decimal(");
+            if (put_str(p, ((const acar_object_body *)v->u.p)->args->u.items[0]) < 0) return -1;
+            acar__out_byte(p->out, ')');
+            return 0;
+        }
         if (active(p, v)) { PUT_LIT(p, "..."); return 0; }
         return push(p, v, FR_OBJECT, NULL, 0, true) ? 0 : -1;
     case ACAR_BUFFER: put_buffer(p, v); return 0;
-    case ACAR_CODE:
-        acar__err_set(p->err, ACAR_ERR_UNSUPPORTED, 0, "repr of code objects is not supported yet");
-        return -1;
+    case ACAR_CODE: acar__code_repr(v, p->out); return 0;
     case ACAR_DATETIME: put_datetime(p, v); return 0;
     }
     acar__err_set(p->err, ACAR_ERR_ARG, 0, "repr: node of unknown type %u", (unsigned)ACAR_TYPE(v));
@@ -736,18 +760,10 @@ int acar__repr_write(const acar_val *v, const acar_write_opts *opts, acar_out *o
     p.err = err;
     p.max_depth = opts && opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
     p.max_digits = opts && opts->max_int_digits ? opts->max_int_digits : ACAR_DEFAULT_MAX_INT_DIGITS;
+    /* The caller bounds the output (out->limit): shared nodes print once
+     * per use, so a small document can print exponentially long. */
     int rc = emit(&p, v);
-    size_t start = out->buf->len;
-    size_t max_repr = opts && opts->max_repr ? opts->max_repr : ACAR_DEFAULT_MAX_REPR;
-    while (rc == 0 && p.top > 0 && !out->failed) {
-        rc = step(&p);
-        if (out->buf->len - start > max_repr) {
-            acar__err_set(err, ACAR_ERR_LIMIT, 0,
-                          "repr longer than %zu bytes (max_repr): shared nodes print once per use",
-                          max_repr);
-            rc = -1;
-        }
-    }
+    while (rc == 0 && p.top > 0 && !out->failed) rc = step(&p);
     if (rc == 0 && out->failed) {
         acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing repr");
         rc = -1;

@@ -612,6 +612,19 @@ static double big_to_double(const acar_val *v) {
     return (ACAR_FLAGS(v) & ACAR_F_NEG) ? -d : d;
 }
 
+/* Whether a big int is exactly some double (its set bits span at most 53
+ * and it is below 2^1024): only then can it equal a float. */
+static bool big_is_double(const acar_val *v) {
+    const uint32_t *l = v->u.p;
+    size_t n = ACAR_LEN(v), lo = 0;
+    while (lo < n && l[lo] == 0) lo++;
+    if (lo == n) return true;
+    size_t hi_bit = (n - 1) * 32, lo_bit = lo * 32;
+    for (uint32_t x = l[n - 1]; x > 1; x >>= 1) hi_bit++;
+    for (uint32_t x = l[lo]; !(x & 1); x >>= 1) lo_bit++;
+    return hi_bit < 1024 && hi_bit - lo_bit < 53;
+}
+
 /* Tuples and frozensets hash only their first HASH_ITEMS items, HASH_DEPTH
  * levels down: still a function of the value (equal keys hash alike), but
  * bounded, so deep or shared (exponentially large) tuples cost little. */
@@ -623,11 +636,22 @@ static uint64_t hash_depth(const acar_val *v, int depth) {
     case ACAR_NONE: return 0x9e3779b97f4a7c15ull;
     case ACAR_BOOL: return mix64((uint64_t)v->u.i);
     case ACAR_INT:
-        if (ACAR_FLAGS(v) & ACAR_F_BIG) return hash_double(big_to_double(v));
+        if (ACAR_FLAGS(v) & ACAR_F_BIG) {
+            /* one that is not exactly a double equals no float: hash its
+             * limbs (rounding them to a double made many keys collide) */
+            if (!big_is_double(v))
+                return hash_bytes(v->u.p, ACAR_LEN(v) * 4) ^ (ACAR_FLAGS(v) & ACAR_F_NEG);
+            return hash_double(big_to_double(v));
+        }
         return mix64((uint64_t)v->u.i);
-    case ACAR_FLOAT: return hash_double(v->u.f);
+    case ACAR_FLOAT:
+        /* a NaN equals only itself (the same node): all NaNs hashing alike
+         * made a dict of many NaN keys quadratic */
+        if (v->u.f != v->u.f) return mix64((uint64_t)(uintptr_t)v);
+        return hash_double(v->u.f);
     case ACAR_COMPLEX: {
         const double *d = v->u.p;
+        if (d[0] != d[0] || d[1] != d[1]) return mix64((uint64_t)(uintptr_t)v);
         if (d[1] == 0) return hash_double(d[0]);
         return hash_double(d[0]) ^ mix64(hash_double(d[1]) + 1);
     }

@@ -1,6 +1,6 @@
 /*
- * read.c -- the marshal reader (every type code of Python 2.7 and 3.x but
- * code objects, which come in a later step).
+ * read.c -- the marshal reader: every type code of Python 2.7 and 3.x,
+ * code objects in the layout of the Python that wrote them (code.c).
  *
  * Wire format (types.h has the table): one value is a type code byte and a
  * body; tuples, lists, sets and frozensets give a count and then that many
@@ -8,7 +8,7 @@
  * little-endian.  With FLAG_REF (0x80) in its code a value is appended to
  * the reference list when it is made -- containers before their items, so a
  * list (or a tuple: CPython 3 registers it before filling it) can contain
- * itself -- except frozensets (and code), whose slot is reserved first and
+ * itself -- except frozensets and code objects, whose slot is reserved first and
  * filled when complete; a REF to a reserved slot is an error, as in CPython.
  * REF 'r' + int32 yields the very node of that slot.
  *
@@ -68,6 +68,9 @@ typedef struct reader {
     size_t len, pos;
     acar_err *err;
     bool borrow, py2;
+    unsigned pyver;        /* code objects: this Python's layout */
+    const acar_code_field *layout;
+    size_t nlayout, nobjfields; /* fields; those that are marshal values */
     size_t max_depth, max_items;
     size_t at;             /* offset of the type code being read */
 
@@ -544,6 +547,7 @@ static const char *frame_what(uint8_t type) {
     case ACAR_MT_LIST: return "list";
     case ACAR_MT_TUPLE: case ACAR_MT_SMALL_TUPLE: return "tuple";
     case ACAR_MT_SET: case ACAR_MT_FROZENSET: return "set";
+    case ACAR_MT_CODE: return "code object";
     default: return "dict";
     }
 }
@@ -578,6 +582,11 @@ static int deliver(reader *r, frame *f, acar_val *v, size_t at) {
     case ACAR_MT_LIST:
         f->node->u.items[f->filled++] = v;
         break;
+    case ACAR_MT_CODE: {
+        acar_code_body *b = f->node->u.p;
+        b->f[f->filled++] = v;
+        return f->filled == r->nlayout;
+    }
     default: /* tuples */
         f->node->u.items[f->filled++] = v;
         if (unhashable(v)) mark(f->node, ACAR_F_UNHASHABLE);
@@ -592,12 +601,67 @@ static acar_val *finish(reader *r) {
     acar_val *v = f->node;
     if (f->type == ACAR_MT_DICT) {
         if (make_dict(r, f) < 0) return NULL;
+    } else if (f->type == ACAR_MT_CODE) {
+        char msg[ACAR_ERR_MSG_MAX - 20];
+        if (acar__code_check(v->u.p, msg, sizeof msg) < 0) {
+            fail_at(r, ACAR_ERR_MALFORMED, f->at, "bad marshal data (%s)", msg);
+            return NULL;
+        }
     } else if (f->type != ACAR_MT_SET && f->type != ACAR_MT_FROZENSET) {
         finish_seq(f);
     }
     if (f->ref != NO_REF) r->refs[f->ref] = v;
     r->nframes--;
     return v;
+}
+
+/* ====================================================================
+ * Code objects: a frame whose items are the fields of r->layout; the raw
+ * int32 fields are read when the frame is on top (code_ints), the others
+ * arrive as values.  As in CPython its reference slot is reserved first
+ * and filled when it is complete (a REF inside it to it is an error).
+ * ================================================================== */
+
+static int open_code(reader *r, unsigned flag) {
+    if (!r->layout) {
+        char ver[16];
+        return FAIL(r, ACAR_ERR_UNSUPPORTED, "code objects of %s are not supported",
+                    acar__pyver_str(r->pyver, ver));
+    }
+    if (check_depth(r) < 0) return -1;
+    if (r->pending > remaining(r) || r->nobjfields > remaining(r) - r->pending)
+        return truncated(r);
+    acar_code_body *b = acar__alloc(r->doc, sizeof *b + r->nlayout * sizeof(acar_val *));
+    if (!b) return fail_doc(r, r->at);
+    b->pyver = (uint16_t)r->pyver;
+    b->nfields = (uint16_t)r->nlayout;
+    b->pyc = NULL;
+    acar_val *v = new_node(r, ACAR_TAG(ACAR_CODE, 0, r->nlayout));
+    if (!v) return -1;
+    v->u.p = b;
+    uint32_t ref = NO_REF;
+    if (flag) {
+        mark(v, ACAR_F_MREF);
+        ref = (uint32_t)r->nrefs;
+        if (ref_push(r, NULL) < 0) return -1;
+    }
+    if (open_frame(r, v, ACAR_MT_CODE, r->nobjfields, ref) < 0) return -1;
+    r->pending += r->nobjfields;
+    return 0;
+}
+
+/* Reads the raw int32 fields that come next in the code object of f. */
+static int code_ints(reader *r, frame *f) {
+    acar_code_body *b = f->node->u.p;
+    while (f->filled < r->nlayout && acar__code_int_field(r->layout[f->filled])) {
+        r->at = r->pos;
+        if (remaining(r) < 4) return truncated(r);
+        acar_val *v = new_int(r, get_i32(r->data + r->pos));
+        if (!v) return -1;
+        r->pos += 4;
+        b->f[f->filled++] = v;
+    }
+    return 0;
 }
 
 /* ====================================================================
@@ -643,6 +707,9 @@ static acar_val *read_value(reader *r) {
         size_t n;
         const uint8_t *p;
         acar_val *v = NULL;
+        if (r->nframes && r->frames[r->nframes - 1].type == ACAR_MT_CODE &&
+            code_ints(r, &r->frames[r->nframes - 1]) < 0)
+            return NULL;
         r->at = r->pos;
         if (r->pos >= r->len) {
             FAIL(r, ACAR_ERR_TRUNCATED, "EOF read where object expected");
@@ -819,8 +886,8 @@ static acar_val *read_value(reader *r) {
         }
 
         case ACAR_MT_CODE:
-            FAIL(r, ACAR_ERR_UNSUPPORTED, "code objects are not supported yet");
-            return NULL;
+            if (open_code(r, flag) < 0) return NULL;
+            continue;
         case ACAR_MT_SLICE:
             if (r->py2) goto unknown;
             FAIL(r, ACAR_ERR_UNSUPPORTED, "slice objects (marshal version 5) are not supported");
@@ -849,9 +916,9 @@ static acar_val *read_value(reader *r) {
     }
 }
 
-acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
-                                acar_read_opts *opts, acar_marshal_dialect dialect,
-                                acar_err *err) {
+static acar_val *read_main(acar_doc *doc, const uint8_t *data, size_t len,
+                           acar_read_opts *opts, acar_marshal_dialect dialect, unsigned pyver,
+                           acar_err *err) {
     reader *r = doc->alloc.malloc(doc->alloc.ctx, sizeof *r);
     if (!r) {
         acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory");
@@ -864,6 +931,11 @@ acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
     r->err = err;
     r->borrow = (opts->flags & ACAR_READ_BORROW) != 0;
     r->py2 = dialect == ACAR_MARSHAL_PY2;
+    r->pyver = pyver;
+    r->nlayout = acar_code_layout(pyver, &r->layout);
+    r->nobjfields = 0;
+    for (size_t i = 0; i < r->nlayout; i++)
+        r->nobjfields += !acar__code_int_field(r->layout[i]);
     r->max_depth = doc->limits.max_depth;
     r->max_items = doc->limits.max_items;
     r->at = 0;
@@ -884,6 +956,12 @@ acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
     r->hcache.ready = false;
 
     acar_val *v = read_value(r);
+    if (v && r->pos != len && (opts->flags & ACAR_READ_NO_TRAILING)) {
+        /* marshal.loads ignores them; NO_TRAILING does not */
+        acar__err_set(err, ACAR_ERR_MALFORMED, r->pos, "%zu bytes after the marshal value",
+                      len - r->pos);
+        v = NULL;
+    }
     if (v) opts->consumed = r->pos;
 
     scratch_free(r, r->frames, r->fcap * sizeof *r->frames, r->frames0);
@@ -894,7 +972,20 @@ acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
     return v;
 }
 
+acar_val *acar__marshal_read_ex(acar_doc *doc, const uint8_t *data, size_t len,
+                                acar_read_opts *opts, acar_marshal_dialect dialect,
+                                acar_err *err) {
+    return read_main(doc, data, len, opts, dialect,
+                     dialect == ACAR_MARSHAL_PY2 ? ACAR_PYVER(2, 7) : ACAR_PYVER(3, 11), err);
+}
+
+acar_val *acar__marshal_read_py(acar_doc *doc, const uint8_t *data, size_t len,
+                                acar_read_opts *opts, unsigned pyver, acar_err *err) {
+    return read_main(doc, data, len, opts,
+                     pyver < ACAR_PYVER(3, 0) ? ACAR_MARSHAL_PY2 : ACAR_MARSHAL_PY3, pyver, err);
+}
+
 acar_val *acar__marshal_read(acar_doc *doc, const uint8_t *data, size_t len,
                              acar_read_opts *opts, acar_err *err) {
-    return acar__marshal_read_ex(doc, data, len, opts, ACAR_MARSHAL_PY3, err);
+    return read_main(doc, data, len, opts, ACAR_MARSHAL_PY3, ACAR_PYVER(3, 11), err);
 }

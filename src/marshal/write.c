@@ -1,6 +1,7 @@
 /*
- * write.c -- the marshal writer (versions 0-5, as CPython 3.11's
- * marshal.dumps), code objects excepted for now.
+ * write.c -- the marshal writer: versions 0-5 as CPython 3.11's
+ * marshal.dumps, code objects of the Python being written (code.c), and
+ * the Python 2.7 dialect (versions 0-2) for 2.7 .pyc files.
  *
  * Wire format: types.h.  What depends on the version, as in CPython 3.11:
  *   0-1  floats and complex numbers as "%.17g" text ('f', 'x')
@@ -32,6 +33,16 @@
  * The first node that needs counting, or set that needs sorting, sends the
  * write to three passes: count occurrences, sort sets, write.
  *
+ * Code objects: 'c', then the fields in their version's order (code.c):
+ * counts, flags and firstlineno as raw int32, the others as values.  A
+ * code object of another Python than the one written is refused.
+ *
+ * Python 2 (ACAR_MARSHAL_PY2): no FLAG_REF or REF; str is 'u'; bytes read
+ * as interned are 't' from version 1, the first time their text is written,
+ * and 'R' + the index of that first time after (CPython 2 keys them by
+ * value); ints beyond 32 bits are 'I' unless read as 'l' (a Python 2
+ * long); sets keep their order.
+ *
  * No recursion: frames on an explicit stack; nesting beyond max_depth is an
  * error.  Below version 3 (no references) a cycle is refused when met and
  * shared values are written out in full, up to a budget.
@@ -44,6 +55,13 @@
 #include <stdlib.h>
 
 #define SIZE32_MAX 0x7fffffffu
+/* Inlined into the writing loop: the call per value was 12% of writing
+ * twitter.json's marshal (callgrind, instructions). */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
 /* Sort keys made for set ordering, at most, in one write: nested sets cost
  * the square of their depth, so a pathological input stops here. */
 #define KEY_BUDGET ((size_t)1 << 30)
@@ -70,14 +88,25 @@ typedef struct perm_slot {
 typedef struct frame {
     const acar_val *node;
     acar_val *const *items;
+    const acar_code_field *co; /* code objects: the layout of the items */
     const uint32_t *perm;
     size_t i, n;        /* next item, items (dicts: 2 per pair) */
     bool dict;
 } frame;
 
+/* Python 2 interned strings, by content: index for STRINGREF. */
+typedef struct sslot {
+    const acar_val *s;
+    int32_t idx;
+} sslot;
+
 typedef struct W {
     acar_err *err;
     int version;
+    bool py2;           /* Python 2 dialect (see the top of the file) */
+    unsigned pyver;     /* the only version of code objects written */
+    sslot *ss;          /* Python 2 interned strings written so far */
+    size_t sscap, ssn;
     size_t max_depth;
     tab t;              /* every node counted by the first pass; main refs */
     tab kr;             /* refs of one sort key */
@@ -135,7 +164,7 @@ static int tab_grow(W *w, tab *t) {
 }
 
 /* The slot of k, made (count 0, no index) when absent; NULL on failure. */
-static slot *tab_get(W *w, tab *t, const acar_val *k) {
+static inline slot *tab_get(W *w, tab *t, const acar_val *k) {
     if ((t->n + 1) * 2 > t->cap && tab_grow(w, t) < 0) return NULL;
     size_t mask = t->cap - 1;
     size_t i = hash_ptr(k, mask);
@@ -187,7 +216,7 @@ static int perm_put(W *w, const acar_val *set, uint32_t *perm) {
     return 0;
 }
 
-static frame *push_frame(W *w, size_t depth) {
+HOT frame *push_frame(W *w, size_t depth) {
     if (depth >= w->max_depth) {
         fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
         return NULL;
@@ -210,13 +239,22 @@ static inline bool is_singleton(acar_type t) {
 
 static inline bool is_container(acar_type t) {
     return t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT || t == ACAR_SET ||
-           t == ACAR_FROZENSET;
+           t == ACAR_FROZENSET || t == ACAR_CODE;
 }
 
 static inline acar_val *const *items_of(const acar_val *v) {
     acar_type t = ACAR_TYPE(v);
     if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items;
+    if (t == ACAR_CODE) return ((const acar_code_body *)v->u.p)->f;
     return ((const acar_map *)v->u.p)->items;
+}
+
+/* The layout of a code node's items, NULL for other nodes. */
+static inline const acar_code_field *layout_of(const acar_val *v) {
+    if (ACAR_TYPE(v) != ACAR_CODE) return NULL;
+    const acar_code_field *l;
+    acar_code_layout(((const acar_code_body *)v->u.p)->pyver, &l);
+    return l;
 }
 
 /* Items to visit: 2 per dict pair. */
@@ -224,9 +262,11 @@ static inline size_t nitems_of(const acar_val *v) {
     return ACAR_TYPE(v) == ACAR_DICT ? 2 * ACAR_LEN(v) : ACAR_LEN(v);
 }
 
-static inline bool needs_sort(const acar_val *v) {
+/* Python 2 writes sets in hash table order, which no file records: acar
+ * keeps their order there. */
+static inline bool needs_sort(const W *w, const acar_val *v) {
     acar_type t = ACAR_TYPE(v);
-    return (t == ACAR_SET || t == ACAR_FROZENSET) && ACAR_LEN(v) > 1 &&
+    return !w->py2 && (t == ACAR_SET || t == ACAR_FROZENSET) && ACAR_LEN(v) > 1 &&
            !(ACAR_FLAGS(v) & ACAR_F_MORDER);
 }
 
@@ -272,6 +312,7 @@ static int first_pass(W *w, const acar_val *root) {
     frame *f = push_frame(w, depth);
     if (!f) return -1;
     f->node = root;
+    f->co = layout_of(root);
     f->items = items_of(root);
     f->i = 0;
     f->n = nitems_of(root);
@@ -279,11 +320,13 @@ static int first_pass(W *w, const acar_val *root) {
     while (depth) {
         f = &w->fr[depth - 1];
         if (f->i == f->n) {
-            if (needs_sort(f->node) && note_set(w, f->node) < 0) return -1;
+            if (needs_sort(w, f->node) && note_set(w, f->node) < 0) return -1;
             depth--;
             continue;
         }
-        const acar_val *c = f->items[f->i++];
+        size_t i = f->i++;
+        if (f->co && acar__code_int_field(f->co[i])) continue; /* raw int32 */
+        const acar_val *c = f->items[i];
         w->edges++;
         rc = count(w, c);
         if (rc < 0) return -1;
@@ -291,6 +334,7 @@ static int first_pass(W *w, const acar_val *root) {
         frame *g = push_frame(w, depth);
         if (!g) return -1;
         g->node = c;
+        g->co = layout_of(c);
         g->items = items_of(c);
         g->i = 0;
         g->n = nitems_of(c);
@@ -494,9 +538,66 @@ static int put_sized(W *w, acar_out *o, uint8_t code, const char *s, size_t n) {
  * Writing one value (and its items, through frames)
  * ================================================================== */
 
+/* A code object's count, flags or firstlineno: a raw int32. */
+static int put_raw_int(W *w, acar_out *o, const acar_val *v, acar_code_field f) {
+    if (ACAR_TYPE(v) != ACAR_INT || (ACAR_FLAGS(v) & ACAR_F_BIG) || v->u.i < INT32_MIN ||
+        v->u.i > INT32_MAX)
+        return fail(w, ACAR_ERR_TYPE, "code object field %s must be an int32",
+                    acar_code_field_name(f));
+    uint8_t *q = reserve(o, 4);
+    if (!q) return 0;
+    put32(q, (uint32_t)(int32_t)v->u.i);
+    commit(o, q + 4);
+    return 0;
+}
+
+static inline uint64_t hash_text(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Python 2 interned string: STRINGREF to an equal one written before, else
+ * INTERNED, which takes the next index (the writer keys them by value). */
+static int put_py2_interned(W *w, acar_out *o, const acar_val *v) {
+    size_t n = ACAR_LEN(v);
+    if ((w->ssn + 1) * 2 > w->sscap) {
+        size_t cap = w->sscap ? w->sscap * 2 : 64;
+        sslot *ns = calloc(cap, sizeof *ns);
+        if (!ns) return nomem(w);
+        for (size_t i = 0; i < w->sscap; i++) {
+            if (!w->ss[i].s) continue;
+            size_t j = (size_t)hash_text(w->ss[i].s->u.s, ACAR_LEN(w->ss[i].s)) & (cap - 1);
+            while (ns[j].s) j = (j + 1) & (cap - 1);
+            ns[j] = w->ss[i];
+        }
+        free(w->ss);
+        w->ss = ns;
+        w->sscap = cap;
+    }
+    size_t mask = w->sscap - 1;
+    size_t j = (size_t)hash_text(v->u.s, n) & mask;
+    for (; w->ss[j].s; j = (j + 1) & mask) {
+        const acar_val *e = w->ss[j].s;
+        if (ACAR_LEN(e) == n && (n == 0 || memcmp(e->u.s, v->u.s, n) == 0)) {
+            uint8_t *q = reserve(o, 5);
+            if (q) {
+                q[0] = ACAR_MT_STRINGREF;
+                put32(q + 1, (uint32_t)w->ss[j].idx);
+                commit(o, q + 5);
+            }
+            return 0;
+        }
+    }
+    if (w->ssn >= SIZE32_MAX) return fail(w, ACAR_ERR_LIMIT, "too many interned strings to marshal");
+    w->ss[j].s = v;
+    w->ss[j].idx = (int32_t)w->ssn++;
+    return put_sized(w, o, ACAR_MT_INTERNED, v->u.s, n);
+}
+
 /* The FLAG_REF decision for v (not a singleton): 0x80 when flagged, 0 when
  * not, 1 when a REF was written instead, -1 on failure. */
-static int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
+HOT int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
     if (w->version < 3) return 0;
     unsigned fl = ACAR_FLAGS(v);
     if (!(fl & ACAR_F_MREF)) {
@@ -523,7 +624,7 @@ static int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
 
 /* Writes v's type code and body; for a container with items, fills *f and
  * returns 2 (its items follow), else 0; -1 on failure. */
-static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
+HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
     acar_type t = ACAR_TYPE(v);
     uint8_t *q;
     switch (t) {
@@ -539,6 +640,16 @@ static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
     unsigned fl = ACAR_FLAGS(v);
     switch (t) {
     case ACAR_INT:
+        if (w->py2 && !(fl & (ACAR_F_BIG | ACAR_F_MLONG)) &&
+            (v->u.i < INT32_MIN || v->u.i > INT32_MAX)) {
+            /* A Python 2 int beyond 32 bits (a long is 'l'). */
+            if (!(q = reserve(o, 9))) return 0;
+            q[0] = ACAR_MT_INT64;
+            put32(q + 1, (uint32_t)(uint64_t)v->u.i);
+            put32(q + 5, (uint32_t)((uint64_t)v->u.i >> 32));
+            commit(o, q + 9);
+            return 0;
+        }
         if (fl & ACAR_F_BIG)
             return put_long(w, o, (uint8_t)(ACAR_MT_LONG | flag), (fl & ACAR_F_NEG) != 0, v->u.p,
                             ACAR_LEN(v));
@@ -599,6 +710,8 @@ static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
                          v->u.s, n);
     }
     case ACAR_BYTES: case ACAR_BYTEARRAY:
+        if (w->py2 && t == ACAR_BYTES && (fl & ACAR_F_MINTERN) && w->version >= 1)
+            return put_py2_interned(w, o, v);
         return put_sized(w, o, (uint8_t)(ACAR_MT_STRING | flag), v->u.s, ACAR_LEN(v));
     case ACAR_BUFFER: {
         size_t n;
@@ -625,7 +738,8 @@ static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         }
         if (n == 0) return 0;
         f->perm = NULL;
-        if (needs_sort(v)) {
+        f->co = NULL;
+        if (needs_sort(w, v)) {
             if (w->fast) { w->bail = true; return -1; }
             f->perm = perm_find(w, v);
         }
@@ -641,12 +755,31 @@ static int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         f->node = v;
         f->items = items_of(v);
         f->perm = NULL;
+        f->co = NULL;
         f->i = 0;
         f->n = 2 * ACAR_LEN(v);
         f->dict = true;
         return 2;
-    case ACAR_CODE:
-        return fail(w, ACAR_ERR_UNSUPPORTED, "writing code objects is not supported yet");
+    case ACAR_CODE: {
+        const acar_code_body *b = v->u.p;
+        char have[16], want[16];
+        if (b->pyver != w->pyver)
+            return fail(w, ACAR_ERR_TYPE, "a code object of %s cannot be written as %s marshal "
+                        "(code objects are written only as their own Python's)",
+                        acar__pyver_str(b->pyver, have), acar__pyver_str(w->pyver, want));
+        const acar_code_field *l;
+        if (acar_code_layout(b->pyver, &l) != b->nfields)
+            return fail(w, ACAR_ERR_TYPE, "code object with a broken layout");
+        acar__out_byte(o, (char)(ACAR_MT_CODE | flag));
+        f->node = v;
+        f->items = b->f;
+        f->co = l;
+        f->perm = NULL;
+        f->i = 0;
+        f->n = b->nfields;
+        f->dict = false;
+        return 2;
+    }
     default:
         return fail(w, ACAR_ERR_TYPE, "unmarshallable object: %s", acar_type_name(t));
     }
@@ -708,6 +841,10 @@ static int emit(W *w, const acar_val *root, tab *refs, acar_out *o) {
         }
         size_t i = f->i++;
         const acar_val *c = f->items[f->perm ? f->perm[i] : i];
+        if (f->co && acar__code_int_field(f->co[i])) {
+            if (put_raw_int(w, o, c, f->co[i]) < 0) return -1;
+            continue;
+        }
         /* Empty containers count as a level too, as the reader counts them. */
         if (depth >= w->max_depth && is_container(ACAR_TYPE(c)))
             return fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
@@ -797,22 +934,20 @@ done:
  * Entry points
  * ================================================================== */
 
-int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
-                           acar_marshal_dialect dialect, acar_out *out, acar_err *err) {
+static int write_main(const acar_val *v, const acar_write_opts *opts, unsigned pyver,
+                      acar_out *out, acar_err *err) {
     acar_write_opts zero = {0};
     if (!opts) opts = &zero;
+    bool py2 = pyver < ACAR_PYVER(3, 0);
     int version;
+    int vmax = py2 ? 2 : ACAR_MARSHAL_VERSION_MAX;
     if (opts->version == 0) {
-        version = ACAR_MARSHAL_VERSION_DEFAULT;
-    } else if ((opts->version & ~0xffu) == 0x100u && (opts->version & 0xffu) <= ACAR_MARSHAL_VERSION_MAX) {
+        version = py2 ? 2 : ACAR_MARSHAL_VERSION_DEFAULT;
+    } else if ((opts->version & ~0xffu) == 0x100u && (int)(opts->version & 0xffu) <= vmax) {
         version = (int)(opts->version & 0xffu);
     } else {
-        acar__err_set(err, ACAR_ERR_ARG, 0, "marshal version must be ACAR_VERSION(0..%d) or 0, not 0x%x",
-                      ACAR_MARSHAL_VERSION_MAX, opts->version);
-        return -1;
-    }
-    if (dialect != ACAR_MARSHAL_PY3) {
-        acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "writing Python 2 marshal is not supported yet");
+        acar__err_set(err, ACAR_ERR_ARG, 0, "%s marshal version must be ACAR_VERSION(0..%d) or 0, not 0x%x",
+                      py2 ? "Python 2" : "Python 3", vmax, opts->version);
         return -1;
     }
     if (!v || !out || !out->buf) {
@@ -826,6 +961,8 @@ int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
     }
     w->err = err;
     w->version = version;
+    w->py2 = py2;
+    w->pyver = pyver;
     w->max_depth = opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
     acar_buf kb = {0};
     /* First try one pass that trusts the marks: a value read from marshal
@@ -839,6 +976,8 @@ int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
     if (rc < 0 && w->bail) {
         out->buf->len = start;
         tab_clear(&w->t);
+        if (w->ssn) memset(w->ss, 0, w->sscap * sizeof *w->ss);
+        w->ssn = 0;
         w->fast = w->bail = false;
         rc = first_pass(w, v);
         /* Room for any tree-shaped graph many times over; only nested
@@ -855,10 +994,22 @@ int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
     free(w->kr.s);
     free(w->fr);
     free(w->sets);
+    free(w->ss);
     free(w);
     return rc;
 }
 
+int acar__marshal_write_ex(const acar_val *v, const acar_write_opts *opts,
+                           acar_marshal_dialect dialect, acar_out *out, acar_err *err) {
+    return write_main(v, opts, dialect == ACAR_MARSHAL_PY2 ? ACAR_PYVER(2, 7) : ACAR_PYVER(3, 11),
+                      out, err);
+}
+
+int acar__marshal_write_py(const acar_val *v, const acar_write_opts *opts, unsigned pyver,
+                           acar_out *out, acar_err *err) {
+    return write_main(v, opts, pyver, out, err);
+}
+
 int acar__marshal_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err) {
-    return acar__marshal_write_ex(v, opts, ACAR_MARSHAL_PY3, out, err);
+    return write_main(v, opts, ACAR_PYVER(3, 11), out, err);
 }

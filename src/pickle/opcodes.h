@@ -107,10 +107,45 @@ typedef struct acar_pickle_opinfo {
     const char *name;          /* NULL: not an opcode */
     uint8_t arg;               /* acar_pickle_arg */
     uint8_t proto;
+    /* What the disassembler needs (opcodes.c, one entry per opcode): the
+     * stack before and after the opcode, one ACAR_SO_* letter per object,
+     * topmost last, and the first line of the opcode's description, which
+     * the annotated listing prints. */
+    const char *before;
+    const char *after;
+    const char *doc;
 } acar_pickle_opinfo;
 
 /* Indexed by the opcode byte. */
 extern const acar_pickle_opinfo acar_pickle_ops[256];
+
+/* Stack object letters of acar_pickle_opinfo.before/after. */
+#define ACAR_SO_ANY        'a'
+#define ACAR_SO_MARK       'm'
+#define ACAR_SO_STACKSLICE '*'   /* everything above the mark */
+#define ACAR_SO_INT        'i'
+#define ACAR_SO_INT_OR_BOOL 'I'
+#define ACAR_SO_BOOL       'b'
+#define ACAR_SO_FLOAT      'f'
+#define ACAR_SO_BYTES      'y'
+#define ACAR_SO_BYTEARRAY  'Y'
+#define ACAR_SO_BYTES_OR_STR 'S'
+#define ACAR_SO_STR        's'
+#define ACAR_SO_NONE       'N'
+#define ACAR_SO_TUPLE      't'
+#define ACAR_SO_LIST       'l'
+#define ACAR_SO_DICT       'd'
+#define ACAR_SO_SET        'e'
+#define ACAR_SO_FROZENSET  'E'
+#define ACAR_SO_BUFFER     'B'
+
+/* The name a stack object letter stands for ("any", "mark", "int_or_bool",
+ * ...), or NULL for an unknown letter. */
+const char *acar_pickle_stack_name(char so);
+
+/* The name of an argument shape ("uint1", "decimalnl_short", "stringnl",
+ * ...; "" for ACAR_PA_NONE). */
+const char *acar_pickle_arg_name(acar_pickle_arg arg);
 
 #define ACAR_PICKLE_HIGHEST_PROTOCOL 5
 #define ACAR_PICKLE_FRAME_TARGET 65536   /* CPython's _FRAME_SIZE_TARGET */

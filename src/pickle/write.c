@@ -143,7 +143,7 @@ typedef struct W {
     int proto;
     acar_err *err;
     bool errored;
-    size_t depth, max_depth, max_digits, max_repr;
+    size_t depth, max_depth, max_digits, max_output;
     /* memo by node pointer: open addressing, linear probing */
     const void **mkeys;
     uint32_t *mvals;
@@ -1352,14 +1352,16 @@ static int save_persid_text(W *w, const acar_val *pid) {
         n = ACAR_LEN(pid);
     } else {
         /* str(pid): the repr of everything acar holds but str. */
-        acar_out o = {&tmp, false};
+        acar_out o = {&tmp, false, false, w->max_output ? w->max_output : ACAR_DEFAULT_MAX_OUTPUT};
         acar_err e;
         acar_write_opts ro = {0};
-        ro.max_repr = w->max_repr;
         ro.max_depth = w->max_depth;
         ro.max_int_digits = w->max_digits;
         if (acar__repr_write(pid, &ro, &o, &e) < 0 || o.failed) {
             acar_buf_free(&tmp);
+            if (o.over_limit)
+                return fail(w, ACAR_ERR_LIMIT, "persistent id: str(pid) longer than %zu bytes (max_output)",
+                            o.limit);
             if (o.failed) return nomem(w);
             return fail(w, e.code, "persistent id: %s", e.msg);
         }
@@ -2175,7 +2177,7 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
     w->fix_imports = !(opts->flags & ACAR_WRITE_NO_FIX_IMPORTS);
     w->max_depth = opts->max_depth ? opts->max_depth : ACAR_DEFAULT_MAX_DEPTH;
     w->max_digits = opts->max_int_digits ? opts->max_int_digits : ACAR_DEFAULT_MAX_INT_DIGITS;
-    w->max_repr = opts->max_repr;
+    w->max_output = opts->max_output;
     w->frame_start = NO_FRAME;
     w->fcut = SIZE_MAX;
     w->failed = out->failed;

@@ -52,7 +52,7 @@ int main(void) {
     CHECK(err.code == ACAR_ERR_TYPE && strstr(err.msg, "identifier") != NULL);
     CHECK(write_p(g, 4, &out) == 0);
 
-    /* A node shared at every level prints 2^40 times: refused by max_repr
+    /* A node shared at every level prints 2^40 times: refused by max_output
      * (default 1 GiB; here 1 MiB), never an endless print (a fuzz finding). */
     acar_val *x = acar_new_int(doc, 7);
     for (int k = 0; k < 40; k++) {
@@ -60,14 +60,26 @@ int main(void) {
         x = acar_new_tuple(doc, two, 2);
     }
     acar_write_opts rw = {0};
-    rw.max_repr = (size_t)1 << 20;
+    rw.max_output = (size_t)1 << 20;
     out.len = 0;
     CHECK(acar_write(x, ACAR_FORMAT_REPR, &rw, &out, &err) < 0);
-    CHECK(err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_repr") != NULL);
+    CHECK(err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_output") != NULL);
+    CHECK(out.len <= rw.max_output);
+    /* ... with the default, and in every text format that writes shared
+     * nodes once per use (the default limit is 1 GiB: 2^40 items pass it) */
+    static const acar_format text_formats[] = {ACAR_FORMAT_REPR, ACAR_FORMAT_JSON, ACAR_FORMAT_JSONL,
+                                               ACAR_FORMAT_XMLRPC, ACAR_FORMAT_PLIST};
+    acar_val *outer = acar_new_tuple(doc, &x, 1);
+    for (size_t f = 0; f < sizeof text_formats / sizeof *text_formats; f++) {
+        out.len = 0;
+        CHECK(acar_write(outer, text_formats[f], &rw, &out, &err) < 0);
+        CHECK_MSG(err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_output") != NULL, "%s: %s",
+                  acar_format_name(text_formats[f]), err.msg);
+    }
     /* ... and the same in a protocol 0 persistent id, written as str(pid). */
     acar_val *pid = acar_new_persid(doc, x);
     w.version = ACAR_VERSION(0);
-    w.max_repr = (size_t)1 << 20;
+    w.max_output = (size_t)1 << 20;
     out.len = 0;
     CHECK(acar_write(pid, ACAR_FORMAT_PICKLE, &w, &out, &err) < 0 && err.code == ACAR_ERR_LIMIT);
 

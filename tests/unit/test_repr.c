@@ -712,10 +712,28 @@ static void test_objects(void) {
     body->oob = 3;
     EQ(oob, "PickleBuffer(<out-of-band 3>)");
 
-    /* Code objects are not printed yet (marshal lands later). */
-    acar_val *code = acar__node(D, ACAR_TAG(ACAR_CODE, 0, 0));
-    FAIL(code, NULL, ACAR_ERR_UNSUPPORTED, NULL);
-    FAIL(L(1, code), NULL, ACAR_ERR_UNSUPPORTED, NULL);
+    /* Code objects: CPython's repr without the address.  CPython 3.11 on
+     * this fixture: <code object <module> at 0x7fe5d0cac5d0, file
+     * "src/all_py3.py", line 1>, and its first code constant
+     * <code object f at 0x7fe5d0c91920, file "src/all_py3.py", line 25>. */
+    FILE *f = fopen("fixtures/pyc/3.11/all_py3.pyc", "rb");
+    CHECK(f != NULL);
+    if (f) {
+        static unsigned char pyc[1 << 16];
+        size_t n = fread(pyc, 1, sizeof pyc, f);
+        fclose(f);
+        acar_err err;
+        acar_val *code = acar_read(D, pyc, n, NULL, &err);
+        CHECK_MSG(code != NULL && acar_typeof(code) == ACAR_CODE, "%s", err.msg);
+        if (code) {
+            EQ(code, "<code object <module>, file \"src/all_py3.py\", line 1>");
+            acar_val *consts = acar_code_get(code, ACAR_CO_CONSTS), *first = NULL;
+            for (size_t i = 0; i < acar_len(consts) && !first; i++)
+                if (acar_typeof(acar_item(consts, i)) == ACAR_CODE) first = acar_item(consts, i);
+            CHECK(first != NULL);
+            if (first) EQ(first, "<code object f, file \"src/all_py3.py\", line 25>");
+        }
+    }
 }
 
 /* ---- damaged nodes are errors, never reads out of bounds ---- */

@@ -1,0 +1,289 @@
+/*
+ * bench_json.c -- JSON read speed: acar against the C parsers a user could
+ * pick instead (cJSON, jansson, json-c, simdjson's DOM parser) and CPython's
+ * json.loads, on the same files in one run.
+ *
+ *   bench_json [--python PY] [--min-time SECONDS] [--runs N] FILE|DIR ...
+ *
+ * Each parser reads each file into its own tree and frees it, as many times
+ * as fit in --min-time (default 0.3 s) of process CPU time; the best of
+ * --runs (default 5) such rounds is reported as MB/s (10^6 bytes of input
+ * per CPU second), and
+ * the ratio of each parser to acar.  acar reads into one document that
+ * acar_doc_reset empties between reads (its documented way to read many
+ * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
+ * ones missing print "-".  --python runs CPython's json.loads on the same
+ * files (bytes in, as acar reads them) through timeit.
+ */
+/* popen, pclose, opendir: POSIX. */
+#define _DEFAULT_SOURCE
+#include "acar.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifdef HAVE_CJSON
+#include <cjson/cJSON.h>
+#endif
+#ifdef HAVE_JANSSON
+#include <jansson.h>
+#endif
+#ifdef HAVE_JSONC
+/* bench_json_jsonc.c: json-c parses len bytes n times; 0 ok. */
+int bench_jsonc_parse(const char *data, size_t len, long n);
+#endif
+#ifdef HAVE_SIMDJSON
+/* bench_json_simdjson.cpp: parses len bytes (padded buffer) n times; 0 ok. */
+int bench_simdjson_parse(const char *data, size_t len, long n);
+#endif
+
+#ifndef ACAR_BENCH_FLAGS
+#define ACAR_BENCH_FLAGS "?"
+#endif
+
+/* CPU time of this process: the machines this runs on are shared, and
+ * wall time there measured the neighbours (a run showed 2.8 s wall for
+ * 0.22 s of CPU). */
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct file {
+    char *path;
+    char *data; /* NUL-terminated, 64 bytes of padding after (simdjson) */
+    size_t len;
+} file;
+
+static int read_file(const char *path, file *f) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return -1;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    if (n < 0) { fclose(fp); return -1; }
+    f->data = calloc((size_t)n + 65, 1);
+    if (!f->data || fread(f->data, 1, (size_t)n, fp) != (size_t)n) { fclose(fp); return -1; }
+    fclose(fp);
+    f->len = (size_t)n;
+    f->path = malloc(strlen(path) + 1);
+    strcpy(f->path, path);
+    return 0;
+}
+
+typedef int (*parse_fn)(const file *f, void *ctx, long n);
+
+static int parse_acar(const file *f, void *ctx, long n) {
+    acar_doc *doc = ctx;
+    for (long i = 0; i < n; i++) {
+        acar_read_opts o;
+        memset(&o, 0, sizeof o);
+        o.format = ACAR_FORMAT_JSON;
+        acar_doc_reset(doc);
+        if (!acar_read(doc, f->data, f->len, &o, NULL)) return -1;
+    }
+    return 0;
+}
+
+#ifdef HAVE_CJSON
+static int parse_cjson(const file *f, void *ctx, long n) {
+    (void)ctx;
+    for (long i = 0; i < n; i++) {
+        cJSON *j = cJSON_ParseWithLength(f->data, f->len);
+        if (!j) return -1;
+        cJSON_Delete(j);
+    }
+    return 0;
+}
+#endif
+
+#ifdef HAVE_JANSSON
+static int parse_jansson(const file *f, void *ctx, long n) {
+    (void)ctx;
+    for (long i = 0; i < n; i++) {
+        json_error_t e;
+        json_t *j = json_loadb(f->data, f->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+        if (!j) return -1;
+        json_decref(j);
+    }
+    return 0;
+}
+#endif
+
+#ifdef HAVE_JSONC
+static int parse_jsonc(const file *f, void *ctx, long n) {
+    (void)ctx;
+    return bench_jsonc_parse(f->data, f->len, n);
+}
+#endif
+
+#ifdef HAVE_SIMDJSON
+static int parse_simdjson(const file *f, void *ctx, long n) {
+    (void)ctx;
+    return bench_simdjson_parse(f->data, f->len, n);
+}
+#endif
+
+/* Best MB/s over runs rounds of at least min_time seconds; < 0 on failure. */
+static double measure(parse_fn fn, const file *f, void *ctx, double min_time, int runs) {
+    long n = 1;
+    double t0 = now();
+    if (fn(f, ctx, 1) < 0) return -1;
+    double one = now() - t0;
+    if (one > 0) n = (long)(min_time / one) + 1;
+    double best = 0;
+    for (int r = 0; r < runs; r++) {
+        t0 = now();
+        if (fn(f, ctx, n) < 0) return -1;
+        double dt = now() - t0;
+        double mbs = (double)f->len * (double)n / dt / 1e6;
+        if (mbs > best) best = mbs;
+    }
+    return best;
+}
+
+static int add_path(const char *path, file **files, size_t *nfiles) {
+    struct stat st;
+    if (stat(path, &st) != 0) return -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) return -1;
+        struct dirent *e;
+        char **names = NULL;
+        size_t nn = 0;
+        while ((e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0) continue;
+            names = realloc(names, (nn + 1) * sizeof *names);
+            names[nn] = malloc(strlen(path) + l + 2);
+            sprintf(names[nn], "%s/%s", path, e->d_name);
+            nn++;
+        }
+        closedir(d);
+        for (size_t i = 0; i < nn; i++)
+            for (size_t j = i + 1; j < nn; j++)
+                if (strcmp(names[j], names[i]) < 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
+        for (size_t i = 0; i < nn; i++) {
+            add_path(names[i], files, nfiles);
+            free(names[i]);
+        }
+        free(names);
+        return 0;
+    }
+    *files = realloc(*files, (*nfiles + 1) * sizeof **files);
+    if (read_file(path, &(*files)[*nfiles]) < 0) return -1;
+    (*nfiles)++;
+    return 0;
+}
+
+/* CPython's json.loads MB/s per file, by timeit (best of runs). */
+static void python_speeds(const char *py, file *files, size_t n, double min_time, int runs, double *out) {
+    for (size_t i = 0; i < n; i++) out[i] = -1;
+    if (!py) return;
+    char script[] =
+        "import json,sys,time,timeit\n"
+        "mt=float(sys.argv[1]);runs=int(sys.argv[2])\n"
+        "for p in sys.argv[3:]:\n"
+        "  b=open(p,'rb').read()\n"
+        "  t=timeit.Timer(lambda:json.loads(b),timer=time.process_time)\n"
+        "  k,_=t.autorange()\n"
+        "  k=max(1,int(k*mt/0.2))\n"
+        "  best=min(t.repeat(runs,k))/k\n"
+        "  print(len(b)/best/1e6,flush=True)\n";
+    FILE *sf = fopen("/tmp/acar_bench_json.py", "w");
+    if (!sf) return;
+    fputs(script, sf);
+    fclose(sf);
+    size_t cap = 256;
+    for (size_t i = 0; i < n; i++) cap += strlen(files[i].path) + 3;
+    char *cmd = malloc(cap + strlen(py) + 64);
+    sprintf(cmd, "%s /tmp/acar_bench_json.py %g %d", py, min_time, runs);
+    for (size_t i = 0; i < n; i++) {
+        strcat(cmd, " '");
+        strcat(cmd, files[i].path);
+        strcat(cmd, "'");
+    }
+    FILE *p = popen(cmd, "r");
+    if (p) {
+        for (size_t i = 0; i < n; i++)
+            if (fscanf(p, "%lf", &out[i]) != 1) break;
+        pclose(p);
+    }
+    free(cmd);
+    remove("/tmp/acar_bench_json.py");
+}
+
+static void cell(double v, double base) {
+    if (v < 0) printf(" %15s", "-");
+    else printf(" %8.0f (%4.2f)", v, base > 0 ? v / base : 0);
+}
+
+int main(int argc, char **argv) {
+    const char *py = NULL;
+    double min_time = 0.3;
+    int runs = 5;
+    file *files = NULL;
+    size_t nfiles = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* rows as they are measured */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) py = argv[++i];
+        else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (add_path(argv[i], &files, &nfiles) < 0) {
+            fprintf(stderr, "bench_json: cannot read %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!nfiles) {
+        fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] FILE|DIR ...\n");
+        return 2;
+    }
+    double *pys = malloc(nfiles * sizeof *pys);
+    python_speeds(py, files, nfiles, min_time, runs, pys);
+
+    acar_doc *doc = acar_doc_new(NULL);
+    printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
+           acar_version(), runs, min_time, ACAR_BENCH_FLAGS);
+    printf("%-40s %9s %9s %15s %15s %15s %15s %15s\n", "file", "KB", "acar", "simdjson", "cJSON",
+           "jansson", "json-c", "json.loads");
+    double sum_in = 0, t_acar = 0, t_other[5] = {0}, in_other[5] = {0};
+    for (size_t i = 0; i < nfiles; i++) {
+        const file *f = &files[i];
+        double other[5] = {-1, -1, -1, -1, pys[i]};
+        double a = measure(parse_acar, f, doc, min_time, runs);
+#ifdef HAVE_SIMDJSON
+        other[0] = measure(parse_simdjson, f, NULL, min_time, runs);
+#endif
+#ifdef HAVE_CJSON
+        other[1] = measure(parse_cjson, f, NULL, min_time, runs);
+#endif
+#ifdef HAVE_JANSSON
+        other[2] = measure(parse_jansson, f, NULL, min_time, runs);
+#endif
+#ifdef HAVE_JSONC
+        other[3] = measure(parse_jsonc, f, NULL, min_time, runs);
+#endif
+        const char *name = strrchr(f->path, '/');
+        name = name ? name + 1 : f->path;
+        printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);
+        for (int k = 0; k < 5; k++) cell(other[k], a);
+        printf("\n");
+        if (a > 0) {
+            sum_in += (double)f->len;
+            t_acar += (double)f->len / a;
+            for (int k = 0; k < 5; k++)
+                if (other[k] > 0) { t_other[k] += (double)f->len / other[k]; in_other[k] += (double)f->len; }
+        }
+    }
+    /* Totals: all bytes over all time, per parser (files it could read). */
+    printf("%-40s %9.0f %9.0f", "all files (total bytes / total time)", sum_in / 1e3, sum_in / t_acar);
+    for (int k = 0; k < 5; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar);
+    printf("\n");
+    acar_doc_free(doc);
+    return 0;
+}

@@ -1,0 +1,359 @@
+/*
+ * bench_json_write.c -- times acar's JSON writer against the C JSON
+ * libraries a user could pick instead, and against CPython's json.dumps and
+ * orjson, on the same documents, in one run.
+ *
+ *   bench_json_write [--python PY | --no-python] [--repeat N] [--min-time S] FILE.json...
+ *
+ * Each FILE is parsed with jansson (it keeps ints and floats apart and keeps
+ * key order), and the tree is copied into an acar document with the public
+ * builders and into a json-c tree (json-c's own parser keeps the text of
+ * each number and prints that text back, which would time no number
+ * formatting at all); cJSON parses its own tree.  Timed, each producing a
+ * fresh string that is then freed:
+ *   acar         acar_write(ACAR_FORMAT_JSON) with default options: exactly
+ *                json.dumps(obj) (', ' ': ', ensure_ascii)
+ *   acar-compact separators (',', ':') and ensure_ascii=False: the same
+ *                work the C libraries do (their compact form, UTF-8 kept)
+ *   cJSON        cJSON_PrintUnformatted
+ *   jansson      json_dumps(JSON_COMPACT)
+ *   json-c       json_object_to_json_string_ext(PLAIN | NOSLASHESCAPE)
+ *   python       json.dumps(obj), and json.dumps(obj, separators=(',', ':'),
+ *                ensure_ascii=False), and orjson.dumps(obj) when installed
+ *                (timed by the interpreter itself with the same method)
+ * Batches of `number` calls, `number` grown (1, 2, 5, 10, ...) until a batch
+ * takes --min-time seconds, as timeit.autorange does; the result is the
+ * fastest of --repeat batches divided by `number`.  acar's default output is
+ * checked against json.dumps's bytes.
+ *
+ * Output: a Markdown table (MB/s of output written; the ratio of each to
+ * acar's time in brackets, > 1 means acar is faster).  Exit 1 when acar's
+ * bytes differ from Python's or a write failed; 2 on usage or I/O errors.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "acar.h"
+
+#include <cjson/cJSON.h>
+#include <jansson.h>
+
+/* json-c's header and jansson's declare the same names (json_object, ...),
+ * so the json-c functions used here are declared by hand. */
+struct json_object;
+extern const char *json_object_to_json_string_length(struct json_object *obj, int flags,
+                                                     size_t *length);
+extern int json_object_put(struct json_object *obj);
+extern struct json_object *json_object_new_object(void);
+extern struct json_object *json_object_new_array(void);
+extern int json_object_array_add(struct json_object *obj, struct json_object *val);
+extern int json_object_object_add(struct json_object *obj, const char *key, struct json_object *val);
+extern struct json_object *json_object_new_string_len(const char *s, int len);
+extern struct json_object *json_object_new_int64(int64_t i);
+extern struct json_object *json_object_new_double(double d);
+extern struct json_object *json_object_new_boolean(int b);
+#define JSONC_TO_STRING_PLAIN 0
+#define JSONC_TO_STRING_NOSLASHESCAPE (1 << 4)
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int repeat = 5;
+static double min_time = 0.2;
+
+/* One timed writer: run(ctx) writes once and returns the bytes written. */
+typedef size_t (*run_fn)(void *ctx);
+
+static double best_time(run_fn run, void *ctx, size_t *outlen) {
+    size_t number = 1;
+    static const size_t steps[] = {1, 2, 5};
+    /* autorange */
+    for (size_t k = 0, scale = 1;; k++) {
+        number = steps[k % 3] * scale;
+        if (k % 3 == 2) scale *= 10;
+        double t0 = now();
+        for (size_t i = 0; i < number; i++) *outlen = run(ctx);
+        if (now() - t0 >= min_time) break;
+    }
+    double best = 1e300;
+    for (int r = 0; r < repeat; r++) {
+        double t0 = now();
+        for (size_t i = 0; i < number; i++) run(ctx);
+        double t = (now() - t0) / (double)number;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+/* ---- jansson tree -> acar document (recursive: bench inputs are shallow
+ * files of the corpus; the library itself never recurses) ---- */
+
+static acar_val *to_acar(acar_doc *doc, json_t *j) {
+    switch (json_typeof(j)) {
+    case JSON_NULL: return acar_new_none(doc);
+    case JSON_TRUE: return acar_new_bool(doc, 1);
+    case JSON_FALSE: return acar_new_bool(doc, 0);
+    case JSON_INTEGER: return acar_new_int(doc, (int64_t)json_integer_value(j));
+    case JSON_REAL: return acar_new_float(doc, json_real_value(j));
+    case JSON_STRING: return acar_new_str(doc, json_string_value(j), json_string_length(j));
+    case JSON_ARRAY: {
+        acar_val *l = acar_new_list(doc);
+        for (size_t i = 0; i < json_array_size(j); i++)
+            acar_list_append(doc, l, to_acar(doc, json_array_get(j, i)));
+        return l;
+    }
+    case JSON_OBJECT: {
+        acar_val *d = acar_new_dict(doc);
+        const char *key;
+        json_t *val;
+        json_object_foreach(j, key, val) {
+            acar_dict_set(doc, d, acar_new_str(doc, key, strlen(key)), to_acar(doc, val));
+        }
+        return d;
+    }
+    }
+    return NULL;
+}
+
+static struct json_object *to_jsonc(json_t *j) {
+    switch (json_typeof(j)) {
+    case JSON_NULL: return NULL;
+    case JSON_TRUE: return json_object_new_boolean(1);
+    case JSON_FALSE: return json_object_new_boolean(0);
+    case JSON_INTEGER: return json_object_new_int64((int64_t)json_integer_value(j));
+    case JSON_REAL: return json_object_new_double(json_real_value(j));
+    case JSON_STRING: return json_object_new_string_len(json_string_value(j), (int)json_string_length(j));
+    case JSON_ARRAY: {
+        struct json_object *a = json_object_new_array();
+        for (size_t i = 0; i < json_array_size(j); i++) json_object_array_add(a, to_jsonc(json_array_get(j, i)));
+        return a;
+    }
+    case JSON_OBJECT: {
+        struct json_object *o = json_object_new_object();
+        const char *key;
+        json_t *val;
+        json_object_foreach(j, key, val) { json_object_object_add(o, key, to_jsonc(val)); }
+        return o;
+    }
+    }
+    return NULL;
+}
+
+/* ---- the writers ---- */
+
+typedef struct acar_ctx {
+    acar_val *root;
+    acar_write_opts opts;
+    int failed;
+} acar_ctx;
+
+static size_t run_acar(void *p) {
+    acar_ctx *c = p;
+    acar_buf out = {0};
+    acar_err err;
+    if (acar_write(c->root, ACAR_FORMAT_JSON, &c->opts, &out, &err) != 0) c->failed = 1;
+    size_t n = out.len;
+    acar_buf_free(&out);
+    return n;
+}
+
+static size_t run_cjson(void *p) {
+    char *s = cJSON_PrintUnformatted(p);
+    size_t n = s ? strlen(s) : 0;
+    cJSON_free(s);
+    return n;
+}
+
+static size_t run_jansson(void *p) {
+    char *s = json_dumps(p, JSON_COMPACT);
+    size_t n = s ? strlen(s) : 0;
+    free(s);
+    return n;
+}
+
+static size_t run_jsonc(void *p) {
+    size_t n = 0;
+    const char *s = json_object_to_json_string_length(
+        p, JSONC_TO_STRING_PLAIN | JSONC_TO_STRING_NOSLASHESCAPE, &n);
+    return s ? n : 0;
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n == cap) buf = realloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (!got) break;
+        n += got;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Python's side: one interpreter times every file and writes json.dumps's
+ * bytes for each to OUTDIR/i.json. */
+static const char *PY_SCRIPT =
+    "import json, sys, time\n"
+    "try:\n import orjson\nexcept ImportError:\n orjson = None\n"
+    "rep, mint, outdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]\n"
+    "def best(f):\n"
+    " n, k = 1, 0\n"
+    " while True:\n"
+    "  n = (1, 2, 5)[k % 3] * 10 ** (k // 3); k += 1\n"
+    "  t = time.perf_counter()\n"
+    "  for _ in range(n): f()\n"
+    "  if time.perf_counter() - t >= mint: break\n"
+    " b = 1e300\n"
+    " for _ in range(rep):\n"
+    "  t = time.perf_counter()\n"
+    "  for _ in range(n): f()\n"
+    "  b = min(b, (time.perf_counter() - t) / n)\n"
+    " return b\n"
+    "for i, path in enumerate(sys.argv[4:]):\n"
+    " obj = json.load(open(path, encoding='utf-8'))\n"
+    " open('%s/%d.json' % (outdir, i), 'wb').write(json.dumps(obj).encode('utf-8', 'surrogatepass'))\n"
+    " a = best(lambda: json.dumps(obj))\n"
+    " b = best(lambda: json.dumps(obj, separators=(',', ':'), ensure_ascii=False))\n"
+    " c = best(lambda: orjson.dumps(obj)) if orjson else 0.0\n"
+    " print(a, b, c, flush=True)\n";
+
+int main(int argc, char **argv) {
+    const char *python = "python3";
+    int nfiles = 0;
+    const char **files = calloc((size_t)argc, sizeof *files);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
+        else if (strcmp(argv[i], "--no-python") == 0) python = NULL;
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: bench_json_write [--python PY | --no-python] [--repeat N] "
+                            "[--min-time S] FILE.json...\n");
+            return 2;
+        } else files[nfiles++] = argv[i];
+    }
+    if (!nfiles) {
+        fprintf(stderr, "bench_json_write: no files\n");
+        return 2;
+    }
+    /* Python first, so its timings do not share the machine with ours. */
+    char outdir[] = "/tmp/acar-bench-jsonw-XXXXXX";
+    double (*py)[3] = calloc((size_t)nfiles, sizeof *py);
+    int have_py = 0;
+    if (python && mkdtemp(outdir)) {
+        char script[] = "/tmp/acar-bench-jsonw-py-XXXXXX";
+        int fd = mkstemp(script);
+        FILE *sf = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (sf) {
+            fputs(PY_SCRIPT, sf);
+            fclose(sf);
+            size_t cap = 256;
+            for (int i = 0; i < nfiles; i++) cap += strlen(files[i]) + 3;
+            char *cmd = malloc(cap + strlen(python) + strlen(script) + 64);
+            int n = sprintf(cmd, "%s %s %d %g %s", python, script, repeat, min_time, outdir);
+            for (int i = 0; i < nfiles; i++) n += sprintf(cmd + n, " '%s'", files[i]);
+            fprintf(stderr, "timing python ...\n");
+            FILE *p = popen(cmd, "r");
+            have_py = p != NULL;
+            for (int i = 0; p && i < nfiles; i++)
+                if (fscanf(p, "%lf %lf %lf", &py[i][0], &py[i][1], &py[i][2]) != 3) have_py = 0;
+            if (p && pclose(p) != 0) have_py = 0;
+            free(cmd);
+            remove(script);
+        }
+    }
+    int status = 0;
+    printf("| file | KB out | acar MB/s | acar-compact MB/s | cJSON | jansson | json-c |%s\n",
+           have_py ? " json.dumps | json.dumps compact | orjson |" : "");
+    printf("|---|---:|---:|---:|---:|---:|---:|%s\n", have_py ? "---:|---:|---:|" : "");
+    for (int i = 0; i < nfiles; i++) {
+        size_t len;
+        char *text = read_file(files[i], &len);
+        if (!text) {
+            fprintf(stderr, "bench_json_write: cannot read %s\n", files[i]);
+            return 2;
+        }
+        json_error_t jerr;
+        json_t *jt = json_loadb(text, len, 0, &jerr);
+        cJSON *ct = cJSON_ParseWithLength(text, len);
+        struct json_object *jc = jt ? to_jsonc(jt) : NULL;
+        if (!jt || !ct || !jc) {
+            fprintf(stderr, "bench_json_write: %s: a library cannot parse it (%s)\n", files[i],
+                    jt ? "" : jerr.text);
+            status = 1;
+            continue;
+        }
+        acar_doc *doc = acar_doc_new(NULL);
+        acar_ctx ac = {to_acar(doc, jt), {0}, 0};
+        if (acar_doc_error(doc)) {
+            fprintf(stderr, "%s: building the document: %s\n", files[i], acar_doc_error(doc)->msg);
+            status = 1;
+            continue;
+        }
+        acar_ctx cc = ac;
+        cc.opts.flags = ACAR_WRITE_NO_ENSURE_ASCII;
+        cc.opts.item_sep = ",";
+        cc.opts.key_sep = ":";
+
+        /* acar's bytes against json.dumps's */
+        if (have_py) {
+            char path[64];
+            snprintf(path, sizeof path, "%s/%d.json", outdir, i);
+            size_t plen;
+            char *want = read_file(path, &plen);
+            acar_buf out = {0};
+            acar_err err;
+            int rc = acar_write(ac.root, ACAR_FORMAT_JSON, NULL, &out, &err);
+            if (rc != 0 || !want || plen != out.len || memcmp(want, out.data, plen) != 0) {
+                fprintf(stderr, "%s: acar's output differs from json.dumps (%zu vs %zu bytes)%s%s\n",
+                        files[i], out.len, plen, rc ? ": " : "", rc ? err.msg : "");
+                status = 1;
+            }
+            acar_buf_free(&out);
+            free(want);
+            remove(path);
+        }
+        size_t n_a, n_c, n_cj, n_ja, n_jc;
+        double t_a = best_time(run_acar, &ac, &n_a);
+        double t_c = best_time(run_acar, &cc, &n_c);
+        double t_cj = best_time(run_cjson, ct, &n_cj);
+        double t_ja = best_time(run_jansson, jt, &n_ja);
+        double t_jc = best_time(run_jsonc, jc, &n_jc);
+        if (ac.failed || cc.failed) status = 1;
+        const char *base = strrchr(files[i], '/');
+        base = base ? base + 1 : files[i];
+        /* ratios against acar-compact for the C libraries (same work), against
+         * acar (same bytes) for json.dumps */
+        printf("| %s | %zu | %.0f | %.0f | %.0f (%.1fx) | %.0f (%.1fx) | %.0f (%.1fx) |", base,
+               n_a / 1024, n_a / t_a / 1e6, n_c / t_c / 1e6, n_cj / t_cj / 1e6, t_cj / t_c,
+               n_ja / t_ja / 1e6, t_ja / t_c, n_jc / t_jc / 1e6, t_jc / t_c);
+        if (have_py) {
+            printf(" %.0f (%.1fx) | %.0f (%.1fx) |", n_a / py[i][0] / 1e6, py[i][0] / t_a,
+                   n_c / py[i][1] / 1e6, py[i][1] / t_c);
+            if (py[i][2] > 0) printf(" %.0f (%.1fx) |", n_c / py[i][2] / 1e6, py[i][2] / t_c);
+            else printf(" - |");
+        }
+        printf("\n");
+        fflush(stdout);
+        acar_doc_free(doc);
+        json_decref(jt);
+        cJSON_Delete(ct);
+        json_object_put(jc);
+        free(text);
+    }
+    if (have_py) remove(outdir);
+    free(py);
+    free(files);
+    return status;
+}

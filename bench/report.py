@@ -1,0 +1,54 @@
+"""report.py -- BENCHMARKS.md is made of one section per benchmark.
+
+Each benchmark runner (run.py for pickle, and one per other format) writes
+only its own section, between the markers
+
+    <!-- bench:NAME -->
+    ...
+    <!-- /bench:NAME -->
+
+so a run of one format's benchmark leaves the others' numbers as they were.
+Sections appear in the order of ORDER; the file's title and the text
+before the first section are HEADER.
+"""
+
+import os
+import re
+
+ORDER = ["pickle", "marshal", "json-read", "json-write", "xml", "bplist"]
+
+HEADER = """# Benchmarks
+
+acar against what a user would pick instead, in one run per format, as
+ratios (higher is better for acar).  Reproduce everything from the top of
+the source tree with
+
+```sh
+cmake -S . -B build && cmake --build build --target bench
+```
+
+which configures a nested Release build (`-O2 -DNDEBUG`, no sanitizers) in
+`build/bench/release`, builds the benchmark drivers there and runs each
+format's runner; each rewrites its own section below.  Every section says
+how it was measured and with which command.
+"""
+
+
+def _block(name, text):
+    return "<!-- bench:%s -->\n%s\n<!-- /bench:%s -->\n" % (name, text.rstrip("\n"), name)
+
+
+def write_section(path, name, text):
+    """Puts text (markdown starting with '## ...') as section NAME of path."""
+    old = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    sections = {}
+    for m in re.finditer(r"<!-- bench:([\w-]+) -->\n(.*?)\n<!-- /bench:\1 -->\n", old, re.S):
+        sections[m.group(1)] = m.group(2)
+    sections[name] = text
+    names = [n for n in ORDER if n in sections] + sorted(n for n in sections if n not in ORDER)
+    out = HEADER + "".join("\n" + _block(n, sections[n]) for n in names)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(out)

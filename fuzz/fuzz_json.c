@@ -1,0 +1,129 @@
+/*
+ * fuzz_json.c -- libFuzzer target for the JSON and JSON Lines readers.
+ *
+ * The input is read as JSON with each flag set and as JSON Lines.  What
+ * must hold: an error has a code, a message and an offset inside the
+ * input (and a line and column from 1); what reads prints as repr; the
+ * flags only narrow (what STRICT or NO_DUP_KEYS accepts, the default
+ * accepts too, with the same repr; what the default accepts,
+ * ALLOW_CONTROL and BORROW accept with the same repr); ALLOW_TRAILING
+ * accepts whatever the default accepts, consuming the same bytes; and
+ * when the JSON writer can write the value, acar reads its output back
+ * and writing that again gives the same bytes.
+ */
+#include "acar.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fail(const char *why) {
+    (void)why;
+    abort();
+}
+
+typedef struct result {
+    bool ok;
+    acar_buf repr;
+    size_t consumed;
+} result;
+
+static acar_doc *new_doc(void) {
+    acar_doc_opts o;
+    memset(&o, 0, sizeof o);
+    o.limits.max_memory = (size_t)256 << 20;
+    return acar_doc_new(&o);
+}
+
+static void read_one(const uint8_t *data, size_t size, acar_format fmt, uint32_t flags, result *res,
+                     acar_doc **keep) {
+    memset(res, 0, sizeof *res);
+    acar_doc *doc = new_doc();
+    if (!doc) return;
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = fmt;
+    ro.flags = flags;
+    acar_err err;
+    acar_val *v = acar_read(doc, data, size, &ro, &err);
+    if (!v) {
+        if (err.code == ACAR_OK || err.msg[0] == '\0') fail("error without code or message");
+        if (err.offset > size) fail("error offset past the input");
+        if (err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT && (err.line == 0 || err.column == 0) &&
+            strstr(err.msg, "codec") == NULL)
+            fail("a syntax error without line and column");
+        acar_doc_free(doc);
+        return;
+    }
+    if (ro.consumed > size) fail("consumed past the input");
+    res->ok = true;
+    res->consumed = ro.consumed;
+    acar_write_opts wo;
+    memset(&wo, 0, sizeof wo);
+    if (acar_write(v, ACAR_FORMAT_REPR, &wo, &res->repr, &err) != 0 && err.code != ACAR_ERR_NOMEM &&
+        err.code != ACAR_ERR_LIMIT)
+        fail("a value that reads does not print");
+    if (keep) *keep = doc;
+    else acar_doc_free(doc);
+}
+
+static bool same(const result *a, const result *b) {
+    return a->repr.len == b->repr.len && memcmp(a->repr.data, b->repr.data, a->repr.len) == 0;
+}
+
+/* JSON out, read back, out again: the two outputs must be equal. */
+static void round_trip(acar_doc *doc) {
+    acar_val *v = acar_doc_root(doc);
+    acar_buf out1 = {0}, out2 = {0};
+    acar_err err;
+    if (acar_write(v, ACAR_FORMAT_JSON, NULL, &out1, &err) == 0) {
+        acar_doc *d2 = new_doc();
+        acar_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.format = ACAR_FORMAT_JSON;
+        acar_val *v2 = d2 ? acar_read(d2, out1.data, out1.len, &ro, &err) : NULL;
+        if (d2 && !v2 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT)
+            fail("acar cannot read the JSON it wrote");
+        if (v2 && acar_write(v2, ACAR_FORMAT_JSON, NULL, &out2, &err) == 0 &&
+            (out1.len != out2.len || memcmp(out1.data, out2.data, out1.len) != 0))
+            fail("JSON write, read, write is not a fixpoint");
+        acar_doc_free(d2);
+    }
+    acar_buf_free(&out1);
+    acar_buf_free(&out2);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    result def, r;
+    acar_doc *doc = NULL;
+    read_one(data, size, ACAR_FORMAT_JSON, 0, &def, &doc);
+
+    read_one(data, size, ACAR_FORMAT_JSON, ACAR_READ_STRICT, &r, NULL);
+    if (r.ok && (!def.ok || !same(&r, &def))) fail("STRICT accepts what the default does not");
+    acar_buf_free(&r.repr);
+
+    read_one(data, size, ACAR_FORMAT_JSON, ACAR_READ_NO_DUP_KEYS, &r, NULL);
+    if (r.ok && (!def.ok || !same(&r, &def))) fail("NO_DUP_KEYS accepts what the default does not");
+    acar_buf_free(&r.repr);
+
+    read_one(data, size, ACAR_FORMAT_JSON, ACAR_READ_ALLOW_CONTROL | ACAR_READ_BORROW, &r, NULL);
+    if (def.ok && (!r.ok || !same(&r, &def))) fail("ALLOW_CONTROL rejects what the default accepts");
+    acar_buf_free(&r.repr);
+
+    read_one(data, size, ACAR_FORMAT_JSON, ACAR_READ_ALLOW_TRAILING, &r, NULL);
+    if (def.ok && (!r.ok || !same(&r, &def) || r.consumed != def.consumed))
+        fail("ALLOW_TRAILING differs on a complete text");
+    acar_buf_free(&r.repr);
+
+    read_one(data, size, ACAR_FORMAT_JSONL, 0, &r, NULL);
+    acar_buf_free(&r.repr);
+
+    if (doc) {
+        round_trip(doc);
+        acar_doc_free(doc);
+    }
+    acar_buf_free(&def.repr);
+    return 0;
+}

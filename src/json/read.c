@@ -1,0 +1,1330 @@
+/*
+ * read.c -- the JSON reader (json.loads on bytes) and the JSON Lines reader.
+ *
+ * The format, as Python's json module reads it (RFC 8259 plus its quirks):
+ *   value   = object | array | string | number | true | false | null
+ *             | NaN | Infinity | -Infinity
+ *   object  = '{' ws [ string ws ':' ws value ws { ',' ws string ws ':' ws value ws } ] '}'
+ *   array   = '[' ws [ value ws { ',' ws value ws } ] ']'
+ *   number  = [-] (0 | [1-9][0-9]*) [. [0-9]+] [(e|E) [+-] [0-9]+]
+ *             an int unless it has a fraction or an exponent
+ *   string  = '"' { any char but '"', '\' and U+0000..U+001F | escape } '"'
+ *   escape  = \" \\ \/ \b \f \n \r \t | \uXXXX (a high and a low surrogate
+ *             escape in a row make one character; lone ones stay lone)
+ *   ws      = space, \t, \n, \r only
+ * The bytes are decoded first as json.detect_encoding decides: UTF-8 (one
+ * BOM allowed), UTF-16 or UTF-32, either endianness, with or without a BOM,
+ * surrogates passed through.  UTF-8, by far the common case, is parsed in
+ * place; the others are transcoded to UTF-8 first.
+ *
+ * One pass, no recursion: values wait on a value stack, and a container is
+ * made at its closing bracket with one allocation holding the node, its map
+ * header and its item array (and the dict's hash index).  Keys are memoized
+ * by value for the whole read, as json.loads does, so equal keys are one
+ * node: a dict then finds a duplicate key by pointer, the key's hash is
+ * computed once per distinct key, and sharing matches CPython's objects.
+ * Errors carry json.loads' message and position: the byte offset in the
+ * input, and line, column and character index as JSONDecodeError counts
+ * them (characters of the decoded text).
+ */
+#include "core/internal.h"
+#include "num/num.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* A dict of up to this many pairs gets no hash index (value.c's rule). */
+#define SCAN_MAX 8
+/* Inline room for small inputs: no scratch allocation at all. */
+#define VALS0 128
+#define FRAMES0 32
+#define MEMO0 64
+#define BUF0 256
+
+typedef struct frame {
+    size_t base;  /* first item (or key) on the value stack */
+    size_t kbase; /* dicts: first key hash on the hash stack */
+    size_t at;    /* text offset of the bracket */
+    bool dict;
+} frame;
+
+typedef struct memo_ent {
+    acar_val *key;
+    uint64_t probe;  /* memo_hash of the text: finds the entry */
+    uint64_t hash;   /* acar__hash of the node: for the dicts' indexes */
+} memo_ent;
+
+/* How the input was decoded, to map text positions back to input bytes. */
+typedef enum enc {
+    ENC_UTF8 = 0,
+    ENC_UTF16LE,
+    ENC_UTF16BE,
+    ENC_UTF32LE,
+    ENC_UTF32BE
+} enc;
+
+typedef struct jr {
+    acar_doc *doc;
+    const uint8_t *text, *end; /* the UTF-8 text being parsed */
+    bool strict, allow_control, no_dup, borrow;
+    size_t max_depth, max_items, max_int_digits;
+
+    acar_val **vals;     /* values and key, value pairs of open containers */
+    size_t nvals, vcap;
+    uint64_t *hashes;    /* acar__hash of each key of open dicts, in order */
+    size_t nhash, hcap;
+    frame *frames;
+    size_t nframes, fcap;
+    memo_ent *memo;      /* keys met so far, open addressing */
+    size_t memo_n, memo_cap;
+    uint8_t *buf;        /* decoded text of a string with escapes */
+    size_t buf_cap;
+    size_t scratch;      /* scratch bytes held, counted against max_memory */
+
+    /* '' and the one-character strs below U+0100: one node each, as CPython
+     * shares its singletons (index 256 is ''), with their key hashes */
+    acar_val *single[257];
+    uint64_t single_hash[257];
+
+    /* the error, position in text; formatted once at the end */
+    acar_code code;
+    size_t epos;
+    int ekind;           /* EK_* */
+    char emsg[ACAR_ERR_MSG_MAX];
+
+    acar_val *vals0[VALS0];
+    uint64_t hashes0[VALS0];
+    frame frames0[FRAMES0];
+    memo_ent memo0[MEMO0];
+    uint8_t buf0[BUF0];
+} jr;
+
+enum {
+    EK_PY = 1,   /* JSONDecodeError's msg, word for word */
+    EK_PLAIN     /* acar's own (limits, strict mode, memory) */
+};
+
+/* ---- errors ---- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define COLD __attribute__((cold, noinline))
+#define HOT_INLINE inline __attribute__((always_inline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define COLD
+#define HOT_INLINE inline
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#endif
+
+static COLD void *fail_at(jr *r, acar_code code, const uint8_t *at, int kind, const char *fmt, ...) {
+    if (r->code == ACAR_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->emsg, sizeof r->emsg, fmt, ap);
+        va_end(ap);
+        r->code = code;
+        r->epos = (size_t)(at - r->text);
+        r->ekind = kind;
+    }
+    return NULL;
+}
+
+/* json.loads' own errors; TRUNCATED when the text ended where more was due. */
+static COLD void *py_fail(jr *r, const uint8_t *at, const char *msg) {
+    return fail_at(r, at >= r->end ? ACAR_ERR_TRUNCATED : ACAR_ERR_MALFORMED, at, EK_PY, "%s", msg);
+}
+
+static COLD void *unterminated(jr *r, const uint8_t *open) {
+    return fail_at(r, ACAR_ERR_TRUNCATED, open, EK_PY, "Unterminated string starting at");
+}
+
+static COLD void *expecting_value(jr *r, const uint8_t *at) { return py_fail(r, at, "Expecting value"); }
+
+/* An arena failure: the doc recorded why (NOMEM, or LIMIT for max_memory). */
+static COLD void *fail_doc(jr *r, const uint8_t *at) {
+    const acar_err *e = acar_doc_error(r->doc);
+    return fail_at(r, e ? e->code : ACAR_ERR_NOMEM, at, EK_PLAIN, "%s", e ? e->msg : "out of memory");
+}
+
+/* ---- scratch memory (the doc's allocator, counted against max_memory) ---- */
+
+/* Grows (or first allocates) a scratch block of old bytes to size bytes.
+ * A block still in the reader's inline storage (p == inl, or NULL) moves
+ * to the heap, copying what fits. */
+static void *scratch_grow(jr *r, void *p, const void *inl, size_t old, size_t size, const uint8_t *at) {
+    acar_doc *doc = r->doc;
+    size_t max = doc->limits.max_memory;
+    bool heap = p && p != inl;
+    size_t counted = heap ? old : 0;
+    if (size > max || doc->used + r->scratch - counted > max - size)
+        return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
+                       "reading needs more than %zu bytes of memory (max_memory)", max);
+    void *q;
+    if (!heap) {
+        q = doc->alloc.malloc(doc->alloc.ctx, size);
+        if (q && p && old) memcpy(q, p, old < size ? old : size);
+        if (q) r->scratch += size;
+    } else {
+        q = doc->alloc.realloc(doc->alloc.ctx, p, old, size);
+        if (q) r->scratch += size - old;
+    }
+    if (!q) return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
+    return q;
+}
+
+static void scratch_release(jr *r, void *p, void *inline_block, size_t size) {
+    if (p && p != inline_block) r->doc->alloc.free(r->doc->alloc.ctx, p, size);
+}
+
+static COLD int grow_vals(jr *r, const uint8_t *at) {
+    size_t cap = r->vcap * 2;
+    if (cap > SIZE_MAX / sizeof(uint64_t)) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
+    acar_val **v = scratch_grow(r, r->vals, r->vals0, r->vcap * sizeof *v, cap * sizeof *v, at);
+    if (!v) return -1;
+    r->vals = v;
+    r->vcap = cap;
+    return 0;
+}
+
+static COLD int grow_hashes(jr *r, const uint8_t *at) {
+    size_t cap = r->hcap * 2;
+    if (cap > SIZE_MAX / sizeof(uint64_t)) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
+    uint64_t *h = scratch_grow(r, r->hashes, r->hashes0, r->hcap * sizeof *h, cap * sizeof *h, at);
+    if (!h) return -1;
+    r->hashes = h;
+    r->hcap = cap;
+    return 0;
+}
+
+static COLD int grow_frames(jr *r, const uint8_t *at) {
+    size_t cap = r->fcap * 2;
+    frame *f = scratch_grow(r, r->frames, r->frames0, r->fcap * sizeof *f, cap * sizeof *f, at);
+    if (!f) return -1;
+    r->frames = f;
+    r->fcap = cap;
+    return 0;
+}
+
+/* Room for n more bytes in the string buffer, len bytes of it in use. */
+static COLD int grow_buf(jr *r, size_t len, size_t n, const uint8_t *at) {
+    size_t cap = r->buf_cap;
+    if (n > SIZE_MAX / 4 - len) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
+    while (cap < len + n) cap *= 2;
+    uint8_t *b = scratch_grow(r, r->buf, r->buf0, r->buf_cap, cap, at);
+    if (!b) return -1;
+    r->buf = b;
+    r->buf_cap = cap;
+    return 0;
+}
+
+/* ---- scanning ---- */
+
+static inline bool is_ws(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
+    while (p < end && is_ws(*p)) {
+        p++;
+        /* Indented text: runs of spaces eight at a time. */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (w != 0x2020202020202020ull) break;
+            p += 8;
+        }
+    }
+    return p;
+}
+
+static inline unsigned ctz32(uint32_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned n = 0;
+    while (!(x & 1)) { x >>= 1; n++; }
+    return n;
+#endif
+}
+
+static inline unsigned ctz64(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned n = 0;
+    while (!(x & 1)) { x >>= 1; n++; }
+    return n;
+#endif
+}
+
+/* The first byte at or after q that is '"', '\\', below 0x20 or above
+ * 0x7f, or end.  Sixteen bytes at a time with SSE2 (a signed compare with
+ * 0x20 catches both control and non-ASCII bytes), else eight with the
+ * has-zero-byte trick; the lowest flagged byte is exact in both. */
+static inline const uint8_t *scan_plain(const uint8_t *q, const uint8_t *end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+    while (end - q >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return q + ctz32(mask);
+        q += 16;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        uint64_t xq = w ^ (ones * '"'), xb = w ^ (ones * '\\');
+        uint64_t t = ((xq - ones) & ~xq) | ((xb - ones) & ~xb) | ((w - ones * 0x20) & ~w) | w;
+        t &= highs;
+        if (t) {
+            /* Byte order: the lowest address is the lowest byte on little
+             * endian machines only; elsewhere find it byte by byte. */
+            const uint16_t probe = 1;
+            uint8_t le;
+            memcpy(&le, &probe, 1);
+            if (le) return q + ctz64(t) / 8;
+            break;
+        }
+        q += 8;
+    }
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+    return q;
+}
+
+/* Length of the UTF-8 sequence at q (lead byte >= 0x80), or 0 when it is
+ * not one.  Encoded surrogates pass (json.loads decodes with surrogatepass)
+ * unless strict; *sur tells that one was met. */
+static inline size_t utf8_len(const uint8_t *q, const uint8_t *end, bool *sur) {
+    uint8_t c = q[0];
+    size_t avail = (size_t)(end - q);
+    if (c < 0xc2) return 0;
+    if (c < 0xe0) return avail >= 2 && (q[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c < 0xf0) {
+        if (avail < 3 || (q[1] & 0xc0) != 0x80 || (q[2] & 0xc0) != 0x80) return 0;
+        if (c == 0xe0 && q[1] < 0xa0) return 0;
+        if (c == 0xed && q[1] >= 0xa0) *sur = true;
+        return 3;
+    }
+    if (c < 0xf5) {
+        if (avail < 4 || (q[1] & 0xc0) != 0x80 || (q[2] & 0xc0) != 0x80 || (q[3] & 0xc0) != 0x80) return 0;
+        if (c == 0xf0 && q[1] < 0x90) return 0;
+        if (c == 0xf4 && q[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static inline int hexval(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Four hex digits at q (caller checked there are four), or -1. */
+static inline long hex4(const uint8_t *q) {
+    int a = hexval(q[0]), b = hexval(q[1]), c = hexval(q[2]), d = hexval(q[3]);
+    if ((a | b | c | d) < 0) return -1;
+    return (long)(a << 12 | b << 8 | c << 4 | d);
+}
+
+static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (uint8_t)cp; return 1; }
+    if (cp < 0x800) { o[0] = (uint8_t)(0xc0 | cp >> 6); o[1] = (uint8_t)(0x80 | (cp & 0x3f)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (uint8_t)(0xe0 | cp >> 12);
+        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (uint8_t)(0xf0 | cp >> 18);
+    o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (uint8_t)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* ---- strings ---- */
+
+/* A str node over s[0..n): node and bytes in one block, or the node alone
+ * pointing into the input when borrowing. */
+static inline acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow,
+                                 const uint8_t *at) {
+    if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
+    acar_val *v;
+    if (borrow || n == 0) {
+        v = acar__alloc(r->doc, sizeof *v);
+        if (UNLIKELY(!v)) return fail_doc(r, at);
+        v->u.s = n ? (const char *)s : "";
+    } else {
+        if (UNLIKELY(n > SIZE_MAX - 2 * sizeof *v)) return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
+        v = acar__alloc(r->doc, sizeof *v + n);
+        if (UNLIKELY(!v)) return fail_doc(r, at);
+        memcpy(v + 1, s, n);
+        v->u.s = (const char *)(v + 1);
+    }
+    v->tag = ACAR_TAG(ACAR_STR, ascii ? ACAR_F_ASCII : 0, n);
+    return v;
+}
+
+/* The rest of a string that has escapes, from q (at a backslash), decoded
+ * into r->buf after the n bytes already there.  Returns the end (past the
+ * closing quote) or NULL. */
+static const uint8_t *str_slow(jr *r, const uint8_t *open, const uint8_t *q, size_t *np, bool *ascii) {
+    const uint8_t *end = r->end;
+    size_t n = *np;
+    for (;;) {
+        /* q is at a backslash, a quote, a control or a non-ASCII byte. */
+        if (q >= end) return unterminated(r, open);
+        uint8_t c = *q;
+        if (c == '"') break;
+        if (c == '\\') {
+            if (end - q < 2) return unterminated(r, open);
+            if (UNLIKELY(r->buf_cap - n < 4) && grow_buf(r, n, 4, q) < 0) return NULL;
+            uint8_t e = q[1], out;
+            switch (e) {
+            case '"': out = '"'; break;
+            case '\\': out = '\\'; break;
+            case '/': out = '/'; break;
+            case 'b': out = '\b'; break;
+            case 'f': out = '\f'; break;
+            case 'n': out = '\n'; break;
+            case 'r': out = '\r'; break;
+            case 't': out = '\t'; break;
+            case 'u': {
+                /* json.loads wants a character after the four digits. */
+                if (end - q < 7) return py_fail(r, q + 1, "Invalid \\uXXXX escape");
+                long cp = hex4(q + 2);
+                if (cp < 0) return py_fail(r, q + 1, "Invalid \\uXXXX escape");
+                const uint8_t *esc = q;
+                q += 6;
+                if (cp >= 0xd800 && cp <= 0xdbff && end - q >= 7 && q[0] == '\\' && q[1] == 'u') {
+                    long lo = hex4(q + 2);
+                    if (lo < 0) return py_fail(r, q + 1, "Invalid \\uXXXX escape");
+                    if (lo >= 0xdc00 && lo <= 0xdfff) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        q += 6;
+                    }
+                }
+                if (cp >= 0xd800 && cp <= 0xdfff && r->strict)
+                    return fail_at(r, ACAR_ERR_MALFORMED, esc, EK_PLAIN,
+                                   "lone surrogate \\u%04lx (not allowed with ACAR_READ_STRICT)", cp);
+                if (cp >= 0x80) *ascii = false;
+                n += put_utf8(r->buf + n, (uint32_t)cp);
+                goto next;
+            }
+            default:
+                return py_fail(r, q, "Invalid \\escape");
+            }
+            r->buf[n++] = out;
+            q += 2;
+        } else if (c < 0x20) {
+            if (!r->allow_control) return py_fail(r, q, "Invalid control character at");
+            if (UNLIKELY(r->buf_cap - n < 1) && grow_buf(r, n, 1, q) < 0) return NULL;
+            r->buf[n++] = c;
+            q++;
+        } else {
+            bool sur = false;
+            size_t k = utf8_len(q, end, &sur);
+            if (k == 0) return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8");
+            if (sur && r->strict)
+                return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
+                               "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
+            *ascii = false;
+            if (UNLIKELY(r->buf_cap - n < k) && grow_buf(r, n, k, q) < 0) return NULL;
+            memcpy(r->buf + n, q, k);
+            n += k;
+            q += k;
+        }
+    next:;
+        const uint8_t *s = q;
+        q = scan_plain(q, end);
+        size_t run = (size_t)(q - s);
+        if (run) {
+            if (UNLIKELY(r->buf_cap - n < run) && grow_buf(r, n, run, s) < 0) return NULL;
+            memcpy(r->buf + n, s, run);
+            n += run;
+        }
+    }
+    *np = n;
+    return q + 1;
+}
+
+/* Scans the string opening at *pp (a quote).  Inlined into both callers
+ * (values and keys): twitter.json 1700 -> 1950 MB/s, citm_catalog 2650 ->
+ * 2830, update-center 1450 -> 1730.  On success *pp is past its
+ * closing quote and the bytes are at *s (the input, or r->buf when it had
+ * escapes, *esc then set), *n long. */
+static HOT_INLINE int scan_str(jr *r, const uint8_t **pp, const uint8_t **s, size_t *n, bool *ascii,
+                           bool *esc) {
+    const uint8_t *open = *pp, *start = open + 1, *end = r->end, *q = start;
+    *ascii = true;
+    *esc = false;
+    for (;;) {
+        q = scan_plain(q, end);
+        if (UNLIKELY(q >= end)) { unterminated(r, open); return -1; }
+        uint8_t c = *q;
+        if (LIKELY(c == '"')) break;
+        if (c >= 0x80) {
+            /* Runs of non-ASCII text go here without the vector scan. */
+            do {
+                bool sur = false;
+                size_t k = utf8_len(q, end, &sur);
+                if (UNLIKELY(k == 0)) { fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8"); return -1; }
+                if (UNLIKELY(sur && r->strict)) {
+                    fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
+                            "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
+                    return -1;
+                }
+                q += k;
+            } while (q < end && *q >= 0x80);
+            *ascii = false;
+            continue;
+        }
+        if (c < 0x20 && r->allow_control) { q++; continue; }
+        if (c < 0x20) { py_fail(r, q, "Invalid control character at"); return -1; }
+        /* A backslash: decode the rest into the buffer. */
+        size_t len = (size_t)(q - start);
+        if (len > r->buf_cap && grow_buf(r, 0, len, q) < 0) return -1;
+        memcpy(r->buf, start, len);
+        const uint8_t *after = str_slow(r, open, q, &len, ascii);
+        if (!after) return -1;
+        *pp = after;
+        *s = r->buf;
+        *n = len;
+        *esc = true;
+        return 0;
+    }
+    *pp = q + 1;
+    *s = start;
+    *n = (size_t)(q - start);
+    return 0;
+}
+
+/* The slot of a str that CPython makes a shared singleton ('' and one
+ * character below U+0100), or -1. */
+static inline int single_slot(const uint8_t *s, size_t n) {
+    if (n == 0) return 256;
+    if (n == 1) return s[0];
+    if (n == 2 && (s[0] == 0xc2 || s[0] == 0xc3)) return (s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+    return -1;
+}
+
+/* The document's node for a singleton str: json.loads gives the same
+ * object for every '' and every 'a', key or value, and the pickle writer
+ * then memoizes it once, as pickle.dumps does. */
+static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
+    if (!r->single[slot]) {
+        acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, at);
+        if (!v) return NULL;
+        if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
+        r->single[slot] = v;
+        r->single_hash[slot] = acar__hash(v);
+    }
+    return r->single[slot];
+}
+
+static inline acar_val *parse_str(jr *r, const uint8_t **pp) {
+    const uint8_t *s, *at = *pp;
+    size_t n;
+    bool ascii, esc;
+    if (UNLIKELY(scan_str(r, pp, &s, &n, &ascii, &esc) < 0)) return NULL;
+    if (n <= 2) {
+        int slot = single_slot(s, n);
+        if (slot >= 0) return single_node(r, slot, s, n, at);
+    }
+    return str_node(r, s, n, ascii, r->borrow && !esc, at);
+}
+
+static COLD int grow_memo(jr *r, const uint8_t *at) {
+    size_t cap = r->memo_cap * 2;
+    if (cap > SIZE_MAX / sizeof(memo_ent)) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
+    memo_ent *m = scratch_grow(r, NULL, NULL, 0, cap * sizeof *m, at);
+    if (!m) return -1;
+    memset(m, 0, cap * sizeof *m);
+    for (size_t i = 0; i < r->memo_cap; i++) {
+        if (!r->memo[i].key) continue;
+        size_t s = (size_t)r->memo[i].probe & (cap - 1);
+        while (m[s].key) s = (s + 1) & (cap - 1);
+        m[s] = r->memo[i];
+    }
+    if (r->memo != r->memo0) {
+        r->doc->alloc.free(r->doc->alloc.ctx, r->memo, r->memo_cap * sizeof *m);
+        r->scratch -= r->memo_cap * sizeof *m;
+    }
+    r->memo = m;
+    r->memo_cap = cap;
+    return 0;
+}
+
+/* The memo's own hash: cheaper than acar__hash (measured: acar__hash on
+ * every key took 25-30% of reading citm_catalog and twitter), which is
+ * then computed once per distinct key.  A function of the key's bytes
+ * alone, whatever the byte order. */
+static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)s[i] << (8 * i);
+    /* The table takes the low bits, which a product alone leaves a
+     * function of the low input bits only (keys sharing a prefix met). */
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 32;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 29);
+}
+
+static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n) {
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++) return false;
+    return true;
+}
+
+/* A key: the memoized node of equal text, or a new one; *hash is its
+ * acar__hash. */
+static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
+    const uint8_t *s, *at = *pp;
+    size_t n;
+    bool ascii, esc;
+    if (UNLIKELY(scan_str(r, pp, &s, &n, &ascii, &esc) < 0)) return NULL;
+    if (n <= 2) {
+        int slot = single_slot(s, n);
+        if (slot >= 0) {
+            acar_val *k = single_node(r, slot, s, n, at);
+            *hash = r->single_hash[slot];
+            return k;
+        }
+    }
+    uint64_t ph = memo_hash(s, n);
+    size_t mask = r->memo_cap - 1;
+    size_t i = (size_t)ph & mask;
+    for (;; i = (i + 1) & mask) {
+        acar_val *k = r->memo[i].key;
+        if (!k) break;
+        if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
+            *hash = r->memo[i].hash;
+            return k;
+        }
+    }
+    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, at);
+    if (!k) return NULL;
+    uint64_t h = acar__hash(k);
+    r->memo[i].key = k;
+    r->memo[i].probe = ph;
+    r->memo[i].hash = h;
+    *hash = h;
+    if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
+    return k;
+}
+
+/* ---- numbers ---- */
+
+static const double pow10_exact[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static COLD acar_val *int_limit(jr *r, const uint8_t *at, size_t digits) {
+    return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
+                   "Exceeds the limit (%zu digits) for integer string conversion: value has %zu "
+                   "digits (max_int_digits)", r->max_int_digits, digits);
+}
+
+/* A number at *pp (a '-' or a digit), as json.loads' scanner reads it:
+ * an int unless a fraction or an exponent follows; "1." and "1e" end the
+ * number before the '.' or 'e' (json.loads then says "Extra data"). */
+static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
+    const uint8_t *s = *pp, *q = s, *end = r->end;
+    bool neg = false;
+    if (*q == '-') {
+        neg = true;
+        if (++q == end) return expecting_value(r, s);
+    }
+    /* The value is m * 10^e10 exactly unless digits were dropped: m keeps
+     * the first 19 significant digits. */
+    uint64_t m = 0;
+    int64_t e10 = 0;
+    size_t nd = 0;
+    bool dropped = false;
+    const uint8_t *ds = q;
+    if (*q >= '1' && *q <= '9') {
+        do {
+            if (nd < 19) { m = m * 10 + (uint64_t)(*q - '0'); nd++; }
+            else { dropped |= *q != '0'; e10++; }
+            q++;
+        } while (q < end && *q >= '0' && *q <= '9');
+    } else if (*q == '0') {
+        q++;
+    } else {
+        return expecting_value(r, s);
+    }
+    size_t nint = (size_t)(q - ds);
+    bool isf = false;
+    if (end - q >= 2 && q[0] == '.' && q[1] >= '0' && q[1] <= '9') {
+        isf = true;
+        q++;
+        do {
+            if (nd < 19) {
+                if (m || *q != '0') { m = m * 10 + (uint64_t)(*q - '0'); nd++; }
+                e10--;
+            } else {
+                dropped |= *q != '0';
+            }
+            q++;
+        } while (q < end && *q >= '0' && *q <= '9');
+    }
+    if (end - q >= 2 && (*q == 'e' || *q == 'E')) {
+        const uint8_t *es = q++;
+        bool eneg = false;
+        if (*q == '+' || *q == '-') eneg = *q++ == '-';
+        if (q < end && *q >= '0' && *q <= '9') {
+            int64_t x = 0;
+            do {
+                if (x < 100000000) x = x * 10 + (*q - '0');
+                q++;
+            } while (q < end && *q >= '0' && *q <= '9');
+            e10 += eneg ? -x : x;
+            isf = true;
+        } else {
+            q = es;
+        }
+    }
+    *pp = q;
+    if (!isf) {
+        if (LIKELY(nint <= 18)) {
+            acar_val *v = acar__alloc(r->doc, sizeof *v);
+            if (UNLIKELY(!v)) return fail_doc(r, s);
+            v->tag = ACAR_TAG(ACAR_INT, 0, 0);
+            v->u.i = neg ? -(int64_t)m : (int64_t)m;
+            return v;
+        }
+        if (nint > r->max_int_digits) return int_limit(r, s, nint);
+        acar_val *b = acar_new_int_dec(r->doc, (const char *)s, (size_t)(q - s));
+        return b ? b : fail_doc(r, s);
+    }
+    double d;
+    if (!dropped && m <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
+        /* Clinger: m and 10^|e10| are exact doubles, so one IEEE operation
+         * rounds correctly. */
+        d = (double)m;
+        d = e10 < 0 ? d / pow10_exact[-e10] : d * pow10_exact[e10];
+        if (neg) d = -d;
+    } else if (acar_num_parse_double((const char *)s, (size_t)(q - s), 0, &d) < 0) {
+        return expecting_value(r, s); /* not reached: the text was checked */
+    }
+    acar_val *v = acar__alloc(r->doc, sizeof *v);
+    if (UNLIKELY(!v)) return fail_doc(r, s);
+    v->tag = ACAR_TAG(ACAR_FLOAT, 0, 0);
+    v->u.f = d;
+    return v;
+}
+
+/* ---- containers ---- */
+
+static COLD acar_val *too_many(jr *r, const uint8_t *at, size_t n) {
+    return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "container of %zu items exceeds max_items", n);
+}
+
+/* The list of the values [base, nvals): node and item array in one block
+ * (room for acar__cap(n) items, value.c's layout). */
+static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
+    size_t n = r->nvals - base;
+    if (UNLIKELY(n > r->max_items)) return too_many(r, at, n);
+    size_t cap = acar__cap(n);
+    if (UNLIKELY(cap > (SIZE_MAX - sizeof(acar_val)) / sizeof(acar_val *)))
+        return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
+    acar_val *v = acar__alloc(r->doc, sizeof *v + cap * sizeof(acar_val *));
+    if (UNLIKELY(!v)) return fail_doc(r, at);
+    acar_val **items = (acar_val **)(v + 1);
+    if (n) memcpy(items, r->vals + base, n * sizeof *items);
+    v->tag = ACAR_TAG(ACAR_LIST, 0, n);
+    v->u.items = items;
+    r->nvals = base;
+    return v;
+}
+
+/* The dict of the key, value pairs [base, nvals), written in value.c's map
+ * layout directly, as the pickle and marshal readers do (until value.c has
+ * a bulk builder the three can share: proposed as acar__dict_build in the
+ * JSON reader's report).  The layout: items k0 v0 k1 v1
+ * ... with room for acar__cap(2 * len) pointers; no index up to SCAN_MAX
+ * pairs, else index_cap (a power of two, >= 16, >= twice the pairs) uint32
+ * slots of pair position + 1, probed linearly from acar__hash(key).  Keys
+ * are memoized, so equal keys are the same node: a repeated key keeps its
+ * first place and takes the last value, as Python's dict does. */
+static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
+    acar_val *const *kv = r->vals + base;
+    const uint64_t *hs = r->hashes + kbase;
+    size_t np = (r->nvals - base) / 2;
+    if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
+    size_t icap = 0;
+    if (np > SCAN_MAX) {
+        icap = 16;
+        while (icap < 2 * np) icap <<= 1;
+    }
+    size_t cap = acar__cap(2 * np);
+    size_t bytes = sizeof(acar_val) + sizeof(acar_map) + cap * sizeof(acar_val *) + icap * sizeof(uint32_t);
+    acar_val *v = acar__alloc(r->doc, bytes);
+    if (UNLIKELY(!v)) return fail_doc(r, at);
+    acar_map *m = (acar_map *)(v + 1);
+    acar_val **items = (acar_val **)(m + 1);
+    uint32_t *index = icap ? (uint32_t *)(items + cap) : NULL;
+    size_t len = 0;
+    if (!index) {
+        for (size_t i = 0; i < np; i++) {
+            acar_val *k = kv[2 * i];
+            size_t j = 0;
+            while (j < len && items[2 * j] != k) j++;
+            if (j == len) items[2 * len++] = k;
+            else if (r->no_dup) goto dup;
+            items[2 * j + 1] = kv[2 * i + 1];
+        }
+    } else {
+        memset(index, 0, icap * sizeof *index);
+        size_t mask = icap - 1;
+        for (size_t i = 0; i < np; i++) {
+            acar_val *k = kv[2 * i];
+            size_t j;
+            for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {
+                uint32_t e = index[s];
+                if (!e) { index[s] = (uint32_t)(len + 1); j = len; items[2 * len++] = k; break; }
+                if (items[2 * (size_t)(e - 1)] == k) {
+                    if (r->no_dup) goto dup;
+                    j = e - 1;
+                    break;
+                }
+            }
+            items[2 * j + 1] = kv[2 * i + 1];
+        }
+    }
+    m->items = items;
+    m->index = index;
+    m->index_cap = icap;
+    v->tag = ACAR_TAG(ACAR_DICT, 0, len);
+    v->u.p = m;
+    r->nvals = base;
+    r->nhash = kbase;
+    return v;
+dup:
+    return fail_at(r, ACAR_ERR_MALFORMED, at, EK_PY,
+                   "Duplicate key in the object starting at (ACAR_READ_NO_DUP_KEYS)");
+}
+
+/* ---- the parser ---- */
+
+/* Values go on the value stack; keys also put their hash on a stack of
+ * their own, so long lists do not grow it (a hash slot beside every value
+ * doubled the scratch memory of list-heavy input, and its page faults cost
+ * 100 reads of marine_ik.json 0.09 s of system time beside 0.25 s of user
+ * time; now none). */
+#define PUSH_VAL(v)                                                        \
+    do {                                                                   \
+        if (UNLIKELY(r->nvals == r->vcap) && grow_vals(r, p) < 0) return NULL; \
+        r->vals[r->nvals++] = (v);                                         \
+    } while (0)
+#define PUSH_KEY(v, h)                                                     \
+    do {                                                                   \
+        PUSH_VAL(v);                                                       \
+        if (UNLIKELY(r->nhash == r->hcap) && grow_hashes(r, p) < 0) return NULL; \
+        r->hashes[r->nhash++] = (h);                                       \
+    } while (0)
+
+static COLD acar_val *not_strict(jr *r, const uint8_t *at, const char *what) {
+    return fail_at(r, ACAR_ERR_MALFORMED, at, EK_PLAIN, "%s is not JSON (ACAR_READ_STRICT)", what);
+}
+
+static COLD acar_val *too_deep(jr *r, const uint8_t *at) {
+    return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "nesting deeper than %zu (max_depth)", r->max_depth);
+}
+
+/* One value from *pp (whitespace before it is skipped); *pp is left just
+ * past it.  Never recurses: open containers are frames. */
+static acar_val *parse_value(jr *r, const uint8_t **pp) {
+    const uint8_t *p = *pp, *end = r->end;
+    acar_val *v;
+    uint64_t h;
+    size_t stop = r->nframes; /* frames below are not ours (none today) */
+
+value:
+    p = skip_ws(p, end);
+    if (UNLIKELY(p == end)) return expecting_value(r, p);
+    switch (*p) {
+    case '"':
+        if (UNLIKELY(!(v = parse_str(r, &p)))) return NULL;
+        break;
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        if (*p == '-' && end - p >= 9 && memcmp(p, "-Infinity", 9) == 0) {
+            if (r->strict) return not_strict(r, p, "-Infinity");
+            if (!(v = acar_new_float(r->doc, -HUGE_VAL))) return fail_doc(r, p);
+            p += 9;
+            break;
+        }
+        if (UNLIKELY(!(v = parse_num(r, &p)))) return NULL;
+        break;
+    case '{':
+    case '[': {
+        if (UNLIKELY(r->nframes - stop >= r->max_depth)) return too_deep(r, p);
+        if (UNLIKELY(r->nframes == r->fcap) && grow_frames(r, p) < 0) return NULL;
+        frame *f = &r->frames[r->nframes++];
+        f->base = r->nvals;
+        f->kbase = r->nhash;
+        f->at = (size_t)(p - r->text);
+        f->dict = *p == '{';
+        p = skip_ws(p + 1, end);
+        if (!f->dict) {
+            if (p < end && *p == ']') {
+                p++;
+                r->nframes--;
+                if (UNLIKELY(!(v = make_list(r, f->base, r->text + f->at)))) return NULL;
+                break;
+            }
+            goto value;
+        }
+        if (p < end && *p == '}') {
+            p++;
+            r->nframes--;
+            if (UNLIKELY(!(v = make_dict(r, f->base, f->kbase, r->text + f->at)))) return NULL;
+            break;
+        }
+        goto key;
+    }
+    case 't':
+        if (end - p >= 4 && memcmp(p, "true", 4) == 0) { v = &r->doc->true_; p += 4; break; }
+        return expecting_value(r, p);
+    case 'f':
+        if (end - p >= 5 && memcmp(p, "false", 5) == 0) { v = &r->doc->false_; p += 5; break; }
+        return expecting_value(r, p);
+    case 'n':
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) { v = &r->doc->none; p += 4; break; }
+        return expecting_value(r, p);
+    case 'N':
+        if (end - p >= 3 && memcmp(p, "NaN", 3) == 0) {
+            if (r->strict) return not_strict(r, p, "NaN");
+            if (!(v = acar_new_float(r->doc, NAN))) return fail_doc(r, p);
+            p += 3;
+            break;
+        }
+        return expecting_value(r, p);
+    case 'I':
+        if (end - p >= 8 && memcmp(p, "Infinity", 8) == 0) {
+            if (r->strict) return not_strict(r, p, "Infinity");
+            if (!(v = acar_new_float(r->doc, HUGE_VAL))) return fail_doc(r, p);
+            p += 8;
+            break;
+        }
+        return expecting_value(r, p);
+    default:
+        return expecting_value(r, p);
+    }
+
+have:
+    /* v is complete: it goes into the innermost open container. */
+    if (r->nframes == stop) {
+        *pp = p;
+        return v;
+    }
+    PUSH_VAL(v);
+    p = skip_ws(p, end);
+    {
+        frame *f = &r->frames[r->nframes - 1];
+        if (f->dict) {
+            if (LIKELY(p < end && *p == ',')) {
+                p = skip_ws(p + 1, end);
+                goto key;
+            }
+            if (LIKELY(p < end && *p == '}')) {
+                p++;
+                r->nframes--;
+                if (UNLIKELY(!(v = make_dict(r, f->base, f->kbase, r->text + f->at)))) return NULL;
+                goto have;
+            }
+        } else {
+            if (LIKELY(p < end && *p == ',')) {
+                p++;
+                goto value;
+            }
+            if (LIKELY(p < end && *p == ']')) {
+                p++;
+                r->nframes--;
+                if (UNLIKELY(!(v = make_list(r, f->base, r->text + f->at)))) return NULL;
+                goto have;
+            }
+        }
+        return py_fail(r, p, "Expecting ',' delimiter");
+    }
+
+key:
+    if (UNLIKELY(p == end || *p != '"'))
+        return py_fail(r, p, "Expecting property name enclosed in double quotes");
+    if (UNLIKELY(!(v = parse_key(r, &p, &h)))) return NULL;
+    PUSH_KEY(v, h);
+    p = skip_ws(p, end);
+    if (UNLIKELY(p == end || *p != ':')) return py_fail(r, p, "Expecting ':' delimiter");
+    p++;
+    goto value;
+}
+
+/* ---- decoding the input ---- */
+
+/* The encoding json.detect_encoding picks, and the BOM it skips. */
+static enc detect(const uint8_t *b, size_t len, size_t *bom) {
+    *bom = 0;
+    if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff) { *bom = 4; return ENC_UTF32BE; }
+    if (len >= 4 && b[0] == 0xff && b[1] == 0xfe && b[2] == 0 && b[3] == 0) { *bom = 4; return ENC_UTF32LE; }
+    if (len >= 2 && b[0] == 0xfe && b[1] == 0xff) { *bom = 2; return ENC_UTF16BE; }
+    if (len >= 2 && b[0] == 0xff && b[1] == 0xfe) { *bom = 2; return ENC_UTF16LE; }
+    if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) { *bom = 3; return ENC_UTF8; }
+    if (len >= 4) {
+        if (!b[0]) return b[1] ? ENC_UTF16BE : ENC_UTF32BE;
+        if (!b[1]) return b[2] || b[3] ? ENC_UTF16LE : ENC_UTF32LE;
+    } else if (len == 2) {
+        if (!b[0]) return ENC_UTF16BE;
+        if (!b[1]) return ENC_UTF16LE;
+    }
+    return ENC_UTF8;
+}
+
+static const char *enc_name(enc e, size_t bom) {
+    switch (e) {
+    case ENC_UTF8: return bom ? "utf-8-sig" : "utf-8";
+    case ENC_UTF16LE: return bom ? "utf-16" : "utf-16-le";
+    case ENC_UTF16BE: return bom ? "utf-16" : "utf-16-be";
+    case ENC_UTF32LE: return bom ? "utf-32" : "utf-32-le";
+    case ENC_UTF32BE: return bom ? "utf-32" : "utf-32-be";
+    }
+    return "?";
+}
+
+/* UTF-16/32 body [b, b + n) to UTF-8 in out (room for 2 n bytes); lone
+ * surrogates pass as CPython's surrogatepass decodes them.  Returns the
+ * length, or SIZE_MAX with *bad (offset in the body) and *why set. */
+static size_t transcode(enc e, const uint8_t *b, size_t n, uint8_t *out, size_t *bad, const char **why) {
+    size_t o = 0, i = 0;
+    bool be = e == ENC_UTF16BE || e == ENC_UTF32BE;
+    if (e == ENC_UTF16LE || e == ENC_UTF16BE) {
+        while (i + 2 <= n) {
+            uint32_t u = be ? (uint32_t)(b[i] << 8 | b[i + 1]) : (uint32_t)(b[i + 1] << 8 | b[i]);
+            i += 2;
+            if (u >= 0xd800 && u <= 0xdbff && i + 2 <= n) {
+                uint32_t u2 = be ? (uint32_t)(b[i] << 8 | b[i + 1]) : (uint32_t)(b[i + 1] << 8 | b[i]);
+                if (u2 >= 0xdc00 && u2 <= 0xdfff) {
+                    u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
+                    i += 2;
+                }
+            }
+            o += put_utf8(out + o, u);
+        }
+        if (i != n) { *bad = i; *why = "truncated data"; return SIZE_MAX; }
+        return o;
+    }
+    while (i + 4 <= n) {
+        uint32_t u = be ? (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3]
+                        : (uint32_t)b[i + 3] << 24 | (uint32_t)b[i + 2] << 16 | (uint32_t)b[i + 1] << 8 | b[i];
+        if (u > 0x10ffff) { *bad = i; *why = "code point not in range(0x110000)"; return SIZE_MAX; }
+        i += 4;
+        o += put_utf8(out + o, u);
+    }
+    if (i != n) { *bad = i; *why = "truncated data"; return SIZE_MAX; }
+    return o;
+}
+
+/* The first invalid UTF-8 (surrogatepass) in t[0..n): its offset, the
+ * bytes CPython's decoder blames (1, or more for an end of data) and the
+ * reason, as its UnicodeDecodeError says.  Returns false when all valid. */
+static bool utf8_first_bad(const uint8_t *t, size_t n, size_t *at, size_t *blame, const char **why) {
+    bool bad, ascii;
+    size_t i = acar__utf8_check((const char *)t, n, &bad, &ascii);
+    if (!bad) return false;
+    *at = i;
+    *blame = 1;
+    uint8_t c = t[i];
+    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (c < 0xc2 || c > 0xf4) { *why = "invalid start byte"; return true; }
+    /* CPython blames the valid start of the sequence: up to the byte that
+     * does not continue it, or up to the end of the data.  A surrogate
+     * (ED A0..BF) only passes whole, so there ED alone is blamed. */
+    size_t k = 1;
+    for (; k < need && i + k < n; k++) {
+        uint8_t d = t[i + k];
+        uint8_t lo = 0x80, hi = 0xbf;
+        if (k == 1) {
+            if (c == 0xe0) lo = 0xa0;
+            else if (c == 0xed) hi = 0x9f;
+            else if (c == 0xf0) lo = 0x90;
+            else if (c == 0xf4) hi = 0x8f;
+        }
+        if (d < lo || d > hi) { *blame = k; *why = "invalid continuation byte"; return true; }
+    }
+    *blame = k;
+    *why = "unexpected end of data";
+    return true;
+}
+
+/* ---- the entry points ---- */
+
+static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts) {
+    memset(r, 0, offsetof(jr, vals0));
+    r->doc = doc;
+    unsigned fl = opts->flags;
+    r->strict = (fl & ACAR_READ_STRICT) != 0;
+    r->allow_control = (fl & ACAR_READ_ALLOW_CONTROL) && !r->strict;
+    r->no_dup = (fl & ACAR_READ_NO_DUP_KEYS) != 0;
+    r->borrow = (fl & ACAR_READ_BORROW) != 0;
+    r->max_depth = doc->limits.max_depth;
+    r->max_items = doc->limits.max_items;
+    r->max_int_digits = doc->limits.max_int_digits;
+    r->vals = r->vals0;
+    r->hashes = r->hashes0;
+    r->vcap = r->hcap = VALS0;
+    r->frames = r->frames0;
+    r->fcap = FRAMES0;
+    r->memo = r->memo0;
+    r->memo_cap = MEMO0;
+    memset(r->memo0, 0, sizeof r->memo0);
+    r->buf = r->buf0;
+    r->buf_cap = BUF0;
+}
+
+static void jr_done(jr *r) {
+    scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
+    scratch_release(r, r->hashes, r->hashes0, r->hcap * sizeof *r->hashes);
+    scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);
+    scratch_release(r, r->memo, r->memo0, r->memo_cap * sizeof *r->memo);
+    scratch_release(r, r->buf, r->buf0, r->buf_cap);
+}
+
+/* Where a text position is: characters before it (Python's pos), its line
+ * and column (JSONDecodeError's lineno and colno), from t[0..n). */
+static void text_pos(const uint8_t *t, size_t n, size_t *chars, size_t *line, size_t *col) {
+    size_t c = 0, l = 1, last_nl_chars = 0;
+    bool seen_nl = false;
+    for (size_t i = 0; i < n; i++) {
+        if ((t[i] & 0xc0) != 0x80) c++;
+        if (t[i] == '\n') { l++; last_nl_chars = c; seen_nl = true; }
+    }
+    *chars = c;
+    *line = l;
+    *col = seen_nl ? c - last_nl_chars + 1 : c + 1;
+}
+
+/* The input byte offset of the character index k of a transcoded text. */
+static size_t input_offset(enc e, const uint8_t *body, size_t n, size_t k) {
+    if (e == ENC_UTF32LE || e == ENC_UTF32BE) return k * 4 <= n ? k * 4 : n;
+    bool be = e == ENC_UTF16BE;
+    size_t i = 0;
+    while (k-- > 0 && i + 2 <= n) {
+        uint32_t u = be ? (uint32_t)(body[i] << 8 | body[i + 1]) : (uint32_t)(body[i + 1] << 8 | body[i]);
+        i += 2;
+        if (u >= 0xd800 && u <= 0xdbff && i + 2 <= n) {
+            uint32_t u2 = be ? (uint32_t)(body[i] << 8 | body[i + 1]) : (uint32_t)(body[i + 1] << 8 | body[i]);
+            if (u2 >= 0xdc00 && u2 <= 0xdfff) i += 2;
+        }
+    }
+    return i;
+}
+
+/* Fills err from the reader's error.  base: input offset of text[0];
+ * line0: lines before the text (JSON Lines). */
+static void report(jr *r, acar_err *err, enc e, const uint8_t *body, size_t body_len, size_t base,
+                   size_t line0) {
+    if (!err) return;
+    size_t chars, line, col;
+    text_pos(r->text, r->epos, &chars, &line, &col);
+    size_t off = e == ENC_UTF8 ? r->epos : input_offset(e, body, body_len, chars);
+    (void)chars;
+    acar__err_set(err, r->code, base + off, "%s", r->emsg);
+    err->line = line0 + line;
+    err->column = col;
+}
+
+/* A decode error as CPython's UnicodeDecodeError words it. */
+static void decode_error(acar_err *err, const char *codec, const uint8_t *t, size_t at, size_t blame,
+                         const char *why, size_t base) {
+    if (!err) return;
+    if (blame <= 1)
+        acar__err_set(err, ACAR_ERR_MALFORMED, base + at,
+                      "'%s' codec can't decode byte 0x%02x in position %zu: %s", codec, t[at], at, why);
+    else
+        acar__err_set(err, ACAR_ERR_MALFORMED, base + at,
+                      "'%s' codec can't decode bytes in position %zu-%zu: %s", codec, at, at + blame - 1, why);
+}
+
+/* The bytes of a text that failed: when they are not valid UTF-8 anywhere,
+ * json.loads would have failed to decode them first, so that is the
+ * error.  Returns true when it replaced the error. */
+static bool decode_first(acar_err *err, const uint8_t *t, size_t n, size_t base, const char *codec,
+                         size_t *line_col_base) {
+    size_t at, blame;
+    const char *why;
+    if (!utf8_first_bad(t, n, &at, &blame, &why)) return false;
+    decode_error(err, codec, t, at, blame, why, base);
+    if (err) {
+        size_t chars, line, col;
+        text_pos(t, at, &chars, &line, &col);
+        err->line = *line_col_base + line;
+        err->column = col;
+    }
+    return true;
+}
+
+acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
+                          acar_err *err) {
+    jr r;
+    jr_init(&r, doc, opts);
+    size_t bom;
+    enc e = detect(data, len, &bom);
+    const uint8_t *body = data + bom;
+    size_t body_len = len - bom;
+    uint8_t *tbuf = NULL;
+    size_t tcap = 0;
+    r.text = body;
+    r.end = body + body_len;
+    if (e != ENC_UTF8) {
+        /* Transcoded text cannot be borrowed from. */
+        r.borrow = false;
+        tcap = body_len * 2 + 1;
+        tbuf = scratch_grow(&r, NULL, NULL, 0, tcap, body);
+        if (!tbuf) {
+            report(&r, err, ENC_UTF8, NULL, 0, bom, 0);
+            jr_done(&r);
+            return NULL;
+        }
+        size_t bad = 0;
+        const char *why = "";
+        size_t n = transcode(e, body, body_len, tbuf, &bad, &why);
+        if (n == SIZE_MAX) {
+            decode_error(err, enc_name(e, bom), data, bom + bad, len - bom - bad > 1 ? len - bom - bad : 1,
+                         why, 0);
+            doc->alloc.free(doc->alloc.ctx, tbuf, tcap);
+            jr_done(&r);
+            return NULL;
+        }
+        r.text = tbuf;
+        r.end = tbuf + n;
+    }
+    const uint8_t *p = r.text;
+    acar_val *v = parse_value(&r, &p);
+    if (v) {
+        if (e == ENC_UTF8) {
+            opts->consumed = bom + (size_t)(p - r.text);
+        } else {
+            size_t chars, l, c;
+            text_pos(r.text, (size_t)(p - r.text), &chars, &l, &c);
+            opts->consumed = bom + input_offset(e, body, body_len, chars);
+        }
+        if (!(opts->flags & ACAR_READ_ALLOW_TRAILING)) {
+            const uint8_t *q = skip_ws(p, r.end);
+            if (q != r.end) v = py_fail(&r, q, "Extra data");
+        }
+    }
+    if (!v) {
+        size_t zero = 0;
+        /* json.loads decodes the whole input before it parses. */
+        if (e != ENC_UTF8 || !decode_first(err, body, body_len, bom, "utf-8", &zero))
+            report(&r, err, e, body, body_len, bom, 0);
+    }
+    if (tbuf) doc->alloc.free(doc->alloc.ctx, tbuf, tcap);
+    jr_done(&r);
+    return v;
+}
+
+/* JSON Lines: each line (up to '\n') is read as json.loads reads it, and
+ * the document is the list of their values.  Lines of whitespace only are
+ * skipped (with ACAR_READ_STRICT they are an error).  The text is UTF-8,
+ * one BOM allowed at the start.  Errors give the line of the file and the
+ * column in that line. */
+acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
+                           acar_err *err) {
+    jr r;
+    jr_init(&r, doc, opts);
+    size_t bom = len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf ? 3 : 0;
+    const uint8_t *p = data + bom, *end = data + len;
+    size_t line = 0, nitems = 0, icap = 0;
+    acar_val **items = NULL;
+    acar_val *list = NULL;
+    bool ok = true;
+    while (ok && p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *le = nl ? nl : end;
+        r.text = p;
+        r.end = le;
+        const uint8_t *q = skip_ws(p, le);
+        if (q == le) {
+            if (r.strict) ok = expecting_value(&r, q) != NULL;
+        } else {
+            const uint8_t *s = p;
+            acar_val *v = parse_value(&r, &s);
+            if (v) {
+                const uint8_t *t = skip_ws(s, le);
+                if (t != le) v = py_fail(&r, t, "Extra data");
+            }
+            if (v && nitems == icap) {
+                size_t ncap = icap ? icap * 2 : 64;
+                acar_val **ni = scratch_grow(&r, items, NULL, icap * sizeof *ni, ncap * sizeof *ni, p);
+                if (ni) { items = ni; icap = ncap; }
+                else v = NULL;
+            }
+            if (v) items[nitems++] = v;
+            else ok = false;
+        }
+        if (!ok) {
+            size_t lines = line;
+            if (!decode_first(err, p, (size_t)(le - p), (size_t)(p - data), "utf-8", &lines))
+                report(&r, err, ENC_UTF8, NULL, 0, (size_t)(p - data), line);
+            break;
+        }
+        line++;
+        p = nl ? nl + 1 : end;
+    }
+    if (ok) {
+        r.text = data;
+        r.end = end;
+        if (nitems > r.max_items) {
+            too_many(&r, data, nitems);
+            ok = false;
+        } else {
+            size_t cap = acar__cap(nitems);
+            list = acar__alloc(doc, sizeof *list + cap * sizeof(acar_val *));
+            if (!list) {
+                fail_doc(&r, data);
+                ok = false;
+            } else {
+                acar_val **arr = (acar_val **)(list + 1);
+                if (nitems) memcpy(arr, items, nitems * sizeof *arr);
+                list->tag = ACAR_TAG(ACAR_LIST, 0, nitems);
+                list->u.items = arr;
+                opts->consumed = len;
+            }
+        }
+        if (!ok) report(&r, err, ENC_UTF8, NULL, 0, 0, 0);
+    }
+    if (items) doc->alloc.free(doc->alloc.ctx, items, icap * sizeof *items);
+    jr_done(&r);
+    return ok ? list : NULL;
+}

@@ -1,0 +1,413 @@
+/*
+ * test_json_read.c -- the JSON and JSON Lines readers, case by case.
+ *
+ * Errors are pinned by code, byte offset, line, column and message; the
+ * table comes from CPython 3.11.7's json.loads (`python3
+ * tests/gen/json_cases.py --unit-table` prints it: JSONDecodeError's msg,
+ * lineno and colno, its pos turned into a byte offset of the input; a
+ * UnicodeDecodeError's text).  Then values and their repr (as CPython
+ * prints them), key sharing and duplicate keys, the read flags, JSON
+ * Lines, limits (depth, int digits, memory) and every allocation failing
+ * in turn.
+ */
+#include "check.h"
+#include "core/internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static acar_doc *D;
+
+typedef struct err_case {
+    const char *in;
+    size_t len;
+    acar_code code;
+    size_t offset, line, column; /* line 0: CPython gives none (decode errors) */
+    const char *msg;
+} err_case;
+
+static const err_case ERRORS[] = {
+    {"", 0, ACAR_ERR_TRUNCATED, 0, 1, 1, "Expecting value"},
+    {" ", 1, ACAR_ERR_TRUNCATED, 1, 1, 2, "Expecting value"},
+    {"\x0a""\x0a""", 2, ACAR_ERR_TRUNCATED, 2, 3, 1, "Expecting value"},
+    {"[", 1, ACAR_ERR_TRUNCATED, 1, 1, 2, "Expecting value"},
+    {"[1", 2, ACAR_ERR_TRUNCATED, 2, 1, 3, "Expecting ',' delimiter"},
+    {"[1,", 3, ACAR_ERR_TRUNCATED, 3, 1, 4, "Expecting value"},
+    {"[1,]", 4, ACAR_ERR_MALFORMED, 3, 1, 4, "Expecting value"},
+    {"[1 2]", 5, ACAR_ERR_MALFORMED, 3, 1, 4, "Expecting ',' delimiter"},
+    {"{", 1, ACAR_ERR_TRUNCATED, 1, 1, 2, "Expecting property name enclosed in double quotes"},
+    {"{\"a\"", 4, ACAR_ERR_TRUNCATED, 4, 1, 5, "Expecting ':' delimiter"},
+    {"{\"a\":", 5, ACAR_ERR_TRUNCATED, 5, 1, 6, "Expecting value"},
+    {"{\"a\":1", 6, ACAR_ERR_TRUNCATED, 6, 1, 7, "Expecting ',' delimiter"},
+    {"{\"a\":1,", 7, ACAR_ERR_TRUNCATED, 7, 1, 8, "Expecting property name enclosed in double quotes"},
+    {"{\"a\":1,}", 8, ACAR_ERR_MALFORMED, 7, 1, 8, "Expecting property name enclosed in double quotes"},
+    {"{\"a\" 1}", 7, ACAR_ERR_MALFORMED, 5, 1, 6, "Expecting ':' delimiter"},
+    {"{1:2}", 5, ACAR_ERR_MALFORMED, 1, 1, 2, "Expecting property name enclosed in double quotes"},
+    {"{\"a\":1 \"b\":2}", 13, ACAR_ERR_MALFORMED, 7, 1, 8, "Expecting ',' delimiter"},
+    {"]", 1, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"}", 1, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"x", 1, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"-", 1, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"-x", 2, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"-Inf", 4, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"nul", 3, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"tru", 3, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"fals", 4, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"NaNa", 4, ACAR_ERR_MALFORMED, 3, 1, 4, "Extra data"},
+    {"1 2", 3, ACAR_ERR_MALFORMED, 2, 1, 3, "Extra data"},
+    {"[] x", 4, ACAR_ERR_MALFORMED, 3, 1, 4, "Extra data"},
+    {"01", 2, ACAR_ERR_MALFORMED, 1, 1, 2, "Extra data"},
+    {"1.", 2, ACAR_ERR_MALFORMED, 1, 1, 2, "Extra data"},
+    {"1e", 2, ACAR_ERR_MALFORMED, 1, 1, 2, "Extra data"},
+    {"1e+", 3, ACAR_ERR_MALFORMED, 1, 1, 2, "Extra data"},
+    {".5", 2, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"+1", 2, ACAR_ERR_MALFORMED, 0, 1, 1, "Expecting value"},
+    {"\"abc", 4, ACAR_ERR_TRUNCATED, 0, 1, 1, "Unterminated string starting at"},
+    {"\"\\", 2, ACAR_ERR_TRUNCATED, 0, 1, 1, "Unterminated string starting at"},
+    {"\"\\q\"", 4, ACAR_ERR_MALFORMED, 1, 1, 2, "Invalid \\escape"},
+    {"\"\\u12\"", 6, ACAR_ERR_MALFORMED, 2, 1, 3, "Invalid \\uXXXX escape"},
+    {"\"\\u12G4\"", 8, ACAR_ERR_MALFORMED, 2, 1, 3, "Invalid \\uXXXX escape"},
+    {"\"\\ud800\\u12G4\"", 14, ACAR_ERR_MALFORMED, 8, 1, 9, "Invalid \\uXXXX escape"},
+    {"\"\\u0041", 7, ACAR_ERR_MALFORMED, 2, 1, 3, "Invalid \\uXXXX escape"},
+    {"\"a\x01""b\"", 5, ACAR_ERR_MALFORMED, 2, 1, 3, "Invalid control character at"},
+    {"\"a\x0a""b\"", 5, ACAR_ERR_MALFORMED, 2, 1, 3, "Invalid control character at"},
+    {"\"\x1f""\"", 3, ACAR_ERR_MALFORMED, 1, 1, 2, "Invalid control character at"},
+    {"[\x0a""  1,\x0a""  2,\x0a""]", 13, ACAR_ERR_MALFORMED, 12, 4, 1, "Expecting value"},
+    {"{\x0a""  \"a\": 1\x0a""  \"b\": 2\x0a""}", 21, ACAR_ERR_MALFORMED, 13, 3, 3, "Expecting ',' delimiter"},
+    {"\"\xc3""\xa9""\" x", 6, ACAR_ERR_MALFORMED, 5, 1, 5, "Extra data"},
+    {"[\"\xf0""\x9f""\x98""\x80""\", x]", 11, ACAR_ERR_MALFORMED, 9, 1, 7, "Expecting value"},
+    {"\xef""\xbb""\xbf""[1,]", 7, ACAR_ERR_MALFORMED, 6, 1, 4, "Expecting value"},
+    {"\xef""\xbb""\xbf""\xef""\xbb""\xbf""1", 7, ACAR_ERR_MALFORMED, 3, 1, 1, "Expecting value"},
+    {"\"\xff""\"", 3, ACAR_ERR_MALFORMED, 1, 0, 0, "'utf-8' codec can't decode byte 0xff in position 1: invalid start byte"},
+    {"\"\xc3""\"", 3, ACAR_ERR_MALFORMED, 1, 0, 0, "'utf-8' codec can't decode byte 0xc3 in position 1: invalid continuation byte"},
+    {"[1, 2] \xe4""", 8, ACAR_ERR_MALFORMED, 7, 0, 0, "'utf-8' codec can't decode byte 0xe4 in position 7: unexpected end of data"},
+    {"\"\xed""\xa0""\"", 4, ACAR_ERR_MALFORMED, 1, 0, 0, "'utf-8' codec can't decode byte 0xed in position 1: invalid continuation byte"},
+    {"\"\xe2""\x82""(\"", 5, ACAR_ERR_MALFORMED, 1, 0, 0, "'utf-8' codec can't decode bytes in position 1-2: invalid continuation byte"},
+    {"[\x00""1\x00"",\x00""]\x00""", 8, ACAR_ERR_MALFORMED, 6, 1, 4, "Expecting value"},
+    {"\xff""\xfe""[\x00""1\x00"",\x00""]\x00""", 10, ACAR_ERR_MALFORMED, 8, 1, 4, "Expecting value"},
+    {"\x00""{\x00""\"\xd8""=\xde""\x00""\x00""\"\x00"":\x00"" \x00""x\x00""}", 18, ACAR_ERR_MALFORMED, 14, 1, 7, "Expecting value"},
+    {"[\x00""\x00""\x00""1\x00""\x00""\x00"",\x00""\x00""\x00""]\x00""\x00""\x00""", 16, ACAR_ERR_MALFORMED, 12, 1, 4, "Expecting value"},
+    {"\xff""\xfe""\x00""\x00""[\x00""\x00""\x00""1\x00""\x00""\x00"",\x00""\x00""\x00""]\x00""\x00""\x00""", 20, ACAR_ERR_MALFORMED, 16, 1, 4, "Expecting value"},
+    {"[\x00""\x00""1\x00""", 5, ACAR_ERR_MALFORMED, 4, 0, 0, "'utf-16-le' codec can't decode byte 0x00 in position 4: truncated data"},
+    {"\xff""\xfe""1\x00""\x00""\x00""", 6, ACAR_ERR_MALFORMED, 4, 1, 2, "Extra data"},
+};
+
+static acar_val *rd(const char *in, size_t len, uint32_t flags, acar_format fmt, acar_err *err,
+                    size_t *consumed) {
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = fmt;
+    ro.flags = flags;
+    acar_doc_reset(D);
+    acar_val *v = acar_read(D, in, len, &ro, err);
+    if (consumed) *consumed = ro.consumed;
+    return v;
+}
+
+/* repr of reading in (JSON, flags) equals want; NULL want: must fail. */
+static void check_repr_f(const char *in, size_t len, uint32_t flags, acar_format fmt, const char *want,
+                         int line) {
+    acar_err err;
+    acar_val *v = rd(in, len, flags, fmt, &err, NULL);
+    if (!want) {
+        CHECK_MSG(v == NULL, "line %d: %.40s read, should fail", line, in);
+        return;
+    }
+    if (!v) {
+        CHECK_MSG(0, "line %d: %.40s: %s", line, in, err.msg);
+        return;
+    }
+    acar_buf out = {0};
+    CHECK(acar_repr(v, &out, &err) == 0);
+    CHECK_MSG(out.len == strlen(want) && memcmp(out.data, want, out.len) == 0, "line %d: got %.*s want %s",
+              line, (int)(out.len > 200 ? 200 : out.len), out.data, want);
+    acar_buf_free(&out);
+}
+#define REPR(in, want) check_repr_f(in, sizeof(in) - 1, 0, ACAR_FORMAT_JSON, want, __LINE__)
+#define REPR_F(in, flags, want) check_repr_f(in, sizeof(in) - 1, flags, ACAR_FORMAT_JSON, want, __LINE__)
+#define JSONL(in, flags, want) check_repr_f(in, sizeof(in) - 1, flags, ACAR_FORMAT_JSONL, want, __LINE__)
+
+static void test_errors(void) {
+    for (size_t i = 0; i < sizeof ERRORS / sizeof *ERRORS; i++) {
+        const err_case *c = &ERRORS[i];
+        acar_err err;
+        acar_val *v = rd(c->in, c->len, 0, ACAR_FORMAT_JSON, &err, NULL);
+        CHECK_MSG(v == NULL, "case %zu read", i);
+        if (v) continue;
+        CHECK_MSG(err.code == c->code, "case %zu: code %d want %d (%s)", i, err.code, c->code, err.msg);
+        CHECK_MSG(err.offset == c->offset, "case %zu: offset %zu want %zu (%s)", i, err.offset, c->offset, err.msg);
+        CHECK_MSG(strcmp(err.msg, c->msg) == 0, "case %zu: msg '%s' want '%s'", i, err.msg, c->msg);
+        if (c->line)
+            CHECK_MSG(err.line == c->line && err.column == c->column, "case %zu: line %zu col %zu want %zu %zu",
+                      i, err.line, err.column, c->line, c->column);
+    }
+}
+
+static void test_values(void) {
+    /* Reprs as CPython 3.11.7 prints repr(json.loads(...)). */
+    REPR("null", "None");
+    REPR(" true ", "True");
+    REPR("\t\r\nfalse\n", "False");
+    REPR("[NaN, Infinity, -Infinity]", "[nan, inf, -inf]");
+    REPR("[0, -0, -0.0, 0.0, 1E400, -1e400, 1e-400, 5e-324, 2.5e-324, 4.9e-324]",
+         "[0, 0, -0.0, 0.0, inf, -inf, 0.0, 5e-324, 5e-324, 5e-324]");
+    REPR("[123456789012345678, 1234567890123456789, 9223372036854775808, -9223372036854775809]",
+         "[123456789012345678, 1234567890123456789, 9223372036854775808, -9223372036854775809]");
+    REPR("[0.1, 1e22, 1e23, 9007199254740993, 9007199254740993.0, 1.7976931348623159e308]",
+         "[0.1, 1e+22, 1e+23, 9007199254740993, 9007199254740992.0, inf]");
+    REPR("[3.141592653589793238462643383279, 2.2250738585072011e-308, 123.456e-7]",
+         "[3.141592653589793, 2.225073858507201e-308, 1.23456e-05]");
+    REPR("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "'\" \\\\ / \\x08 \\x0c \\n \\r \\t'");
+    REPR("\"\\u00e9\\u4E2D\\ud83d\\ude00\\uFFFF\\u0000\"", "'é中😀\\uffff\\x00'");
+    REPR("[\"\\ud800\", \"\\udc00\\ud800\", \"\\ud83dx\", \"\\ud83d\\u0041\"]",
+         "['\\ud800', '\\udc00\\ud800', '\\ud83dx', '\\ud83dA']");
+    REPR("\"\xed\xa0\xbd\xed\xb8\x80\"", "'\\ud83d\\ude00'"); /* raw surrogates do not pair */
+    REPR("{\"a\": 1, \"b\": [], \"a\": 2, \"c\": {}}", "{'a': 2, 'b': [], 'c': {}}");
+    REPR("{\"\": 0, \"\": 1}", "{'': 1}");
+    REPR("[[], {}, [[]], [{}]]", "[[], {}, [[]], [{}]]");
+    REPR("\xef\xbb\xbf[1]", "[1]");
+    REPR("[\x00" "1\x00" "]\x00", "[1]"); /* detected as UTF-16-LE without BOM */
+}
+
+/* Keys are memoized by value (as json.loads does): equal keys are one node,
+ * and dicts past 8 pairs find them through their index. */
+static void test_keys(void) {
+    acar_err err;
+    const char in[] = "[{\"name\": 1, \"id\": 2}, {\"id\": 3, \"name\": 4}]";
+    acar_val *v = rd(in, sizeof in - 1, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL);
+    if (v) {
+        acar_val *a = acar_item(v, 0), *b = acar_item(v, 1);
+        CHECK(acar_dict_key(a, 0) == acar_dict_key(b, 1));
+        CHECK(acar_dict_key(a, 1) == acar_dict_key(b, 0));
+    }
+    /* 40 pairs, 7 distinct keys: last value at the first place. */
+    char big[2048];
+    size_t n = 0;
+    n += (size_t)snprintf(big + n, sizeof big - n, "{");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\": %d", i ? ", " : "", i % 7, i);
+    n += (size_t)snprintf(big + n, sizeof big - n, "}");
+    v = rd(big, n, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL && acar_len(v) == 7);
+    if (v) {
+        int64_t x;
+        CHECK(acar_int_get(acar_dict_get_str(v, "k0", 2), &x) && x == 35);
+        CHECK(acar_int_get(acar_dict_get_str(v, "k6", 2), &x) && x == 34);
+        size_t kl;
+        const char *k = acar_str(acar_dict_key(v, 3), &kl);
+        CHECK(kl == 2 && memcmp(k, "k3", 2) == 0);
+        /* the dict still works as a value-model dict */
+        CHECK(acar_dict_set(D, v, acar_new_str(D, "k9", 2), acar_new_int(D, 9)) == 0);
+        CHECK(acar_len(v) == 8 && acar_dict_get_str(v, "k9", 2) != NULL);
+    }
+    /* 100 distinct keys */
+    n = 0;
+    n += (size_t)snprintf(big + n, sizeof big - n, "{");
+    for (int i = 0; i < 100; i++) n += (size_t)snprintf(big + n, sizeof big - n, "%s\"%d\":%d", i ? "," : "", i, i);
+    n += (size_t)snprintf(big + n, sizeof big - n, "}");
+    v = rd(big, n, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL && acar_len(v) == 100);
+    if (v) {
+        int64_t x;
+        CHECK(acar_int_get(acar_dict_get_str(v, "57", 2), &x) && x == 57);
+    }
+    /* NO_DUP_KEYS: an error at the object's brace */
+    const char dup[] = "[1, {\"a\": 1, \"a\": 2}]";
+    v = rd(dup, sizeof dup - 1, ACAR_READ_NO_DUP_KEYS, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v == NULL && err.code == ACAR_ERR_MALFORMED && err.offset == 4 && err.column == 5);
+    REPR_F("{\"a\": 1, \"b\": {\"a\": 2}}", ACAR_READ_NO_DUP_KEYS, "{'a': 1, 'b': {'a': 2}}");
+}
+
+static void test_flags(void) {
+    acar_err err;
+    size_t used;
+    /* STRICT: RFC 8259 */
+    REPR_F("NaN", ACAR_READ_STRICT, NULL);
+    REPR_F("[-Infinity]", ACAR_READ_STRICT, NULL);
+    REPR_F("\"\\ud800\"", ACAR_READ_STRICT, NULL);
+    REPR_F("\"\xed\xa0\x80\"", ACAR_READ_STRICT, NULL);
+    REPR_F("\"\\ud83d\\ude00\"", ACAR_READ_STRICT, "'😀'");
+    REPR_F("[1E400]", ACAR_READ_STRICT, "[inf]");
+    acar_val *v = rd("[1, NaN]", 8, ACAR_READ_STRICT, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v == NULL && err.code == ACAR_ERR_MALFORMED && err.offset == 4);
+    /* ALLOW_CONTROL: json.loads(strict=False); STRICT wins over it */
+    REPR_F("\"a\x01\tb\n\"", ACAR_READ_ALLOW_CONTROL, "'a\\x01\\tb\\n'");
+    REPR_F("\"a\x01\"", ACAR_READ_ALLOW_CONTROL | ACAR_READ_STRICT, NULL);
+    /* trailing data */
+    v = rd("[1] [2]", 7, ACAR_READ_ALLOW_TRAILING, ACAR_FORMAT_JSON, &err, &used);
+    CHECK(v != NULL && used == 3);
+    v = rd("  {}  ", 6, 0, ACAR_FORMAT_JSON, &err, &used);
+    CHECK(v != NULL && used == 4);
+    v = rd("1 x", 3, ACAR_READ_NO_TRAILING, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v == NULL && err.offset == 2);
+    v = rd("\xff\xfe" "1\x00 \x00x\x00", 8, ACAR_READ_ALLOW_TRAILING, ACAR_FORMAT_JSON, &err, &used);
+    CHECK(v != NULL && used == 4);
+    /* BORROW: plain strings point into the input, escaped ones cannot */
+    static const char in[] = "[\"plain text\", \"esc\\n\", {\"key\": 1}]";
+    v = rd(in, sizeof in - 1, ACAR_READ_BORROW, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL);
+    if (v) {
+        CHECK(acar_str(acar_item(v, 0), NULL) == in + 2);
+        const char *e = acar_str(acar_item(v, 1), NULL);
+        CHECK(!(e >= in && e < in + sizeof in));
+        CHECK(acar_str(acar_dict_key(acar_item(v, 2), 0), NULL) == in + 26);
+    }
+}
+
+static void test_jsonl(void) {
+    JSONL("", 0, "[]");
+    JSONL("1\n2\n", 0, "[1, 2]");
+    JSONL("1\n\n  \r\n2", 0, "[1, 2]");
+    JSONL("1\n\n2", ACAR_READ_STRICT, NULL);
+    JSONL("{\"a\": 1}\r\n[\"b\"]\r\n", 0, "[{'a': 1}, ['b']]");
+    JSONL("\xef\xbb\xbf" "1\n2", 0, "[1, 2]");
+    JSONL("\"a\x01\"\n", ACAR_READ_ALLOW_CONTROL, "['a\\x01']");
+    acar_err err;
+    const char in[] = "1\n[2,\n3]\n";
+    acar_val *v = rd(in, sizeof in - 1, 0, ACAR_FORMAT_JSONL, &err, NULL);
+    CHECK(v == NULL && err.code == ACAR_ERR_TRUNCATED && err.line == 2 && err.column == 4 && err.offset == 5);
+    const char in2[] = "1\n2\n  x\n";
+    v = rd(in2, sizeof in2 - 1, 0, ACAR_FORMAT_JSONL, &err, NULL);
+    CHECK(v == NULL && err.code == ACAR_ERR_MALFORMED && err.line == 3 && err.column == 3 && err.offset == 6 &&
+          strcmp(err.msg, "Expecting value") == 0);
+    const char in3[] = "1\n\"\xff\"\n";
+    v = rd(in3, sizeof in3 - 1, 0, ACAR_FORMAT_JSONL, &err, NULL);
+    CHECK(v == NULL && err.line == 2 && err.offset == 3 && strstr(err.msg, "codec can't decode") != NULL);
+}
+
+static void test_limits(void) {
+    acar_err err;
+    /* ints: the 4300-digit limit as Python 3.11, and a lower one */
+    size_t n = 4301;
+    char *big = malloc(n + 2);
+    memset(big, '7', n + 2);
+    acar_val *v = rd(big, 4300, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL && acar_typeof(v) == ACAR_INT);
+    v = rd(big, 4301, 0, ACAR_FORMAT_JSON, &err, NULL);
+    static const char want[] =
+        "Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits";
+    CHECK_MSG(v == NULL && err.code == ACAR_ERR_LIMIT && err.offset == 0 && strncmp(err.msg, want, sizeof want - 1) == 0,
+              "%d %zu %s", err.code, err.offset, err.msg);
+    big[0] = '-';
+    v = rd(big, 4301, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL);
+    big[0] = '7';
+    memcpy(big + 4000, ".5", 2); /* a float of 4000 int digits: no limit */
+    v = rd(big, 4301, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL && acar_typeof(v) == ACAR_FLOAT && isinf(acar_float(v)));
+    free(big);
+
+    acar_doc_opts o;
+    memset(&o, 0, sizeof o);
+    o.limits.max_int_digits = 20;
+    o.limits.max_depth = 3;
+    acar_doc *d = acar_doc_new(&o);
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = ACAR_FORMAT_JSON;
+    CHECK(acar_read(d, "[[[1]]]", 7, &ro, &err) != NULL);
+    CHECK(acar_read(d, "[[[[1]]]]", 9, &ro, &err) == NULL && err.code == ACAR_ERR_LIMIT && err.offset == 3);
+    CHECK(acar_read(d, "[{\"a\":{\"b\":[]}}]", 16, &ro, &err) == NULL && err.code == ACAR_ERR_LIMIT);
+    CHECK(acar_read(d, "123456789012345678901", 21, &ro, &err) == NULL && err.code == ACAR_ERR_LIMIT);
+    CHECK(acar_read(d, "12345678901234567890", 20, &ro, &err) != NULL);
+    acar_doc_free(d);
+
+    /* 100000-deep nesting reads (no recursion); one more is refused */
+    size_t depth = 100000;
+    char *deep = malloc(2 * depth + 3);
+    memset(deep, '[', depth + 1);
+    memset(deep + depth + 1, ']', depth + 1);
+    v = rd(deep + 1, 2 * depth, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL);
+    v = rd(deep, 2 * depth + 2, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v == NULL && err.code == ACAR_ERR_LIMIT && err.offset == depth);
+    free(deep);
+
+    /* max_memory: a big input in a small doc fails cleanly */
+    memset(&o, 0, sizeof o);
+    o.limits.max_memory = 64 * 1024;
+    d = acar_doc_new(&o);
+    size_t m = 200000;
+    char *arr = malloc(m);
+    arr[0] = '[';
+    for (size_t i = 1; i + 1 < m; i += 2) { arr[i] = '1'; arr[i + 1] = ','; }
+    arr[m - 1] = ']';
+    CHECK_MSG(acar_read(d, arr, m, &ro, &err) == NULL && err.code == ACAR_ERR_LIMIT, "%d %s", err.code, err.msg);
+    acar_doc_free(d);
+    free(arr);
+}
+
+/* Every allocation failing in turn: a clean error, never a crash or leak. */
+typedef struct budget {
+    long left;
+    size_t held;
+} budget;
+static void *b_malloc(void *ctx, size_t n) {
+    budget *b = ctx;
+    if (b->left-- <= 0) return NULL;
+    void *p = malloc(n);
+    if (p) b->held += n;
+    return p;
+}
+static void *b_realloc(void *ctx, void *p, size_t old, size_t n) {
+    budget *b = ctx;
+    if (b->left-- <= 0) return NULL;
+    void *q = realloc(p, n);
+    if (q) b->held = b->held - old + n;
+    return q;
+}
+static void b_free(void *ctx, void *p, size_t n) {
+    budget *b = ctx;
+    if (p) { free(p); b->held -= n; }
+}
+
+static void test_alloc_failures(void) {
+    /* enough values, keys, escapes and depth to need every scratch block */
+    size_t cap = 64 * 1024, n = 0;
+    char *in = malloc(cap);
+    n += (size_t)snprintf(in + n, cap - n, "[");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(in + n, cap - n, "{\"k%d\": [\"v\\n%d\", %d.5, 123456789012345678901234567890], \"x\": [[[[]]]]},",
+                              i, i, i);
+    for (int i = 0; i < 40; i++) n += (size_t)snprintf(in + n, cap - n, "[");
+    n += (size_t)snprintf(in + n, cap - n, "\"%0300d\\t\"", 0);
+    for (int i = 0; i < 40; i++) n += (size_t)snprintf(in + n, cap - n, "]");
+    n += (size_t)snprintf(in + n, cap - n, "]");
+    int ok_at = -1;
+    for (long k = 0; k < 400 && ok_at < 0; k++) {
+        budget b = {k, 0};
+        acar_alloc al = {b_malloc, b_realloc, b_free, &b};
+        acar_doc_opts o;
+        memset(&o, 0, sizeof o);
+        o.alloc = &al;
+        acar_doc *d = acar_doc_new(&o);
+        if (d) {
+            acar_read_opts ro;
+            memset(&ro, 0, sizeof ro);
+            ro.format = ACAR_FORMAT_JSON;
+            acar_err err;
+            acar_val *v = acar_read(d, in, n, &ro, &err);
+            if (v) ok_at = (int)k;
+            else CHECK_MSG(err.code == ACAR_ERR_NOMEM, "k=%ld code %d %s", k, err.code, err.msg);
+            acar_doc_free(d);
+        }
+        CHECK_MSG(b.held == 0, "k=%ld: %zu bytes held after free", k, b.held);
+    }
+    CHECK(ok_at > 0);
+    free(in);
+}
+
+int main(void) {
+    D = acar_doc_new(NULL);
+    test_errors();
+    test_values();
+    test_keys();
+    test_flags();
+    test_jsonl();
+    test_limits();
+    test_alloc_failures();
+    acar_doc_free(D);
+    return CHECK_DONE();
+}
