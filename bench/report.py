@@ -19,18 +19,19 @@ ORDER = ["pickle", "marshal", "json-read", "json-write", "xml", "bplist"]
 
 HEADER = """# Benchmarks
 
-acar against what a user would pick instead, in one run per format, as
-ratios (higher is better for acar).  Reproduce everything from the top of
-the source tree with
+acar against what a user would pick instead, as ratios (higher is better
+for acar).  Every section says how it was measured and with which command;
+the pickle section is rewritten by
 
 ```sh
 cmake -S . -B build && cmake --build build --target bench
 ```
 
 which configures a nested Release build (`-O2 -DNDEBUG`, no sanitizers) in
-`build/bench/release`, builds the benchmark drivers there and runs each
-format's runner; each rewrites its own section below.  Every section says
-how it was measured and with which command.
+`build/bench/release`, builds the drivers there and runs `bench/run.py`.
+The other formats' drivers are built by the same tree (`bench_json`,
+`bench_json_write`, `bench_marshal`, `bench_xml`, `bench_bplist`) and run
+as their sections say.
 """
 
 
