@@ -594,6 +594,208 @@ ACAR_API int acar_write(const acar_val *v, acar_format fmt, const acar_write_opt
 ACAR_API int acar_repr(const acar_val *v, acar_buf *out, acar_err *err);
 
 /* ======================================================================
+ * Scanning untrusted pickles (docs/scan.md)
+ *
+ * Tells whether loading data with Python's pickle would import or call
+ * anything beyond plain data, by following the reader itself: every global
+ * named and every call, with its offset, classified by one table
+ * (src/safety/globals_table.c).  Containers: concatenated pickles, .npy,
+ * zip archives (PyTorch, .npz), joblib, zlib/gzip streams.
+ * ==================================================================== */
+
+typedef enum acar_scan_severity {
+    ACAR_SCAN_SAFE = 0,      /* plain data: importing or calling it runs nothing else */
+    ACAR_SCAN_UNKNOWN = 1,   /* not in the table: loading runs that class's code */
+    ACAR_SCAN_DANGEROUS = 2  /* runs commands, code, I/O or imports at will */
+} acar_scan_severity;
+
+typedef enum acar_scan_kind {
+    ACAR_SCAN_IMPORT = 1,  /* a global named (GLOBAL/STACK_GLOBAL/INST/EXT): find_class imports it */
+    ACAR_SCAN_CALL,        /* a global called (REDUCE/NEWOBJ/NEWOBJ_EX/INST/OBJ) */
+    ACAR_SCAN_BUILD,       /* __setstate__ of an instance of a global class called (BUILD) */
+    ACAR_SCAN_EXT,         /* an extension code no registry entry resolves */
+    ACAR_SCAN_NESTED,      /* a pickle passed to pickle.loads-like callables: scanned too */
+    ACAR_SCAN_PERSID,      /* a persistent id: what it loads is the application's */
+    ACAR_SCAN_MALFORMED,   /* the pickle is broken here: CPython stops with an error */
+    ACAR_SCAN_INCOMPLETE,  /* the scan stopped here where CPython may go on */
+    ACAR_SCAN_NOTE         /* anything else worth knowing (trailing data, ...) */
+} acar_scan_kind;
+
+typedef struct acar_scan_finding {
+    acar_scan_kind kind;
+    acar_scan_severity severity;
+    const char *module;    /* "" when none; NUL-terminated, but a name may hold NULs: */
+    const char *name;      /* qualname; "" when none */
+    size_t module_len, name_len; /* their lengths */
+    size_t offset;         /* of the opcode, in the pickle it is in */
+    const char *where;     /* "" for the top pickle; else e.g. "archive/data.pkl" or
+                              "nested pickle at offset 42" (chained with " > ") */
+    const char *message;   /* why it is dangerous, or the error text; "" otherwise */
+    int64_t code;          /* EXT code */
+} acar_scan_finding;
+
+typedef struct acar_scan_opts {
+    /* module.name entries that count as safe (--allow), in addition to the table */
+    const char *const *allow;
+    size_t nallow;
+    unsigned flags;
+    size_t max_nested;     /* nested pickles followed, 0: 8 deep */
+} acar_scan_opts;
+
+enum {
+    ACAR_SCAN_ALL_FINDINGS = 1u << 0, /* keep safe findings too (otherwise only unknown/dangerous/errors) */
+    ACAR_SCAN_RAW = 1u << 1           /* bytes are a pickle stream: no container detection */
+};
+
+typedef struct acar_scan_report {
+    acar_scan_severity verdict;   /* the worst severity of any finding */
+    int malformed;                /* a pickle was broken (findings say where) */
+    int incomplete;               /* something could not be followed: never "safe" */
+    const char *container;        /* "pickle", "zip", "npy", "zlib" or "gzip" (static) */
+    size_t npickles;              /* pickles scanned */
+    acar_scan_finding *findings;
+    size_t nfindings;
+    /* private */
+    void *priv_;
+} acar_scan_report;
+
+/* Scans data[0..len): fills *report (free it with acar_scan_report_free).
+ * Returns 0, or -1 with err filled when the input cannot be scanned at all
+ * (out of memory).  A broken pickle or archive is not an error:
+ * the report says where it broke and what ran before. */
+ACAR_API int acar_scan(const void *data, size_t len, const acar_scan_opts *opts, acar_scan_report *report,
+              acar_err *err);
+ACAR_API void acar_scan_report_free(acar_scan_report *report);
+/* "safe", "unknown", "dangerous" */
+ACAR_API const char *acar_scan_severity_name(acar_scan_severity s);
+/* "import", "call", ... */
+ACAR_API const char *acar_scan_kind_name(acar_scan_kind k);
+
+/* ======================================================================
+ * NumPy arrays and PyTorch tensors (docs/tensor.md)
+ *
+ * An array view never copies element bytes: data points into the
+ * document's bytes/bytearray/buffer node (which points into the caller's
+ * input when it was read with ACAR_READ_BORROW), into a caller's
+ * out-of-band buffer, or into the bytes of a .npy file or checkpoint.
+ * ==================================================================== */
+
+#define ACAR_MAX_NDIM 64 /* NumPy 2 allows 64 dimensions (NumPy 1: 32) */
+
+typedef struct acar_array {
+    char kind;             /* NumPy's dtype.kind: b i u f c m M O S U V */
+    char byteorder;        /* '<', '>' or '|' (not applicable) */
+    size_t itemsize;       /* bytes per element */
+    char dtype_str[32];    /* NumPy's dtype.str: "<f8", "|S5", "<M8[ns]", "|O" ... */
+    int ndim;              /* 0 for a scalar or 0-d array */
+    int64_t shape[ACAR_MAX_NDIM];
+    int64_t strides[ACAR_MAX_NDIM]; /* in bytes, as NumPy reports them */
+    int fortran;           /* 1: data is in Fortran (column-major) order */
+    int scalar;            /* 1: a NumPy scalar (numpy.core.multiarray.scalar) */
+    const void *data;      /* the element bytes (NULL for object arrays) */
+    size_t nbytes;         /* product of shape times itemsize */
+    long oob_index;        /* protocol 5 out-of-band buffer index, or -1 */
+    acar_val *objects;     /* object arrays: list of the element nodes (flat,
+                            * in data order); scalars of kind 'O': the object */
+    acar_val *dtype;       /* the numpy.dtype node (fields, metadata), or NULL
+                            * for .npy files */
+    const acar_val *descr; /* .npy: the header's 'descr' value (a str node or,
+                            * for structured dtypes, the list of fields) */
+} acar_array;
+
+/* 1 when v is a NumPy array or scalar as NumPy pickles it:
+ *   numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b'b') + BUILD
+ *     (version, shape, dtype, is_fortran, data)
+ *   numpy.core.numeric._frombuffer(buffer, dtype, shape, order)   (protocol 5)
+ *   numpy.core.multiarray.scalar(dtype, data)
+ * (also under numpy._core, NumPy 2's name).  No error is set. */
+ACAR_API int acar_is_ndarray(const acar_val *v);
+
+/* Fills *out with the view of the array node v.  Returns 0, or -1 with err
+ * (ACAR_ERR_TYPE: not an array; ACAR_ERR_MALFORMED: a state NumPy would
+ * reject, such as data whose size does not match shape and dtype;
+ * ACAR_ERR_UNSUPPORTED: a dtype acar cannot describe). */
+ACAR_API int acar_array_get(const acar_val *v, acar_array *out, acar_err *err);
+
+/* A numpy.dtype node (numpy.dtype(str, align, copy) + BUILD state) to
+ * kind, byte order, item size and dtype_str (the other fields untouched). */
+ACAR_API int acar_dtype_get(const acar_val *dtype, acar_array *out, acar_err *err);
+
+/* Reads a .npy file (format versions 1.0, 2.0 and 3.0).  The header dict is
+ * read into doc; element bytes stay in data (zero copy: out->data points into
+ * data, so data must outlive the view).  Object arrays ('|O') are a pickle
+ * after the header: they are read with the pickle reader (opts as for
+ * acar_read; NULL for defaults) and out->objects holds their elements.
+ * Returns 0, or -1 with err; offsets in err are into data. */
+ACAR_API int acar_npy_read(acar_doc *doc, const void *data, size_t len, acar_read_opts *opts,
+                  acar_array *out, acar_err *err);
+
+/* 1 when data starts with the .npy magic. */
+ACAR_API int acar_npy_is(const void *data, size_t len);
+
+/* A NumPy array as NumPy pickles it (so pickle.loads in Python gives a
+ * real numpy.ndarray, and acar's pickle writer gives numpy's bytes):
+ * dtype_str as NumPy's dtype.str ("<f8", "|b1", "<i4", "|S5", "<U3"; kinds
+ * b i u f c S U so far), shape of ndim dimensions, data in C order or
+ * (fortran) Fortran order, nbytes = prod(shape) * itemsize, copied into the
+ * doc.  protocol5 = 0: the _reconstruct form numpy writes at protocols 2-4;
+ * 1: the _frombuffer form it writes at protocol 5 (in-band bytearray).
+ * NULL after recording an error on the doc. */
+ACAR_API acar_val *acar_new_ndarray(acar_doc *doc, const char *dtype_str, int ndim, const int64_t *shape, int fortran,
+                           const void *data, size_t nbytes, int protocol5);
+
+/* ---- PyTorch checkpoints (torch.save zip archives) ---- */
+
+/* A tensor as a view into the checkpoint's bytes.  Shape, strides and the
+ * storage offset are in elements, as torch reports them. */
+typedef struct acar_tensor {
+    const char *dtype;     /* torch's name: "float32", "bfloat16", "float8_e4m3fn", ... */
+    size_t itemsize;
+    int ndim;
+    int64_t shape[ACAR_MAX_NDIM];
+    int64_t strides[ACAR_MAX_NDIM];
+    int64_t storage_offset;
+    const void *data;      /* the element at storage_offset (strides go from here) */
+    size_t nbytes;         /* product of shape times itemsize (the logical size) */
+    const void *storage;   /* the storage's bytes (the archive member data/KEY) */
+    size_t storage_nbytes;
+    const char *storage_key; /* "0", "1", ... (NUL-terminated, in the doc) */
+    size_t key_len;
+    int requires_grad;
+    int parameter;         /* 1: a torch.nn.Parameter (_rebuild_parameter) */
+} acar_tensor;
+
+/* An open checkpoint: its pickle read into a document, its storages found
+ * (zero copy: the caller keeps data alive and unchanged while the doc lives). */
+typedef struct acar_torch acar_torch;
+
+/* 1 when data is a zip archive with a member ".../data.pkl". */
+ACAR_API int acar_torch_is(const void *data, size_t len);
+/* 1 when data starts like the legacy (pre-1.6, non-zip) torch.save format. */
+ACAR_API int acar_torch_is_legacy(const void *data, size_t len);
+/* Opens a torch.save zip archive (or a legacy file: five pickles, then
+ * each storage as an int64 count and its bytes): reads PREFIX/data.pkl into doc (the
+ * returned handle lives in doc; nothing to close) with every persistent id
+ * ('storage', type, key, location, numel) checked against member
+ * PREFIX/data/KEY (present, stored uncompressed, at least numel items,
+ * not overlapping another member).  NULL with err on failure. */
+ACAR_API acar_torch *acar_torch_open(acar_doc *doc, const void *data, size_t len, acar_err *err);
+/* The state dict (or whatever torch.save was given). */
+ACAR_API acar_val *acar_torch_root(const acar_torch *t);
+/* The archive's name prefix ("archive", or the file's stem) and the
+ * version record's text (NULL when absent). */
+ACAR_API const char *acar_torch_prefix(const acar_torch *t, size_t *len);
+ACAR_API const char *acar_torch_version(const acar_torch *t, size_t *len);
+/* 1 when v is a tensor node (torch._utils._rebuild_tensor_v2 and
+ * relatives, _rebuild_parameter, torch._tensor._rebuild_from_type_v2,
+ * quantized ones included). */
+ACAR_API int acar_is_tensor(const acar_val *v);
+/* The view of tensor node v.  -1 with err: ACAR_ERR_UNSUPPORTED for
+ * quantized tensors and unknown storage types, ACAR_ERR_MALFORMED when
+ * shape and strides reach past the storage, strides are negative, ... */
+ACAR_API int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, acar_err *err);
+
+/* ======================================================================
  * Pickle disassembly
  * ==================================================================== */
 

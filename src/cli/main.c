@@ -13,6 +13,7 @@
  * text of each command are made from it.
  */
 #include "acar.h"
+#include "tensor/tensor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,10 @@
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
 static const char *prog = "acar";
+
+/* commands with their own parsers: argv[0] is the command's name */
+int acar_cli_tensors(int argc, char **argv); /* src/cli/tensors.c */
+int acar_cli_scan(int argc, char **argv);    /* src/cli/scan.c */
 
 /* ---- commands ---- */
 
@@ -122,7 +127,9 @@ static void print_usage(FILE *f) {
           "commands:\n", f);
     for (size_t i = 0; i < COUNT(commands); i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].synopsis);
-    fputs("  help     [COMMAND]\n"
+    fputs("  scan     FILE|DIR... [--json] [--allow MODULE.NAME]\n"
+          "  tensors  FILE [--json] [--data]\n"
+          "  help     [COMMAND]\n"
           "\n"
           "FILE absent or '-' reads standard input.  Formats: pickle, marshal, pyc,\n"
           "json, jsonl, xmlrpc, plist, bplist, repr (writing only).  Exit status:\n"
@@ -447,7 +454,15 @@ static int run(cli_args *a) {
         free(data);
         return EXIT_USAGE;
     }
-    acar_val *v = acar_read(doc, data, len, &a->ropts, &err);
+    /* a PyTorch checkpoint (zip or legacy) reads as its state dict, whose
+     * tensors print as tensor(dtype, shape) */
+    acar_val *v;
+    if (!a->ropts.format && (acar_torch_is(data, len) || acar_torch_is_legacy(data, len))) {
+        acar_torch *t = acar_torch_open(doc, data, len, &err);
+        v = t ? acar_torch_root(t) : NULL;
+    } else {
+        v = acar_read(doc, data, len, &a->ropts, &err);
+    }
     if (!v) {
         report(a, name, &err, 0);
         status = EXIT_INVALID;
@@ -500,12 +515,18 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "help") == 0) {
+        if (argc > 2 && (strcmp(argv[2], "scan") == 0 || strcmp(argv[2], "tensors") == 0)) {
+            char *h[] = {argv[2], "--help", NULL};
+            return argv[2][0] == 's' ? acar_cli_scan(2, h) : acar_cli_tensors(2, h);
+        }
         const command *c = argc > 2 ? find_command(argv[2]) : NULL;
         if (argc > 2 && !c) return usage_error("unknown command '%s'", argv[2]);
         if (c) print_command_help(c);
         else print_usage(stdout);
         return 0;
     }
+    if (strcmp(cmd, "tensors") == 0) return acar_cli_tensors(argc - 1, argv + 1);
+    if (strcmp(cmd, "scan") == 0) return acar_cli_scan(argc - 1, argv + 1);
     cli_args a;
     memset(&a, 0, sizeof a);
     a.cmd = find_command(cmd);

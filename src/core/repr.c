@@ -33,6 +33,7 @@
 #include "core/pyhash.h"
 #include "core/unicode_db.h"
 #include "marshal/marshal.h"
+#include "tensor/tensor.h"
 #include "num/num.h"
 
 #include <stdio.h>
@@ -638,6 +639,7 @@ static int emit(printer *p, const acar_val *v) {
         PUT_LIT(p, "persistent_load(");
         return push(p, v, FR_PERSID, NULL, 0, true) ? 0 : -1;
     case ACAR_OBJECT:
+        if (acar__tensor_repr(v, p->out)) return 0; /* tensor(float32, (2, 3)) */
         if (is_decimal(v)) {
             /* Decimal('1.50'): the repr CPython gives what it builds */
             PUT_LIT(p, "Decimal(");

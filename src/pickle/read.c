@@ -40,6 +40,7 @@
 #include "num/num.h"
 #include "pickle/compat.h"
 #include "pickle/opcodes.h"
+#include "safety/scan.h"
 
 #include <math.h>
 
@@ -100,6 +101,7 @@ typedef struct reader {
     sparse ext;           /* EXT code -> global, as CPython caches them */
     size_t next_buffer;   /* NEXT_BUFFER count */
     acar_val *empty_tuple;
+    const acar_pickle_hooks *hooks; /* the scanner's hook, NULL otherwise (see emit) */
 
     bool small_ready;     /* small[] initialised */
 
@@ -1721,6 +1723,54 @@ static int readonly_buffer(reader *r) {
 }
 
 /* ====================================================================
+ * The scanner's hook (src/safety/scan.h).  Only acar__pickle_read_hooked
+ * sets r->hooks; each event is one test of it in an opcode that imports or
+ * calls (GLOBAL, REDUCE, BUILD, ...), never in the paths of plain data.
+ * Events fire where CPython would import or call: after the checks that
+ * make CPython fail first, and for BUILD before the reader's own checks
+ * (CPython calls __setstate__ whatever the reader then refuses).
+ * ================================================================== */
+
+static int emit(reader *r, acar_pev_kind kind, const uint8_t *op, const uint8_t *p, acar_val *a, acar_val *b,
+                acar_val *c, int64_t code, size_t *skip) {
+    acar_pickle_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.offset = (size_t)(op - r->data);
+    ev.next = (size_t)(p - r->data);
+    ev.a = a, ev.b = b, ev.c = c;
+    ev.code = code;
+    if (r->hooks->event(r->hooks->ctx, &ev) < 0)
+        return fail(r, ACAR_ERR_REFUSED, "stopped by the scanner");
+    if (skip) *skip = ev.skip;
+    return 0;
+}
+
+/* After REDUCE/NEWOBJ/NEWOBJ_EX/OBJ/INST: the object on top says what was
+ * called with what. */
+static int emit_call(reader *r, acar_pev_kind kind, const uint8_t *op, const uint8_t *p) {
+    acar_val *v = r->stk[r->sp - 1];
+    if (ACAR_TYPE(v) != ACAR_OBJECT) return emit(r, kind, op, p, NULL, NULL, NULL, 0, NULL);
+    const acar_object_body *b = v->u.p;
+    if (kind == ACAR_PEV_INST && emit(r, ACAR_PEV_INST_GLOBAL, op, p, b->callable, NULL, NULL, 0, NULL) < 0)
+        return -1;
+    return emit(r, kind, op, p, b->callable, b->args, b->kwargs, 0, NULL);
+}
+
+/* BUILD with the hook: the event, the reader's BUILD, then the bytes the
+ * hook asks to step over. */
+static int build_hooked(reader *r, const uint8_t *op, const uint8_t **p) {
+    size_t skip = 0;
+    if (r->sp >= r->fence + 2 &&
+        emit(r, ACAR_PEV_BUILD, op, *p, r->stk[r->sp - 2], r->stk[r->sp - 1], NULL, 0, &skip) < 0)
+        return -1;
+    if (do_build(r) < 0) return -1;
+    if (skip > (size_t)(r->data + r->len - *p)) return truncated(r);
+    *p += skip;
+    return 0;
+}
+
+/* ====================================================================
  * The loop
  * ================================================================== */
 
@@ -1949,9 +1999,12 @@ static acar_val *run(reader *r) {
         case ACAR_OP_LIST:
         case ACAR_OP_DICT:
         case ACAR_OP_FROZENSET:
+            TRY(build_from_mark(r, opc, &p));
+            break;
         case ACAR_OP_OBJ:
         case ACAR_OP_INST:
             TRY(build_from_mark(r, opc, &p));
+            if (r->hooks) TRY(emit_call(r, opc == ACAR_OP_OBJ ? ACAR_PEV_OBJ : ACAR_PEV_INST, op, p));
             break;
         case ACAR_OP_APPEND:
             if (r->sp < 2 || r->sp - 1 <= r->fence) { underflow(r); goto fail; }
@@ -2061,6 +2114,7 @@ static acar_val *run(reader *r) {
         /* ---- globals and objects ---- */
         case ACAR_OP_GLOBAL:
             PUSH(global_from_lines(r, &p, false), 0);
+            if (r->hooks) TRY(emit(r, ACAR_PEV_GLOBAL, op, p, r->stk[r->sp - 1], NULL, NULL, 0, NULL));
             break;
         case ACAR_OP_STACK_GLOBAL: {
             if (r->sp < r->fence + 2) { underflow(r); goto fail; }
@@ -2073,26 +2127,43 @@ static acar_val *run(reader *r) {
             if (!g) goto fail;
             r->sp -= 2;
             PUSH(g, 0);
+            if (r->hooks) TRY(emit(r, ACAR_PEV_STACK_GLOBAL, op, p, g, NULL, NULL, 0, NULL));
             break;
         }
-        case ACAR_OP_REDUCE: TRY(do_reduce(r, ACAR_BUILD_REDUCE)); break;
-        case ACAR_OP_NEWOBJ: TRY(do_reduce(r, ACAR_BUILD_NEWOBJ)); break;
-        case ACAR_OP_NEWOBJ_EX: TRY(do_reduce(r, ACAR_BUILD_NEWOBJ_EX)); break;
-        case ACAR_OP_BUILD: TRY(do_build(r)); break;
+        case ACAR_OP_REDUCE:
+            TRY(do_reduce(r, ACAR_BUILD_REDUCE));
+            if (r->hooks) TRY(emit_call(r, ACAR_PEV_REDUCE, op, p));
+            break;
+        case ACAR_OP_NEWOBJ:
+            TRY(do_reduce(r, ACAR_BUILD_NEWOBJ));
+            if (r->hooks) TRY(emit_call(r, ACAR_PEV_NEWOBJ, op, p));
+            break;
+        case ACAR_OP_NEWOBJ_EX:
+            TRY(do_reduce(r, ACAR_BUILD_NEWOBJ_EX));
+            if (r->hooks) TRY(emit_call(r, ACAR_PEV_NEWOBJ_EX, op, p));
+            break;
+        case ACAR_OP_BUILD:
+            if (r->hooks) TRY(build_hooked(r, op, &p));
+            else TRY(do_build(r));
+            break;
         case ACAR_OP_EXT1:
             NEED(1);
             p += 1;
             TRY(extension(r, p[-1]));
+            if (r->hooks) TRY(emit(r, ACAR_PEV_EXT, op, p, r->stk[r->sp - 1], NULL, NULL, p[-1], NULL));
             break;
         case ACAR_OP_EXT2:
             NEED(2);
             p += 2;
             TRY(extension(r, (int64_t)le(p - 2, 2)));
+            if (r->hooks) TRY(emit(r, ACAR_PEV_EXT, op, p, r->stk[r->sp - 1], NULL, NULL, (int64_t)le(p - 2, 2), NULL));
             break;
         case ACAR_OP_EXT4:
             NEED(4);
             p += 4;
             TRY(extension(r, (int32_t)(uint32_t)le(p - 4, 4)));
+            if (r->hooks)
+                TRY(emit(r, ACAR_PEV_EXT, op, p, r->stk[r->sp - 1], NULL, NULL, (int32_t)(uint32_t)le(p - 4, 4), NULL));
             break;
         case ACAR_OP_PERSID: {
             const uint8_t *s = NULL;
@@ -2106,12 +2177,15 @@ static acar_val *run(reader *r) {
             acar_val *pid = new_text(r, ACAR_STR, s, n, ACAR_F_ASCII, borrowing(r));
             if (!pid) goto fail;
             TRY(persistent(r, pid, 0));
+            if (r->hooks) TRY(emit(r, ACAR_PEV_PERSID, op, p, pid, NULL, NULL, 0, NULL));
             break;
         }
         case ACAR_OP_BINPERSID: {
             if (r->sp <= r->fence) { underflow(r); goto fail; }
             r->sp--;
-            TRY(persistent(r, r->stk[r->sp], r->dep[r->sp]));
+            acar_val *pid = r->stk[r->sp];
+            TRY(persistent(r, pid, r->dep[r->sp]));
+            if (r->hooks) TRY(emit(r, ACAR_PEV_PERSID, op, p, pid, NULL, NULL, 0, NULL));
             break;
         }
         case ACAR_OP_NEXT_BUFFER: TRY(next_buffer(r)); break;
@@ -2161,6 +2235,12 @@ fail:
 
 acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
                             acar_err *err) {
+    return acar__pickle_read_hooked(doc, data, len, opts, NULL, err);
+}
+
+/* The scanner's entry (safety/scan.h): the same read, with events. */
+acar_val *acar__pickle_read_hooked(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
+                                   const acar_pickle_hooks *hooks, acar_err *err) {
     reader rd;
     reader *r = &rd;
     memset(r, 0, offsetof(reader, small));
@@ -2171,6 +2251,7 @@ acar_val *acar__pickle_read(acar_doc *doc, const uint8_t *data, size_t len, acar
     r->len = len;
     r->opts = opts;
     r->err = err;
+    r->hooks = hooks && hooks->event ? hooks : NULL;
     r->flags = opts->flags;
     r->max_depth = doc->limits.max_depth;
     r->max_memo = doc->limits.max_memo;
