@@ -63,7 +63,7 @@ static int write_mode(const acar_val *v, unsigned version, int mode, acar_buf *o
     acar_write_opts wo = {0};
     wo.version = ACAR_VERSION(version);
 #ifdef HAVE_DIALECTS
-    acar_out o = {out, false};
+    acar_out o = {out, false, false, 0};
     int rc = acar__marshal_write_ex(v, &wo, mode ? ACAR_MARSHAL_PY2 : ACAR_MARSHAL_PY3, &o, err);
     if (rc == 0 && o.failed) {
         err->code = ACAR_ERR_NOMEM;

@@ -266,7 +266,7 @@ int acar_code_show(const acar_val *code, acar_buf *buf, acar_err *err) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_code_show needs a code object and a buffer");
         return -1;
     }
-    acar_out o = {buf, false};
+    acar_out o = {buf, false, false, 0};
     acar_out *out = &o;
     const acar_code_body *b = code->u.p;
     char line[160], ver[16];

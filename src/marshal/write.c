@@ -902,7 +902,7 @@ static int order_set(W *w, const acar_val *set, acar_buf *kb) {
     uint32_t *tmp = malloc(n * sizeof *tmp);
     int rc = -1;
     if (!off || !perm || !tmp) { nomem(w); goto done; }
-    acar_out ko = {kb, false};
+    acar_out ko = {kb, false, false, 0};
     kb->len = 0;
     off[0] = 0;
     for (size_t i = 0; i < n; i++) {

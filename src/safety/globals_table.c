@@ -134,6 +134,10 @@ static const gentry table[] = {
     SAFE("torch", "long"), SAFE("torch", "int"),
     SAFE("torch", "strided"), SAFE("torch", "sparse_coo"), SAFE("torch", "sparse_csr"),
     SAFE("torch", "contiguous_format"), SAFE("torch", "channels_last"), SAFE("torch", "preserve_format"),
+    /* quantization schemes: constants of a quantized tensor's state */
+    SAFE("torch", "per_tensor_affine"), SAFE("torch", "per_channel_affine"),
+    SAFE("torch", "per_tensor_symmetric"), SAFE("torch", "per_channel_symmetric"),
+    SAFE("torch", "per_channel_affine_float_qparams"),
 
     /* ---- dangerous: builtins ---- */
     DANGER("builtins", "eval", W_CODE), DANGER("builtins", "exec", W_CODE),

@@ -276,7 +276,42 @@ def check_list_pyc(exe):
     return 0
 
 
+# ---- scan_pickle ----
+
+def check_scan_pickle(exe):
+    """Every bundled example is plain data; a pickle that calls os.system
+    (written by hand, never loaded) and one that breaks after its call are
+    not, and the call's offset is where pickletools puts the REDUCE."""
+    import pickletools
+    import tempfile
+    # plain data, or data with the classes of the program that wrote it
+    # (never imported by acar, but Python's pickle would run their code)
+    want = {"config.pkl": (0, "safe", None), "shared.pkl": (0, "safe", None),
+            "records.pkl": (1, "unknown", "inventory.Item"),
+            "py2.pkl": (1, "unknown", "__main__.Account")}
+    for f, (status, verdict, cls) in sorted(want.items()):
+        r = run([exe, f])
+        out = r.stdout.decode() if isinstance(r.stdout, bytes) else r.stdout
+        if r.returncode != status or out.splitlines()[0] != "%s: %s" % (f, verdict) \
+                or (cls and "call of %s" % cls not in out):
+            fail("scan_pickle %s: status %d, %r" % (f, r.returncode, out))
+    evil = b"cos\nsystem\n(S'echo hi'\ntR."
+    reduce_at = [pos for op, arg, pos in pickletools.genops(evil) if op.name == "REDUCE"][0]
+    with tempfile.TemporaryDirectory() as d:
+        for name, data in (("evil.pkl", evil), ("evil-broken.pkl", evil[:-1] + b"\xff")):
+            path = os.path.join(d, name)
+            with open(path, "wb") as fh:
+                fh.write(data)
+            r = run([exe, path])
+            out = r.stdout.decode() if isinstance(r.stdout, bytes) else r.stdout
+            if r.returncode != 1 or "dangerous" not in out.splitlines()[0] \
+                    or "call of os.system at offset %d" % reduce_at not in out:
+                fail("scan_pickle %s: status %d, %r" % (name, r.returncode, out))
+    return 0
+
+
 CHECKS = {
+    "scan_pickle": check_scan_pickle,
     "list_pyc": check_list_pyc,
     "read_pickle": check_read_pickle,
     "write_pickle": check_write_pickle,

@@ -383,6 +383,20 @@ def cheap_for_cpython(data):
     return True
 
 
+def check_tensor_fixtures(acar, tmp):
+    """The NumPy and PyTorch files NumPy 1.24 and torch 1.13 wrote for the
+    array tests (tests/fixtures/tensor, made by tests/gen/make_tensor_fixtures.py):
+    plain data, so every one must scan safe."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    d = os.path.join(here, "..", "fixtures", "tensor")
+    files = sorted(os.path.join(d, f) for f in os.listdir(d)
+                   if f.endswith((".pt", ".pkl", ".npy", ".npz")))
+    check(len(files) > 50, "tensor fixtures: found only %d files" % len(files))
+    for f, rep in scan(acar, files).items():
+        check(rep["verdict"] == "safe", "%s (NumPy/PyTorch data): acar says %s: %s"
+              % (os.path.basename(f), rep["verdict"], rep["findings"][:3]))
+
+
 def check_mutants(acar, tmp):
     """Every name CPython's find_class is asked for is an import acar
     reports, and nothing else: the reader and CPython agree on how far
@@ -562,7 +576,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="acar-scan-")
     try:
         import time
-        for step in (check_fixtures, check_cli, check_benign, check_mutants):
+        for step in (check_fixtures, check_cli, check_benign, check_tensor_fixtures, check_mutants):
             t0 = time.time()
             step(acar, tmp) if step is not check_fixtures else step(acar)
             print("%s: %.1f s" % (step.__name__, time.time() - t0))

@@ -466,7 +466,7 @@ static void test_write_policy(void) {
     acar_buf_free(&out);
     /* Appends to what the buffer holds. */
     acar_buf pre = {0};
-    acar_out po = {&pre, false};
+    acar_out po = {&pre, false, false, 0};
     acar__out_write(&po, "XY", 2);
     CHECK(write_v(I(1), 4, &pre, &err) == 0 && pre.len == 7 && memcmp(pre.data, "XYi\x01\x00\x00\x00", 7) == 0);
     acar_buf_free(&pre);
@@ -550,7 +550,7 @@ static void f_free(void *ctx, void *p, size_t size) {
 static void test_oom(void) {
     /* Big enough to need scratch blocks (frames, refs) and several chunks. */
     acar_buf in = {0};
-    acar_out o = {&in, false};
+    acar_out o = {&in, false, false, 0};
     acar__out_write(&o, "[\x00\x02\x00\x00", 5); /* 512 items */
     for (int i = 0; i < 512; i++) {
         /* a flagged list holding a flagged str "ddd" */

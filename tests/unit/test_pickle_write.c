@@ -1954,7 +1954,7 @@ static void test_nomem(void) {
     for (int p = 0; p <= 5; p++) {
         /* A buffer that already failed. */
         acar_buf buf = {0};
-        acar_out out = {&buf, true};
+        acar_out out = {&buf, true, false, 0};
         o.version = ACAR_VERSION(p);
         err.code = ACAR_OK;
         CHECK(acar__pickle_write(v, &o, &out, &err) == -1 && err.code == ACAR_ERR_NOMEM);
@@ -1963,7 +1963,7 @@ static void test_nomem(void) {
          * nothing is written through its data pointer. */
         char one;
         acar_buf huge = {&one, SIZE_MAX / 2 - 8, SIZE_MAX / 2 - 8};
-        acar_out hout = {&huge, false};
+        acar_out hout = {&huge, false, false, 0};
         CHECK(acar__pickle_write(v, &o, &hout, &err) == -1 && err.code == ACAR_ERR_NOMEM && hout.failed);
         CHECK(huge.len == SIZE_MAX / 2 - 8);
         /* Through the public entry point too. */

@@ -324,7 +324,7 @@ static int py2_main(void) {
             acar_buf out = {0};
             acar_write_opts wo = {0};
             wo.version = ACAR_VERSION(version);
-            acar_out o = {&out, false};
+            acar_out o = {&out, false, false, 0};
             if (acar__marshal_write_ex(v, &wo, ACAR_MARSHAL_PY2, &o, &err) < 0) {
                 printf("WERR %d %s\n", err.code, err.msg);
             } else if (out.len != len || memcmp(out.data, data, len) != 0) {
@@ -501,7 +501,7 @@ static void test_fixtures(void) {
                 }
                 acar_buf_free(&out);
                 /* repr of the module's code object */
-                CHECK(acar__code_repr(v, &(acar_out){&out, false}) == 0);
+                CHECK(acar__code_repr(v, &(acar_out){&out, false, false, 0}) == 0);
                 char want_repr[128];
                 int64_t line = 0;
                 acar_int_get(acar_code_get(v, ACAR_CO_FIRSTLINENO), &line);
@@ -526,7 +526,7 @@ static void test_fixtures(void) {
         acar_val *v = acar__pyc_read(D, sdata, slen, &ro, &err);
         acar_buf out = {0};
         CHECK(v && acar_code_show(v, &out, &err) == 0);
-        acar__out_byte(&(acar_out){&out, false}, 0);
+        acar__out_byte(&(acar_out){&out, false, false, 0}, 0);
         CHECK_MSG(out.data && strncmp(out.data, "# Python 3.11 .pyc, magic 3495, source mtime ", 45) == 0,
                   "%.80s", out.data ? out.data : "");
         CHECK(out.data && strstr(out.data, "\n<code object <module>, file \"src/py38.py\", line 1>\n  co_argcount         0\n"));
@@ -743,7 +743,7 @@ static void test_api(void) {
     acar_buf_free(&out);
     /* repr */
     static const char want_repr[] = "<code object <module>, file \"x.py\", line 7>";
-    CHECK(acar__code_repr(outer, &(acar_out){&out, false}) == 0 && out.len == sizeof want_repr - 1 &&
+    CHECK(acar__code_repr(outer, &(acar_out){&out, false, false, 0}) == 0 && out.len == sizeof want_repr - 1 &&
           memcmp(out.data, want_repr, out.len) == 0);
     acar_buf_free(&out);
     /* As a .pyc with a header given: hash-based. */
@@ -901,7 +901,7 @@ static void test_py2_writer(void) {
             acar_buf out = {0};
             acar_write_opts wo = {0};
             wo.version = ACAR_VERSION(to);
-            int rc = acar__marshal_write_ex(v, &wo, ACAR_MARSHAL_PY2, &(acar_out){&out, false}, &err);
+            int rc = acar__marshal_write_ex(v, &wo, ACAR_MARSHAL_PY2, &(acar_out){&out, false, false, 0}, &err);
             CHECK_MSG(rc == 0 && out.len == py2_lens[to] && memcmp(out.data, py2_dumps[to], out.len) == 0,
                       "py2 read v%d write v%d: %s", from, to, rc ? err.msg : "bytes differ");
             acar_buf_free(&out);
@@ -909,7 +909,7 @@ static void test_py2_writer(void) {
         acar_buf out = {0};
         acar_write_opts wo = {0};
         wo.version = ACAR_VERSION(3);
-        CHECK(v && acar__marshal_write_ex(v, &wo, ACAR_MARSHAL_PY2, &(acar_out){&out, false}, &err) < 0 &&
+        CHECK(v && acar__marshal_write_ex(v, &wo, ACAR_MARSHAL_PY2, &(acar_out){&out, false, false, 0}, &err) < 0 &&
               err.code == ACAR_ERR_ARG);
         acar_buf_free(&out);
     }
