@@ -449,8 +449,8 @@ static int check_utf8(dis *d, const uint8_t *s, size_t n) {
 
 /* stringnl: quotes stripped, escapes undone, ASCII. */
 static int read_stringnl(dis *d, bool quotes, darg *a) {
-    const uint8_t *s;
-    size_t n;
+    const uint8_t *s = NULL; /* set by readline on success */
+    size_t n = 0;
     if (readline(d, "stringnl", &s, &n) < 0) return -1;
     if (quotes) {
         if (n && (s[0] == '"' || s[0] == '\'')) {
@@ -480,7 +480,7 @@ static int read_arg(dis *d, acar_pickle_arg kind, darg *a) {
     uint64_t u;
     int64_t i;
     const uint8_t *s = NULL;
-    size_t n;
+    size_t n = 0; /* set by readline on success */
     memset(a, 0, sizeof(*a));
     d->tmp_buf.len = 0;
     switch (kind) {
