@@ -12,14 +12,18 @@
  * Every option lives in one table (options[] below): the parser and the help
  * text of each command are made from it.
  */
+/* fileno, isatty, stat: POSIX, outside strict C11 headers */
+#define _POSIX_C_SOURCE 200809L
 #include "acar.h"
 #include "tensor/tensor.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
@@ -163,17 +167,47 @@ static int usage_error(const char *fmt, const char *arg) {
 
 /* ---- files ---- */
 
+/* ---- progress on stderr for big inputs ----
+ * Inputs of PROGRESS_MIN bytes and more show how far reading has got and
+ * then that parsing is under way, on one line of stderr that is cleared
+ * after; only when stderr is a terminal, and never with --quiet. */
+#define PROGRESS_MIN ((size_t)64 << 20)
+
+static int progress_on;       /* set by main: stderr is a terminal, not --quiet */
+static int progress_shown;    /* a progress line is on the screen */
+
+static void progress(const char *name, const char *what, size_t done, size_t total) {
+    if (!progress_on || (done < PROGRESS_MIN && total < PROGRESS_MIN)) return;
+    if (total)
+        fprintf(stderr, "\r%s: %s: %s %3u%% (%zu of %zu MiB)\033[K", prog, name, what,
+                (unsigned)(done * 100 / total), done >> 20, total >> 20);
+    else
+        fprintf(stderr, "\r%s: %s: %s %zu MiB\033[K", prog, name, what, done >> 20);
+    progress_shown = 1;
+}
+
+static void progress_clear(void) {
+    if (progress_shown) fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}
+
 /* Reads a whole file (or stdin for NULL / "-") into a malloc'd buffer. */
 static int read_input(const char *path, unsigned char **data, size_t *len) {
     FILE *f = stdin;
+    const char *name = path && strcmp(path, "-") != 0 ? path : "<stdin>";
+    size_t total = 0;
     if (path && strcmp(path, "-") != 0) {
         f = fopen(path, "rb");
         if (!f) {
             fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
             return -1;
         }
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2)
+            total = (size_t)st.st_size;
     }
-    size_t cap = 1 << 16, n = 0;
+    /* a regular file's size is known: one buffer of that size (+1 to see EOF) */
+    size_t cap = total ? total + 1 : 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
@@ -182,12 +216,15 @@ static int read_input(const char *path, unsigned char **data, size_t *len) {
             buf = b;
             cap *= 2;
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
+        size_t want = cap - n < ((size_t)4 << 20) ? cap - n : (size_t)4 << 20;
+        size_t got = fread(buf + n, 1, want, f);
         n += got;
         if (got == 0) break;
+        progress(name, "reading", n, total);
     }
     int failed = !buf || ferror(f);
     if (f != stdin) fclose(f);
+    progress_clear();
     if (failed) {
         fprintf(stderr, "%s: %s: %s\n", prog, path ? path : "-", buf ? "read error" : "out of memory");
         free(buf);
@@ -457,12 +494,14 @@ static int run(cli_args *a) {
     /* a PyTorch checkpoint (zip or legacy) reads as its state dict, whose
      * tensors print as tensor(dtype, shape) */
     acar_val *v;
+    if (!a->quiet) progress(name, "parsing", len, 0);
     if (!a->ropts.format && (acar_torch_is(data, len) || acar_torch_is_legacy(data, len))) {
         acar_torch *t = acar_torch_open(doc, data, len, &err);
         v = t ? acar_torch_root(t) : NULL;
     } else {
         v = acar_read(doc, data, len, &a->ropts, &err);
     }
+    progress_clear();
     if (!v) {
         report(a, name, &err, 0);
         status = EXIT_INVALID;
@@ -532,6 +571,7 @@ int main(int argc, char **argv) {
     a.cmd = find_command(cmd);
     if (!a.cmd) return usage_error("unknown command '%s'", cmd);
     int rc = parse_args(argc, argv, &a);
+    progress_on = !a.quiet && isatty(fileno(stderr));
     if (!rc) rc = run(&a);
     free(a.indent);
     free(a.method);
