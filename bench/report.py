@@ -15,7 +15,7 @@ before the first section are HEADER.
 import os
 import re
 
-ORDER = ["pickle", "marshal", "json-read", "json-write", "xml", "bplist"]
+ORDER = ["pickle", "marshal", "json-read", "json-write", "xml", "bplist", "scan"]
 
 HEADER = """# Benchmarks
 
