@@ -104,8 +104,9 @@ def main():
                 a, g = per_file(f)
                 rows.append((name, os.path.getsize(f), a, g))
     lines = ["## acar scan: against `pickletools.genops`", "",
-             "Command: `python3 bench/bench_scan.py --acar build/bench/release/acar` "
-             "(Release build of the command). " + __doc__.split("\n\n")[1].replace("\n", " "), "",
+             "Command: `python3 bench/bench_scan.py --acar ACAR` with `%s` a Release build of the command. "
+             % os.path.basename(args.acar) + __doc__.split("\n\n")[2].replace("\n", " ") +
+             " On single small files the acar side is mostly process start-up (about 2 ms).", "",
              "- %d files, %.1f MB; verdicts: %d safe, %d not safe (%s)" %
              (len(files), total / 1e6, len(verdicts) - len(unsafe), len(unsafe),
               "; ".join(unsafe) if unsafe else "none"),
