@@ -258,7 +258,7 @@ static int source_main(void) {
         char *tab = strchr(line, '\t');
         if (!tab) continue;
         *tab = 0;
-        size_t plen, slen;
+        size_t plen = 0, slen = 0;
         uint8_t *pyc = slurp(line, &plen), *src = slurp(tab + 1, &slen);
         struct stat st;
         acar_pyc_header h;
