@@ -47,6 +47,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (acar_write(v, ACAR_FORMAT_REPR, &ropt, &repr1, &err) != 0 && err.code != ACAR_ERR_LIMIT && err.code != ACAR_ERR_UNSUPPORTED &&
         err.code != ACAR_ERR_NOMEM)
         fail("a value that reads does not print");
+    /* Every other writer takes any document: it writes it or refuses it
+     * with a code and a message (types the format cannot hold, cycles,
+     * the output bound), never more. */
+    static const struct { acar_format fmt; uint32_t flags; const char *indent; } others[] = {
+        {ACAR_FORMAT_JSON, 0, NULL},
+        {ACAR_FORMAT_JSON, ACAR_WRITE_SORT_KEYS | ACAR_WRITE_SKIPKEYS, "  "},
+        {ACAR_FORMAT_JSON, ACAR_WRITE_NO_ENSURE_ASCII | ACAR_WRITE_NO_ALLOW_NAN, NULL},
+        {ACAR_FORMAT_JSONL, 0, NULL},
+        {ACAR_FORMAT_XMLRPC, ACAR_WRITE_ALLOW_NONE, NULL},
+        {ACAR_FORMAT_PLIST, 0, NULL},
+        {ACAR_FORMAT_PLIST, ACAR_WRITE_NO_SORT_KEYS | ACAR_WRITE_SKIPKEYS, NULL},
+        {ACAR_FORMAT_BPLIST, 0, NULL},
+        {ACAR_FORMAT_MARSHAL, 0, NULL},
+    };
+    for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+        acar_write_opts wo = {0};
+        wo.flags = others[k].flags;
+        wo.indent = others[k].indent;
+        wo.max_output = ropt.max_output;
+        acar_buf out = {0};
+        if (acar_write(v, others[k].fmt, &wo, &out, &err) != 0 && (err.code == ACAR_OK || err.msg[0] == '\0'))
+            fail("a write failed without code or message");
+        if (out.len > wo.max_output) fail("a write passed max_output");
+        acar_buf_free(&out);
+    }
     for (unsigned proto = 0; proto <= 5; proto++) {
         acar_write_opts wo = {0};
         wo.version = ACAR_VERSION(proto);
