@@ -15,6 +15,7 @@
 /* fileno, isatty, stat: POSIX, outside strict C11 headers */
 #define _POSIX_C_SOURCE 200809L
 #include "acar.h"
+#include "cli/cli.h"
 #include "tensor/tensor.h"
 
 #include <errno.h>
@@ -191,47 +192,20 @@ static void progress_clear(void) {
     progress_shown = 0;
 }
 
-/* Reads a whole file (or stdin for NULL / "-") into a malloc'd buffer. */
+static void read_progress(const char *name, size_t done, size_t total) {
+    progress(name, "reading", done, total);
+}
+
+/* Reads a whole file (or stdin for NULL / "-"), saying why it cannot. */
 static int read_input(const char *path, unsigned char **data, size_t *len) {
-    FILE *f = stdin;
-    const char *name = path && strcmp(path, "-") != 0 ? path : "<stdin>";
-    size_t total = 0;
-    if (path && strcmp(path, "-") != 0) {
-        f = fopen(path, "rb");
-        if (!f) {
-            fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-            return -1;
-        }
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2)
-            total = (size_t)st.st_size;
-    }
-    /* a regular file's size is known: one buffer of that size (+1 to see EOF) */
-    size_t cap = total ? total + 1 : 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            unsigned char *b = realloc(buf, cap * 2);
-            if (!b) { free(buf); buf = NULL; break; }
-            buf = b;
-            cap *= 2;
-        }
-        size_t want = cap - n < ((size_t)4 << 20) ? cap - n : (size_t)4 << 20;
-        size_t got = fread(buf + n, 1, want, f);
-        n += got;
-        if (got == 0) break;
-        progress(name, "reading", n, total);
-    }
-    int failed = !buf || ferror(f);
-    if (f != stdin) fclose(f);
+    if (!path) path = "-";
+    int rc = acar_cli_read_file(path, data, len, read_progress);
     progress_clear();
-    if (failed) {
-        fprintf(stderr, "%s: %s: %s\n", prog, path ? path : "-", buf ? "read error" : "out of memory");
-        free(buf);
+    if (rc < 0) {
+        const char *why = errno == ENOMEM ? "out of memory" : errno == EIO ? "read error" : strerror(errno);
+        fprintf(stderr, "%s: %s: %s\n", prog, path, why);
         return -1;
     }
-    *data = buf;
-    *len = n;
     return 0;
 }
 

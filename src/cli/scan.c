@@ -15,6 +15,7 @@
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* opendir, lstat: FILE may be a directory */
 #endif
+#include "cli/cli.h"
 #include "safety/scan.h"
 
 #include <errno.h>
@@ -60,46 +61,6 @@ static int usage(const char *fmt, const char *arg) {
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(acar scan --help for help)\n");
     return SCAN_ERROR;
-}
-
-static int read_all(const char *path, unsigned char **data, size_t *len) {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    *data = NULL;
-    *len = 0;
-    if (!f) return -1;
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf) {
-        if (f != stdin) fclose(f);
-        errno = ENOMEM;
-        return -1;
-    }
-    for (;;) {
-        if (n == cap) {
-            unsigned char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                if (f != stdin) fclose(f);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0) break;
-    }
-    int bad = ferror(f);
-    if (f != stdin) fclose(f);
-    if (bad) {
-        free(buf);
-        errno = EIO;
-        return -1;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
 }
 
 /* ---- output ---- */
@@ -415,7 +376,7 @@ static bool valid_allow(const char *s, size_t n) {
 static int allow_file(allow_list *a, const char *path) {
     unsigned char *data;
     size_t len;
-    if (read_all(path, &data, &len) < 0) {
+    if (acar_cli_read_file(path, &data, &len, NULL) < 0) {
         fprintf(stderr, "acar scan: %s: %s\n", path, strerror(errno));
         return SCAN_ERROR;
     }
@@ -452,7 +413,7 @@ static int scan_one(const char *path, const acar_scan_opts *opts, bool json) {
     sbuf out = {0};
     unsigned char *data;
     size_t len;
-    if (read_all(path, &data, &len) < 0) {
+    if (acar_cli_read_file(path, &data, &len, NULL) < 0) {
         print_error(&out, name, strerror(errno), json);
         status = SCAN_ERROR;
     } else {

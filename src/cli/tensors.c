@@ -16,6 +16,7 @@
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* mmap */
 #endif
+#include "cli/cli.h"
 #include "safety/scan.h"
 #include "tensor/tensor.h"
 
@@ -343,34 +344,6 @@ static int walk(lister *ls, const acar_val *root, const acar_torch *torch) {
     return rc;
 }
 
-static int read_all(const char *path, uint8_t **data, size_t *len) {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int bad = !buf || ferror(f);
-    if (f != stdin) fclose(f);
-    if (bad) {
-        free(buf);
-        errno = errno ? errno : ENOMEM;
-        return -1;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
 
 static int list_npy(lister *ls, const char *name, size_t nlen, const uint8_t *p, size_t len, const char *file) {
     acar_doc *doc = acar_doc_new(NULL);
@@ -466,7 +439,7 @@ int acar_cli_tensors(int argc, char **argv) {
         if (fd >= 0) close(fd);
     }
 #endif
-    if (!mapped && read_all(file, &data, &len) < 0) {
+    if (!mapped && acar_cli_read_file(file, &data, &len, NULL) < 0) {
         fprintf(stderr, "acar tensors: %s: %s\n", file, strerror(errno));
         return 2;
     }
