@@ -16,7 +16,9 @@
  *          buffer, then free; CPython: marshal.dumps(obj) (version 4)
  * each in batches of `number` calls (1, 2, 5, 10, ... until a batch takes
  * --min-time seconds, as timeit's autorange), the fastest of --repeat
- * batches, on CLOCK_MONOTONIC; CPython the same way through timeit.  It
+ * batches, on CLOCK_MONOTONIC (--clock cpu: the thread's CPU time, for a
+ * busy machine; time.thread_time in Python); CPython the same way through
+ * timeit.  It
  * also checks that acar writes the input back byte for byte.
  *
  * Output: a Markdown table (throughput in MB/s of marshal bytes, and acar's
@@ -43,9 +45,12 @@ typedef struct input {
     size_t bytes;          /* marshal bytes in all */
 } input;
 
+/* --clock cpu: this thread's CPU time (for a busy machine), else wall. */
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock_id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -70,7 +75,7 @@ static uint8_t *slurp(const char *path, size_t *len) {
 
 /* The helper every CPython step runs in: prepare inputs, or time them. */
 static const char *const PY_HELPER =
-    "import compileall, glob, json, marshal, os, sys, sysconfig, timeit\n"
+    "import compileall, glob, json, marshal, os, sys, sysconfig, time, timeit\n"
     "mode, work = sys.argv[1], sys.argv[2]\n"
     "if mode == 'prepare':\n"
     "    data = sys.argv[3]\n"
@@ -94,6 +99,7 @@ static const char *const PY_HELPER =
     "        print(name + '\\t0\\t' + out)\n"
     "else:\n"
     "    repeat, min_time = int(sys.argv[3]), float(sys.argv[4])\n"
+    "    clock = time.thread_time if sys.argv[5] == 'cpu' else time.perf_counter\n"
     "    for line in sys.stdin:\n"
     "        name, off, *paths = line.rstrip('\\n').split('\\t')\n"
     "        datas = []\n"
@@ -108,7 +114,7 @@ static const char *const PY_HELPER =
     "            for o in objs: dumps(o, 4)\n"
     "        res = []\n"
     "        for fn in (rd, wr):\n"
-    "            t = timeit.Timer(fn)\n"
+    "            t = timeit.Timer(fn, timer=clock)\n"
     "            n = 1\n"
     "            while True:\n"
     "                if t.timeit(n) >= min_time: break\n"
@@ -207,7 +213,7 @@ static double best(int (*fn)(job *), job *j, int repeat, double min_time) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_marshal [--python PY] [--data DIR] [--work DIR] [--repeat N] "
-                    "[--min-time S] [--only NAME] [--acar-only]\n");
+                    "[--min-time S] [--only NAME] [--clock wall|cpu] [--acar-only]\n");
 }
 
 int main(int argc, char **argv) {
@@ -221,6 +227,11 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && strcmp(argv[i], "--repeat") == 0) repeat = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--min-time") == 0) min_time = atof(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--clock") == 0) {
+            const char *c = argv[++i];
+            if (strcmp(c, "cpu") == 0) clock_id = CLOCK_THREAD_CPUTIME_ID;
+            else if (strcmp(c, "wall") != 0) { usage(); return 2; }
+        }
         else if (strcmp(argv[i], "--acar-only") == 0) acar_only = 1;
         else { usage(); return 2; }
     }
@@ -273,7 +284,8 @@ int main(int argc, char **argv) {
         fprintf(lf, "\n");
     }
     fclose(lf);
-    snprintf(args, sizeof args, "time '%s' %d %g", work, repeat, min_time);
+    snprintf(args, sizeof args, "time '%s' %d %g %s", work, repeat, min_time,
+             clock_id == CLOCK_MONOTONIC ? "wall" : "cpu");
     char *cpy = acar_only ? NULL : run_python(python, args, listpath);
     if (acar_only) {
         /* For profilers: acar's side alone. */
@@ -285,7 +297,18 @@ int main(int argc, char **argv) {
                 acar_read_opts ro = {0};
                 ro.format = ACAR_FORMAT_MARSHAL;
                 j.roots[i] = acar_read(j.docs[i], in->data[i], in->len[i], &ro, NULL);
+                acar_buf out = {0};
+                acar_write_opts wo = {0};
+                wo.version = ACAR_VERSION(4);
+                if (!j.roots[i] || acar_write(j.roots[i], ACAR_FORMAT_MARSHAL, &wo, &out, NULL) < 0 ||
+                    out.len != in->len[i] || memcmp(out.data, in->data[i], out.len) != 0) {
+                    fprintf(stderr, "%s: %s: not read and written back byte for byte\n", in->name,
+                            in->paths[i]);
+                    status = 1;
+                }
+                acar_buf_free(&out);
             }
+            if (status) return status;
             double tr = best(do_read, &j, repeat, min_time), tw = best(do_write, &j, repeat, min_time);
             printf("%s: read %.0f MB/s, write %.0f MB/s\n", in->name, (double)in->bytes / 1e6 / tr,
                    (double)in->bytes / 1e6 / tw);
@@ -293,7 +316,7 @@ int main(int argc, char **argv) {
             free(j.docs);
             free(j.roots);
         }
-        return 0;
+        return status;
     }
     if (!cpy) { fprintf(stderr, "bench_marshal: %s failed to time marshal\n", python); return 2; }
 

@@ -9,7 +9,8 @@
  * ALLOW_CONTROL and BORROW accept with the same repr); ALLOW_TRAILING
  * accepts whatever the default accepts, consuming the same bytes; and
  * when the JSON writer can write the value, acar reads its output back
- * and writing that again gives the same bytes.
+ * and writing that again gives the same bytes, and its compact raw UTF-8
+ * form reads back as the same value (the same repr).
  */
 #include "acar.h"
 
@@ -73,9 +74,40 @@ static bool same(const result *a, const result *b) {
     return a->repr.len == b->repr.len && memcmp(a->repr.data, b->repr.data, a->repr.len) == 0;
 }
 
+/* The compact, raw UTF-8 form (separators (',', ':'), ensure_ascii off,
+ * the writer's inline paths for most items) read back must print as the
+ * value itself. */
+static void compact_trip(acar_val *v) {
+    acar_write_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.flags = ACAR_WRITE_NO_ENSURE_ASCII;
+    wo.item_sep = ",";
+    wo.key_sep = ":";
+    acar_buf out = {0}, r1 = {0}, r2 = {0};
+    acar_err err;
+    acar_doc *d2 = NULL;
+    if (acar_write(v, ACAR_FORMAT_JSON, &wo, &out, &err) == 0 &&
+        acar_write(v, ACAR_FORMAT_REPR, NULL, &r1, &err) == 0 && (d2 = new_doc()) != NULL) {
+        acar_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.format = ACAR_FORMAT_JSON;
+        acar_val *v2 = acar_read(d2, out.data, out.len, &ro, &err);
+        if (!v2 && err.code != ACAR_ERR_NOMEM && err.code != ACAR_ERR_LIMIT)
+            fail("acar cannot read the compact JSON it wrote");
+        if (v2 && acar_write(v2, ACAR_FORMAT_REPR, NULL, &r2, &err) == 0 &&
+            (r1.len != r2.len || memcmp(r1.data, r2.data, r1.len) != 0))
+            fail("compact JSON read back is another value");
+    }
+    acar_doc_free(d2);
+    acar_buf_free(&out);
+    acar_buf_free(&r1);
+    acar_buf_free(&r2);
+}
+
 /* JSON out, read back, out again: the two outputs must be equal. */
 static void round_trip(acar_doc *doc) {
     acar_val *v = acar_doc_root(doc);
+    compact_trip(v);
     acar_buf out1 = {0}, out2 = {0};
     acar_err err;
     if (acar_write(v, ACAR_FORMAT_JSON, NULL, &out1, &err) == 0) {

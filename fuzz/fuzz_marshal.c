@@ -16,6 +16,9 @@
  *            = 2, 3  a .pyc file of any version: what reads must print
  *                 (repr and acar_code_show), write as a .pyc, read back,
  *                 and write again the same.
+ * In every mode, what reads is also disassembled (acar_code_dis, offsets
+ * shown when bit 2 of the mode byte is set): a listing, or an error with a
+ * code and a message (malformed bytecode, no code object), never a crash.
  */
 #include "acar.h"
 
@@ -38,6 +41,17 @@ static void fail(const char *why) {
 
 static int same(const acar_buf *a, const acar_buf *b) {
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+/* acar_code_dis on whatever was read: 0, or -1 with a code and message. */
+static void check_dis(const acar_val *v, int offsets) {
+    acar_code_dis_opts dopts = {offsets};
+    acar_buf listing = {0};
+    acar_err err;
+    memset(&err, 0, sizeof err);
+    if (acar_code_dis(v, &dopts, &listing, &err) != 0 && (err.code == ACAR_OK || err.msg[0] == '\0'))
+        fail("dis error without code or message");
+    acar_buf_free(&listing);
 }
 
 static acar_doc_opts doc_opts(void) {
@@ -77,7 +91,7 @@ static int write_mode(const acar_val *v, unsigned version, int mode, acar_buf *o
 }
 
 #ifdef HAVE_DIALECTS
-static void fuzz_pyc(const uint8_t *data, size_t size) {
+static void fuzz_pyc(const uint8_t *data, size_t size, int offsets) {
     acar_doc_opts o = doc_opts();
     acar_doc *doc = acar_doc_new(&o);
     if (!doc) return;
@@ -93,6 +107,7 @@ static void fuzz_pyc(const uint8_t *data, size_t size) {
         return;
     }
     if (ro.consumed == 0 || ro.consumed > size) fail("consumed out of range");
+    check_dis(v, offsets);
     acar_buf repr1 = {0}, out = {0};
     /* (UNSUPPORTED until the repr printer knows code objects) */
     if (acar_repr(v, &repr1, &err) != 0 && err.code != ACAR_ERR_LIMIT && err.code != ACAR_ERR_UNSUPPORTED)
@@ -125,16 +140,17 @@ static void fuzz_pyc(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    int mode = data[0] & 3;
+    int mode = data[0] & 3, offsets = (data[0] >> 2) & 1;
     data++;
     size--;
 #ifdef HAVE_DIALECTS
     if (mode >= 2) {
-        fuzz_pyc(data, size);
+        fuzz_pyc(data, size, offsets);
         return 0;
     }
 #else
     mode = 0;
+    (void)offsets;
 #endif
     acar_doc_opts o = doc_opts();
     acar_doc *doc = acar_doc_new(&o);
@@ -150,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (ro.consumed == 0 || ro.consumed > size) fail("consumed out of range");
+    check_dis(v, offsets);
     acar_buf repr1 = {0};
     int repr_ok = acar_repr(v, &repr1, &err) == 0;
     unsigned vmax = mode ? 2 : 5;

@@ -92,7 +92,10 @@ typedef struct acar_alloc {
     void *ctx;
 } acar_alloc;
 
-/* Limits.  Zero in a field means its default (in brackets). */
+/* Limits.  Zero in a field means its default (in brackets).  Passing one
+ * fails the call with ACAR_ERR_LIMIT, a message naming the field
+ * ("... (max_input)") and the offset of the input where it stopped
+ * (docs/value-model.md has the table). */
 typedef struct acar_limits {
     size_t max_depth;      /* container nesting while reading, writing, printing [100000] */
     size_t max_memory;     /* bytes a document may take from its allocator [4 GiB] */
@@ -100,13 +103,33 @@ typedef struct acar_limits {
     size_t max_int_digits; /* decimal digits when converting ints to or from text,
                               as Python's sys.int_info.default_max_str_digits [4300] */
     size_t max_memo;       /* pickle memo entries [2^31] */
+    /* Bytes of input one read accepts [max_memory, so 4 GiB]: acar_read
+     * (every format), the header and object pickle of acar_npy_read, the
+     * data.pkl of acar_torch_open (element bytes and storages are views,
+     * never read, and do not count), each pickle acar_scan reads.  A
+     * longer input fails at once with ACAR_ERR_LIMIT, before any parsing.
+     * Tied to max_memory by default because a read copies what it reads
+     * into the document: a caller that raises one for big inputs raises
+     * both. */
+    size_t max_input;
+    /* Opcodes one pickle read executes [SIZE_MAX: no bound of its own].
+     * Each opcode takes at least one byte, so max_input already bounds
+     * the count; a caller sets it lower to bound the work spent on one
+     * read (the error's offset is the opcode that would pass it).  A
+     * nested pickle acar_scan follows is a read of its own, with its own
+     * count (the scanner bounds their total bytes). */
+    size_t max_ops;
 } acar_limits;
 
 #define ACAR_DEFAULT_MAX_DEPTH 100000u
-#define ACAR_DEFAULT_MAX_MEMORY ((size_t)1 << 32)
+/* 4 GiB; all of memory where size_t has 32 bits (a plain 1 << 32 would
+ * be undefined there) */
+#define ACAR_DEFAULT_MAX_MEMORY (SIZE_MAX > 0xffffffffu ? ((size_t)1 << 16) << 16 : SIZE_MAX)
 #define ACAR_DEFAULT_MAX_ITEMS 0xffffffffu
 #define ACAR_DEFAULT_MAX_INT_DIGITS 4300u
 #define ACAR_DEFAULT_MAX_MEMO 0x80000000u
+#define ACAR_DEFAULT_MAX_INPUT ACAR_DEFAULT_MAX_MEMORY /* when max_memory is left 0 too */
+#define ACAR_DEFAULT_MAX_OPS SIZE_MAX
 
 /* ======================================================================
  * Documents and nodes
@@ -361,6 +384,22 @@ ACAR_API int acar_pyc_write(const acar_val *code, const acar_pyc_header *h, acar
  * nested code objects of co_consts indented one more level.  Appends to
  * out; returns 0, or -1 with err filled. */
 ACAR_API int acar_code_show(const acar_val *code, acar_buf *out, acar_err *err);
+/* The bytecode listing of `acar dis F.pyc` (docs/pyc.md): each code object
+ * as the dis module of its own Python version lists it (dis.dis(code):
+ * line numbers, jump targets, offsets, opcode names, arguments and what
+ * they mean; 3.11+ the exception table), nested code objects of co_consts
+ * after it under "Disassembly of <code object ...>:".  Code reprs carry no
+ * "at 0x..." address.  v may also be a tuple, list, dict or set holding
+ * code objects (raw marshal data): each is listed in turn.  Appends to
+ * out; returns 0, or -1 with err filled (ACAR_ERR_MALFORMED: bytecode
+ * that is cut off or whose argument indexes nothing, at its offset in
+ * co_code, after listing all it can; ACAR_ERR_TYPE: no code object in v;
+ * ACAR_ERR_LIMIT: a listing beyond ACAR_DEFAULT_MAX_OUTPUT bytes). */
+typedef struct acar_code_dis_opts {
+    int show_offsets;  /* 3.13: offsets too (dis.dis(show_offsets=True)); other versions always show them */
+} acar_code_dis_opts;
+ACAR_API int acar_code_dis(const acar_val *v, const acar_code_dis_opts *opts, acar_buf *out,
+                           acar_err *err);
 
 /* ---- builders ----
  * Each returns the new node, or NULL after recording an error on the doc
@@ -640,6 +679,9 @@ typedef struct acar_scan_opts {
     size_t nallow;
     unsigned flags;
     size_t max_nested;     /* nested pickles followed, 0: 8 deep */
+    /* the limits of each pickle read (zeroed: defaults; max_input bounds
+     * each pickle, not the archive it is in) */
+    acar_limits limits;
 } acar_scan_opts;
 
 enum {
@@ -717,6 +759,13 @@ ACAR_API int acar_is_ndarray(const acar_val *v);
  * ACAR_ERR_UNSUPPORTED: a dtype acar cannot describe). */
 ACAR_API int acar_array_get(const acar_val *v, acar_array *out, acar_err *err);
 
+/* Appends NumPy's descr of view a: its dtype_str ("<f8"), or for a
+ * structured dtype the descr list NumPy writes in .npy headers,
+ * "[('a', '<i2'), ('b', '>f8', (2,))]" (field names, dtypes and subarray
+ * shapes; packed fields of plain dtypes only, else ACAR_ERR_UNSUPPORTED).
+ * The text is what acar_new_ndarray and acar_npy_write take as dtype_str. */
+ACAR_API int acar_array_descr(const acar_array *a, acar_buf *out, acar_err *err);
+
 /* A numpy.dtype node (numpy.dtype(str, align, copy) + BUILD state) to
  * kind, byte order, item size and dtype_str (the other fields untouched). */
 ACAR_API int acar_dtype_get(const acar_val *dtype, acar_array *out, acar_err *err);
@@ -733,16 +782,73 @@ ACAR_API int acar_npy_read(acar_doc *doc, const void *data, size_t len, acar_rea
 /* 1 when data starts with the .npy magic. */
 ACAR_API int acar_npy_is(const void *data, size_t len);
 
+/* Appends the .npy file numpy.save writes for an array (byte for byte:
+ * format 1.0, or 2.0 for headers past 64 KiB; the header padded so the data
+ * starts at a multiple of 64): dtype_str, shape, fortran, data and nbytes as
+ * for acar_new_ndarray (not '|O').  fortran_order is True only when the
+ * array is not C-contiguous too, as NumPy writes it.  Returns 0, or -1 with
+ * err (out is left as it was). */
+ACAR_API int acar_npy_write(acar_buf *out, const char *dtype_str, int ndim, const int64_t *shape, int fortran,
+                   const void *data, size_t nbytes, acar_err *err);
+/* The same for an array node (read from a pickle or made by
+ * acar_new_ndarray[_objects]): object arrays are written as numpy.save
+ * does, the header then a protocol 3 pickle of the array; structured
+ * dtypes get their descr list from the dtype node (packed fields only). */
+ACAR_API int acar_npy_write_array(acar_buf *out, const acar_val *array, acar_err *err);
+
+/* A .npz archive (what numpy.savez writes, member for member): a zip of
+ * NAME.npy members, stored; zip64 past 4 GiB or 65535 members, as Python's
+ * zipfile.  acar_npz_begin, then acar_npz_add for each array (npy: a .npy
+ * file's bytes, e.g. from acar_npy_write), then acar_npz_end (or
+ * acar_npz_abort).  The writer keeps its own offsets, so the caller may
+ * drain out (write out->data to a file and set out->len = 0) between
+ * calls. */
+typedef struct acar_npz_writer {
+    acar_buf *out;
+    acar_buf central;     /* the central directory so far */
+    size_t offset;        /* bytes of the archive written so far */
+    size_t count;
+} acar_npz_writer;
+ACAR_API void acar_npz_begin(acar_npz_writer *w, acar_buf *out);
+ACAR_API int acar_npz_add(acar_npz_writer *w, const char *name, const void *npy, size_t len, acar_err *err);
+ACAR_API int acar_npz_end(acar_npz_writer *w, acar_err *err);
+ACAR_API void acar_npz_abort(acar_npz_writer *w);
+
 /* A NumPy array as NumPy pickles it (so pickle.loads in Python gives a
- * real numpy.ndarray, and acar's pickle writer gives numpy's bytes):
- * dtype_str as NumPy's dtype.str ("<f8", "|b1", "<i4", "|S5", "<U3"; kinds
- * b i u f c S U so far), shape of ndim dimensions, data in C order or
- * (fortran) Fortran order, nbytes = prod(shape) * itemsize, copied into the
- * doc.  protocol5 = 0: the _reconstruct form numpy writes at protocols 2-4;
- * 1: the _frombuffer form it writes at protocol 5 (in-band bytearray).
- * NULL after recording an error on the doc. */
+ * real numpy.ndarray, and acar's pickle writer gives numpy's bytes).
+ * dtype_str: NumPy's dtype.str ("<f8", "|b1", ">i2", "|S5", "<U3", "|V4",
+ * "<M8[ns]", "<m8[10s]"), or a structured dtype as its descr list
+ * "[('a', '<i2'), ('b', '>f8', (2,))]" (named fields of those plain dtypes,
+ * optionally with a subarray shape; offsets packed).  shape of ndim
+ * dimensions; data in C order or (fortran) Fortran order, nbytes =
+ * prod(shape) * itemsize.  form:
+ *   ACAR_NDARRAY_REDUCE  _reconstruct + BUILD with a bytes copy (what numpy
+ *                        writes at protocols 2-4)
+ *   ACAR_NDARRAY_BUFFER  _frombuffer with an in-band bytearray copy (numpy
+ *                        at protocol 5)
+ *   ACAR_NDARRAY_OOB     _frombuffer with an out-of-band PickleBuffer (numpy
+ *                        at protocol 5 with a buffer_callback): data is NOT
+ *                        copied and not written; the pickle says
+ *                        NEXT_BUFFER and the reader passes data as that
+ *                        buffer (pickle.loads(p, buffers=[...]), or
+ *                        acar_read_opts.buffers), in the order written.
+ * Object arrays: acar_new_ndarray_objects.  NULL after recording an error
+ * on the doc (ACAR_ERR_ARG: bad dtype, size mismatch; ACAR_ERR_UNSUPPORTED:
+ * a structured dtype acar cannot build). */
+#define ACAR_NDARRAY_REDUCE 0
+#define ACAR_NDARRAY_BUFFER 1
+#define ACAR_NDARRAY_OOB 2
 ACAR_API acar_val *acar_new_ndarray(acar_doc *doc, const char *dtype_str, int ndim, const int64_t *shape, int fortran,
-                           const void *data, size_t nbytes, int protocol5);
+                           const void *data, size_t nbytes, int form);
+/* An object array (dtype '|O') as NumPy pickles it at every protocol:
+ * elements is a list node of prod(shape) items in C (row-major) order,
+ * also for fortran = 1 (NumPy's own pickle lists them so). */
+ACAR_API acar_val *acar_new_ndarray_objects(acar_doc *doc, int ndim, const int64_t *shape, int fortran,
+                                   acar_val *elements);
+/* A NumPy scalar (numpy.float64(1.5), numpy.datetime64(...), ...) as NumPy
+ * pickles it: numpy.core.multiarray.scalar(dtype, bytes); dtype_str as for
+ * acar_new_ndarray (not '|O'), nbytes its item size. */
+ACAR_API acar_val *acar_new_npscalar(acar_doc *doc, const char *dtype_str, const void *data, size_t nbytes);
 
 /* ---- PyTorch checkpoints (torch.save zip archives) ---- */
 
@@ -751,6 +857,8 @@ ACAR_API acar_val *acar_new_ndarray(acar_doc *doc, const char *dtype_str, int nd
 typedef struct acar_tensor {
     const char *dtype;     /* torch's name: "float32", "bfloat16", "float8_e4m3fn", ... */
     size_t itemsize;
+    char byteorder;        /* '<', or '>' when the checkpoint's byteorder record
+                            * says "big"; '|' for one-byte items */
     int ndim;
     int64_t shape[ACAR_MAX_NDIM];
     int64_t strides[ACAR_MAX_NDIM];
@@ -786,13 +894,16 @@ ACAR_API acar_val *acar_torch_root(const acar_torch *t);
  * version record's text (NULL when absent). */
 ACAR_API const char *acar_torch_prefix(const acar_torch *t, size_t *len);
 ACAR_API const char *acar_torch_version(const acar_torch *t, size_t *len);
-/* 1 when v is a tensor node (torch._utils._rebuild_tensor_v2 and
- * relatives, _rebuild_parameter, torch._tensor._rebuild_from_type_v2,
- * quantized ones included). */
+/* 1 when v is a tensor node: torch._utils._rebuild_tensor_v2, _v3,
+ * _rebuild_tensor, _rebuild_parameter[_with_state] around one of those,
+ * torch._tensor._rebuild_from_type_v2 (subclasses), and the kinds
+ * acar_torch_tensor refuses (quantized, sparse, nested, meta, wrapper
+ * subclasses, device tensors rebuilt from NumPy or CPU tensors). */
 ACAR_API int acar_is_tensor(const acar_val *v);
 /* The view of tensor node v.  -1 with err: ACAR_ERR_UNSUPPORTED for
- * quantized tensors and unknown storage types, ACAR_ERR_MALFORMED when
- * shape and strides reach past the storage, strides are negative, ... */
+ * quantized, sparse, nested and meta tensors and unknown storage types or
+ * dtypes (the message says which), ACAR_ERR_MALFORMED when shape and
+ * strides reach past the storage, strides are negative, ... */
 ACAR_API int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, acar_err *err);
 
 /* ======================================================================

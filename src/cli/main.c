@@ -4,7 +4,7 @@
  *   acar show    [FILE] [--from FMT]                 Python repr of the value
  *   acar convert [FILE] --to FMT[:VER] [-o OUT] [--from FMT]
  *   acar check   [FILE] [--from FMT]                 validate only
- *   acar dis     [FILE]                              pickletools.dis listing
+ *   acar dis     [FILE...]                           pickletools.dis listing; bytecode of a .pyc
  *
  * FILE absent or "-" is standard input.  Exit status: 0 success, 1 the input
  * is invalid or cannot be converted, 2 usage or I/O error.
@@ -63,10 +63,13 @@ static const command commands[] = {
     {"check", CMD_CHECK, "[FILE] [--from FMT] [--source SRC] [OPTIONS]",
      "Reads FILE and reports whether it is valid; prints nothing on success.\n"
      "With --source, checks that the .pyc FILE is up to date with SRC instead.\n"},
-    {"dis", CMD_DIS, "[FILE] [--annotate N] [--indentlevel N]",
+    {"dis", CMD_DIS, "[FILE...] [--from FMT] [--annotate N] [--indentlevel N] [--show-offsets]",
      "Prints the pickle in FILE as Python's pickletools.dis(data) does.  On a\n"
      "broken pickle it prints what pickletools would before it fails, then the\n"
-     "error, and exits with status 1.\n"},
+     "error, and exits with status 1.  A .pyc (or marshal data, --from marshal)\n"
+     "prints the bytecode of every code object as the dis module of its own\n"
+     "Python version does (docs/pyc.md).  Several FILEs are listed one after\n"
+     "the other, each under a line '== FILE'.\n"},
 };
 
 /* ---- options ---- */
@@ -76,7 +79,7 @@ enum opt_id {
     O_STRICT, O_ALLOW_CONTROL, O_NO_DUP_KEYS,
     O_INDENT, O_ITEM_SEP, O_KEY_SEP, O_SORT_KEYS, O_NO_ENSURE_ASCII, O_NO_ALLOW_NAN, O_SKIPKEYS,
     O_METHOD, O_RESPONSE, O_FAULT, O_ALLOW_NONE, O_NO_SORT_KEYS,
-    O_ANNOTATE, O_INDENTLEVEL, O_QUIET, O_SOURCE
+    O_ANNOTATE, O_INDENTLEVEL, O_QUIET, O_SOURCE, O_SHOW_OFFSETS
 };
 
 typedef struct option {
@@ -88,7 +91,7 @@ typedef struct option {
 } option;
 
 static const option options[] = {
-    {"--from", "FMT", CMD_READ, O_FROM, "input format (default: detected from the content)"},
+    {"--from", "FMT", CMD_READ | CMD_DIS, O_FROM, "input format (default: detected from the content)"},
     {"--to", "FMT[:VER]", CMD_CONVERT, O_TO, "output format and version"},
     {"-o", "OUT", CMD_CONVERT, O_OUT, "write to OUT instead of standard output"},
     {"--quiet", NULL, CMD_READ | CMD_DIS, O_QUIET, "no error messages (the exit status tells)"},
@@ -120,6 +123,8 @@ static const option options[] = {
      "pyc: is FILE up to date with its source SRC (hash, or mtime and size)?"},
     {"--annotate", "N", CMD_DIS, O_ANNOTATE, "pickletools.dis annotate=N"},
     {"--indentlevel", "N", CMD_DIS, O_INDENTLEVEL, "pickletools.dis indentlevel=N (default 4)"},
+    {"--show-offsets", NULL, CMD_DIS, O_SHOW_OFFSETS,
+     "pyc: offsets in Python 3.13 listings too (dis.dis show_offsets=True)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
@@ -137,7 +142,7 @@ static void print_usage(FILE *f) {
           "  help     [COMMAND]\n"
           "\n"
           "FILE absent or '-' reads standard input.  Formats: pickle, marshal, pyc,\n"
-          "json, jsonl, xmlrpc, plist, bplist, repr (writing only).  Exit status:\n"
+          "json, jsonl, xmlrpc, plist, bplist, repr and npy (writing only).  Exit status:\n"
           "0 success, 1 invalid input, 2 usage or I/O error.  'acar --version' prints\n"
           "the version; 'acar help COMMAND' the options of a command.\n", f);
 }
@@ -244,6 +249,9 @@ typedef struct cli_args {
     acar_read_opts ropts;
     acar_write_opts wopts;
     acar_dis_opts dopts;
+    acar_code_dis_opts cdopts;
+    const char **files;  /* dis: every FILE given (malloc'd) */
+    size_t nfiles;
 } cli_args;
 
 /* An error reading FILE says where in it; one writing (writing: true) has
@@ -325,6 +333,7 @@ static int apply_option(cli_args *a, const option *o, const char *arg) {
     case O_ALLOW_NONE: a->wopts.flags |= ACAR_WRITE_ALLOW_NONE; break;
     case O_NO_SORT_KEYS: a->wopts.flags |= ACAR_WRITE_NO_SORT_KEYS; break;
     case O_SOURCE: a->source = arg; break;
+    case O_SHOW_OFFSETS: a->cdopts.show_offsets = 1; break;
     case O_ANNOTATE:
         a->dopts.annotate = (int)parse_long(arg, 0, 1000, &ok);
         if (!ok) return usage_error("--annotate needs a number from 0 to 1000, not '%s'", arg);
@@ -346,8 +355,15 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             exit(0);
         }
         if (s[0] != '-' || s[1] == '\0') {
-            if (a->file) return usage_error("unexpected argument '%s'", s);
-            a->file = s;
+            if (a->cmd->id == CMD_DIS) {
+                /* dis takes several files (one process for many pycs) */
+                const char **f = realloc(a->files, (a->nfiles + 1) * sizeof *f);
+                if (!f) return usage_error("%s: out of memory", s);
+                a->files = f;
+                a->files[a->nfiles++] = s;
+            }
+            if (a->file && a->cmd->id != CMD_DIS) return usage_error("unexpected argument '%s'", s);
+            if (!a->file) a->file = s;
             continue;
         }
         const option *o = NULL;
@@ -387,7 +403,41 @@ static int parse_target(const char *to, acar_format *fmt, acar_write_opts *w) {
 
 /* ---- running ---- */
 
+/* A .pyc or marshal data: the bytecode listing of its code objects. */
+static int run_code_dis(cli_args *a, const char *name, const unsigned char *data, size_t len) {
+    acar_doc *doc = acar_doc_new(NULL);
+    if (!doc) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_USAGE;
+    }
+    acar_err err;
+    acar_buf out = {0};
+    int status = 0, rc = -1;
+    acar_read_opts ro = a->ropts;
+    acar_val *v = acar_read(doc, data, len, &ro, &err);
+    if (v) rc = acar_code_dis(v, &a->cdopts, &out, &err);
+    if (write_output(NULL, out.data ? out.data : "", out.len, "") < 0) {
+        status = EXIT_USAGE;
+    } else if (rc < 0) {
+        /* a listing error's offset is in co_code, which its message names */
+        if (!v) report(a, name, &err, 0);
+        else if (!a->quiet) fprintf(stderr, "%s: %s: %s\n", prog, name, err.msg);
+        status = EXIT_INVALID;
+    }
+    acar_buf_free(&out);
+    acar_doc_free(doc);
+    return status;
+}
+
 static int run_dis(cli_args *a, const char *name, const unsigned char *data, size_t len) {
+    acar_format f = a->ropts.format ? a->ropts.format : acar_detect(data, len);
+    if (f == ACAR_FORMAT_PYC || f == ACAR_FORMAT_MARSHAL) return run_code_dis(a, name, data, len);
+    if (a->ropts.format && f != ACAR_FORMAT_PICKLE) {
+        if (!a->quiet)
+            fprintf(stderr, "%s: dis lists pickles, .pyc files and marshal data, not %s\n", prog,
+                    acar_format_name(f));
+        return EXIT_USAGE;
+    }
     acar_buf out = {0};
     acar_err err;
     int status = 0;
@@ -443,17 +493,30 @@ static acar_val *xmlrpc_params(acar_doc *doc, acar_val *v, cli_args *a) {
 
 static int run(cli_args *a) {
     acar_format to = ACAR_FORMAT_REPR;
+    bool to_npy = false; /* --to npy: the array as a NumPy .npy file */
     if (a->cmd->id == CMD_CONVERT) {
         if (!a->to) return usage_error("%s needs --to FMT", "convert");
-        if (parse_target(a->to, &to, &a->wopts) < 0) return usage_error("bad target format '%s'", a->to);
+        to_npy = strcmp(a->to, "npy") == 0;
+        if (!to_npy && parse_target(a->to, &to, &a->wopts) < 0)
+            return usage_error("bad target format '%s'", a->to);
     }
     const char *name = a->file && strcmp(a->file, "-") != 0 ? a->file : "<stdin>";
     unsigned char *data;
     size_t len;
     if (read_input(a->file, &data, &len) < 0) return EXIT_USAGE;
     if (a->cmd->id == CMD_DIS) {
-        int status = run_dis(a, name, data, len);
-        free(data);
+        /* several files: each under a line "== FILE"; the worst status */
+        int status = 0;
+        size_t n = a->nfiles ? a->nfiles : 1;
+        for (size_t i = 0; i < n; i++) {
+            const char *nm = i ? a->files[i] : name;
+            if (i && read_input(a->files[i], &data, &len) < 0) return EXIT_USAGE;
+            if (n > 1) printf("== %s\n", nm);
+            int s = run_dis(a, nm, data, len);
+            free(data);
+            if (s > status) status = s;
+            if (s == EXIT_USAGE) break;
+        }
         return status;
     }
 
@@ -497,13 +560,14 @@ static int run(cli_args *a) {
         if (!v) {
             fprintf(stderr, "%s: out of memory\n", prog);
             status = EXIT_USAGE;
-        } else if (acar_write(v, to, &a->wopts, &out, &err) < 0) {
+        } else if (to_npy ? acar_npy_write_array(&out, v, &err) < 0
+                          : acar_write(v, to, &a->wopts, &out, &err) < 0) {
             report(a, name, &err, 1);
             status = EXIT_INVALID;
         } else {
             /* repr output is a line, as print() writes it. */
             if (write_output(a->out, out.data ? out.data : "", out.len,
-                             to == ACAR_FORMAT_REPR ? "\n" : "") < 0)
+                             to == ACAR_FORMAT_REPR && !to_npy ? "\n" : "") < 0)
                 status = EXIT_USAGE;
         }
         acar_buf_free(&out);
@@ -549,5 +613,6 @@ int main(int argc, char **argv) {
     if (!rc) rc = run(&a);
     free(a.indent);
     free(a.method);
+    free(a.files);
     return rc;
 }

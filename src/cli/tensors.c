@@ -10,8 +10,9 @@
  * out-of-band buffers, object arrays, compressed .npz members).  --json
  * prints one JSON list of objects instead (name, dtype, shape, strides,
  * fortran, scalar, nbytes, offset, oob, objects); --data adds the element
- * bytes in hex ("data") to each.  Exit status: 0, 1 invalid input, 2 usage
- * or I/O error.
+ * bytes in hex ("data") to each.  --npz OUT writes every listed array and
+ * tensor into a .npz archive as well (acar_npz_*, acar_npy_write*).  Exit
+ * status: 0, 1 invalid input, 2 usage or I/O error.
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* mmap */
@@ -34,7 +35,7 @@
 int acar_cli_tensors(int argc, char **argv);
 
 static const char tensors_help[] =
-    "usage: acar tensors FILE [--json] [--data]\n"
+    "usage: acar tensors FILE [--json] [--data] [--npz OUT]\n"
     "\n"
     "Lists the NumPy arrays inside FILE (a pickle, a .npy file or a .npz\n"
     "archive) or the tensors of a PyTorch checkpoint (torch.save zip archive):\n"
@@ -43,8 +44,13 @@ static const char tensors_help[] =
     "\n"
     "  --json   one JSON list of objects (name, dtype, shape, strides, nbytes,\n"
     "           offset; arrays: fortran, scalar, oob, objects; tensors:\n"
-    "           storage_offset, strides in elements)\n"
-    "  --data   with --json: the element bytes in hex as \"data\"\n";
+    "           storage_offset, byteorder, strides in elements)\n"
+    "  --data   with --json: the element bytes in hex as \"data\"\n"
+    "  --npz OUT  also write every array and tensor listed into OUT, a .npz\n"
+    "           archive NumPy loads (numpy.load): members NAME.npy (\"arr_0\"\n"
+    "           for a top-level array; NAME_1 for a second one of a name),\n"
+    "           tensors in C order; bfloat16,\n"
+    "           complex32 and float8 tensors as raw void items (|V2, |V4, |V1)\n";
 
 typedef struct lister {
     const uint8_t *file;
@@ -52,7 +58,96 @@ typedef struct lister {
     int json, data;
     size_t count;
     acar_buf line;
+    /* --npz */
+    FILE *npz_file;
+    const char *npz_path;
+    acar_npz_writer npz;
+    acar_buf npz_buf, npy;
+    int npz_failed;
+    char **names;           /* member names taken (open addressing) */
+    size_t names_cap, names_n;
 } lister;
+
+static size_t name_hash(const char *s) {
+    size_t h = 1469598103934665603ull & SIZE_MAX;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
+    return h;
+}
+
+/* 1 when name was taken already (else it is taken now). */
+static int name_taken(lister *ls, const char *name) {
+    if (ls->names_n * 2 >= ls->names_cap) {
+        size_t cap = ls->names_cap ? ls->names_cap * 2 : 256;
+        char **nn = calloc(cap, sizeof *nn);
+        if (!nn) {
+            fputs("acar tensors: out of memory\n", stderr);
+            exit(2);
+        }
+        for (size_t i = 0; i < ls->names_cap; i++)
+            if (ls->names[i]) {
+                size_t h = name_hash(ls->names[i]) & (cap - 1);
+                while (nn[h]) h = (h + 1) & (cap - 1);
+                nn[h] = ls->names[i];
+            }
+        free(ls->names);
+        ls->names = nn;
+        ls->names_cap = cap;
+    }
+    size_t h = name_hash(name) & (ls->names_cap - 1);
+    while (ls->names[h]) {
+        if (strcmp(ls->names[h], name) == 0) return 1;
+        h = (h + 1) & (ls->names_cap - 1);
+    }
+    size_t n = strlen(name) + 1;
+    ls->names[h] = malloc(n);
+    if (!ls->names[h]) {
+        fputs("acar tensors: out of memory\n", stderr);
+        exit(2);
+    }
+    memcpy(ls->names[h], name, n);
+    ls->names_n++;
+    return 0;
+}
+
+/* Adds one .npy (in ls->npy) to the archive under name and drains the
+ * archive's bytes into the file. */
+static void npz_add(lister *ls, const char *name, size_t nlen) {
+    char member[4096];
+    acar_err err;
+    if (nlen == 0) snprintf(member, sizeof member, "arr_0");
+    else snprintf(member, sizeof member, "%.*s", (int)(nlen < 4000 ? nlen : 4000), name);
+    /* two arrays under one path (an object's arguments and its state):
+     * the second is NAME_1, and so on, so that no member hides another */
+    size_t base = strlen(member);
+    for (unsigned k = 1; name_taken(ls, member); k++) snprintf(member + base, sizeof member - base, "_%u", k);
+    if (acar_npz_add(&ls->npz, member, ls->npy.data, ls->npy.len, &err) < 0) {
+        fprintf(stderr, "acar tensors: %s: %s: %s\n", ls->npz_path, member, err.msg);
+        ls->npz_failed = 1;
+    }
+    if (ls->npz_buf.len && fwrite(ls->npz_buf.data, 1, ls->npz_buf.len, ls->npz_file) != ls->npz_buf.len) {
+        fprintf(stderr, "acar tensors: %s: %s\n", ls->npz_path, strerror(errno));
+        ls->npz_failed = 2;
+    }
+    ls->npz_buf.len = 0;
+    ls->npy.len = 0;
+}
+
+/* NumPy's dtype.str for a torch dtype; raw void items for those NumPy has
+ * no type for. */
+static const char *np_dtype_of(const acar_tensor *t, char *buf, size_t n) {
+    static const struct {
+        const char *torch, *np;
+    } map[] = {{"float32", "f4"}, {"float64", "f8"}, {"float16", "f2"}, {"int64", "i8"}, {"int32", "i4"},
+               {"int16", "i2"}, {"int8", "i1"}, {"uint8", "u1"}, {"bool", "b1"}, {"complex64", "c8"},
+               {"complex128", "c16"}, {"uint16", "u2"}, {"uint32", "u4"}, {"uint64", "u8"}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(t->dtype, map[i].torch) == 0) {
+            snprintf(buf, n, "%c%s", t->byteorder == '>' ? '>' : '<', map[i].np);
+            return buf;
+        }
+    snprintf(buf, n, "|V%zu", t->itemsize);
+    return buf;
+}
 
 static void buf_add(acar_buf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
@@ -98,6 +193,7 @@ typedef struct entry {
     int ndim;
     const int64_t *shape, *strides;
     int fortran, scalar, tensor;
+    char byteorder;         /* tensors: '<', '>' or '|' */
     int64_t storage_offset;
     size_t itemsize, nbytes;
     const void *data;       /* first element */
@@ -146,6 +242,9 @@ static void report(lister *ls, const char *name, size_t nlen, const entry *a) {
         for (int i = 0; i < a->ndim; i++) buf_fmt(b, i ? ", %lld" : "%lld", a->strides[i]);
         if (a->tensor) {
             buf_fmt(b, "], \"storage_offset\": %lld", a->storage_offset);
+            char bo[2] = {a->byteorder ? a->byteorder : '<', 0};
+            buf_puts(b, ", \"byteorder\": ");
+            json_str(b, bo, 1);
         } else {
             buf_puts(b, a->fortran ? "], \"fortran\": true" : "], \"fortran\": false");
             buf_puts(b, a->scalar ? ", \"scalar\": true" : ", \"scalar\": false");
@@ -180,16 +279,70 @@ static void report(lister *ls, const char *name, size_t nlen, const entry *a) {
     ls->count++;
 }
 
-static void report_array(lister *ls, const char *name, size_t nlen, const acar_array *a) {
-    entry e = {a->dtype_str, a->ndim, a->shape, a->strides, a->fortran, a->scalar, 0, 0,
+/* node: the array node (NULL for .npy input, whose bytes npy/npy_len are). */
+static void report_array(lister *ls, const char *name, size_t nlen, const acar_array *a, const acar_val *node,
+                         const uint8_t *npy, size_t npy_len) {
+    entry e = {a->dtype_str, a->ndim, a->shape, a->strides, a->fortran, a->scalar, 0, a->byteorder, 0,
                a->itemsize, a->nbytes, a->data, a->oob_index, a->objects};
     report(ls, name, nlen, &e);
+    if (!ls->npz_file) return;
+    acar_err err;
+    acar_out o = {.buf = &ls->npy};
+    int rc = 0;
+    if (npy) {
+        acar__out_write(&o, npy, npy_len);
+    } else if (a->scalar && a->kind != 'O') {
+        acar_buf d = {0};
+        acar_out od = {.buf = &d};
+        rc = acar_array_descr(a, &d, &err);
+        acar__out_byte(&od, 0);
+        if (rc == 0) rc = acar_npy_write(&ls->npy, d.data, 0, NULL, 0, a->data, a->nbytes, &err);
+        acar_buf_free(&d);
+    } else {
+        rc = acar_npy_write_array(&ls->npy, node, &err);
+    }
+    if (rc < 0 || o.failed) {
+        fprintf(stderr, "acar tensors: %.*s: not written to %s: %s\n", (int)(nlen ? nlen : 1), nlen ? name : "-",
+                ls->npz_path, rc < 0 ? err.msg : "out of memory");
+        ls->npz_failed = 1;
+        ls->npy.len = 0;
+        return;
+    }
+    npz_add(ls, name, nlen);
 }
 
 static void report_tensor(lister *ls, const char *name, size_t nlen, const acar_tensor *t) {
-    entry e = {t->dtype, t->ndim, t->shape, t->strides, 0, 0, 1, t->storage_offset,
+    entry e = {t->dtype, t->ndim, t->shape, t->strides, 0, 0, 1, t->byteorder, t->storage_offset,
                t->itemsize, t->nbytes, t->data, -1, NULL};
     report(ls, name, nlen, &e);
+    if (!ls->npz_file) return;
+    /* the elements in C order, gathered by strides */
+    uint8_t *c = malloc(t->nbytes ? t->nbytes : 1);
+    if (!c) {
+        fputs("acar tensors: out of memory\n", stderr);
+        exit(2);
+    }
+    int64_t idx[ACAR_MAX_NDIM] = {0};
+    size_t count = t->nbytes / t->itemsize;
+    for (size_t k = 0; k < count; k++) {
+        const uint8_t *q = t->data;
+        for (int i = 0; i < t->ndim; i++) q += idx[i] * t->strides[i] * (int64_t)t->itemsize;
+        memcpy(c + k * t->itemsize, q, t->itemsize);
+        for (int i = t->ndim; i-- > 0;) {
+            if (++idx[i] < t->shape[i]) break;
+            idx[i] = 0;
+        }
+    }
+    char dt[16];
+    acar_err err;
+    if (acar_npy_write(&ls->npy, np_dtype_of(t, dt, sizeof dt), t->ndim, t->shape, 0, c, t->nbytes, &err) < 0) {
+        fprintf(stderr, "acar tensors: %.*s: not written to %s: %s\n", (int)(nlen ? nlen : 1), nlen ? name : "-",
+                ls->npz_path, err.msg);
+        ls->npz_failed = 1;
+    } else {
+        npz_add(ls, name, nlen);
+    }
+    free(c);
 }
 
 /* ---- walking a pickled value: explicit stack, each node once ---- */
@@ -325,7 +478,7 @@ static int walk(lister *ls, const acar_val *root, const acar_torch *torch) {
                     fprintf(stderr, "acar tensors: %s: %s\n", it.plen ? it.path : "-", err.msg);
                     rc = 1;
                 } else {
-                    report_array(ls, it.path, it.plen, &a);
+                    report_array(ls, it.path, it.plen, &a, v, NULL, 0);
                     if (a.objects && !a.scalar) push_items(&w, a.objects, it.path, it.plen);
                 }
             } else if (t == ACAR_OBJECT) {
@@ -359,7 +512,7 @@ static int list_npy(lister *ls, const char *name, size_t nlen, const uint8_t *p,
                 err.offset, err.msg);
         rc = 1;
     } else {
-        report_array(ls, name, nlen, &a);
+        report_array(ls, name, nlen, &a, NULL, p, len);
     }
     acar_doc_free(doc);
     return rc;
@@ -381,7 +534,7 @@ static int list_zip(lister *ls, const uint8_t *p, size_t len, const char *file) 
         const uint8_t *m;
         size_t ml;
         int owned;
-        if (acar__zip_extract(p, len, e, (size_t)1 << 34, &m, &ml, &owned, &err) < 0) {
+        if (acar__zip_extract(p, len, e, ACAR_DEFAULT_MAX_MEMORY, &m, &ml, &owned, &err) < 0) {
             fprintf(stderr, "acar tensors: %s: %.*s: %s\n", file, (int)nl, e->name, err.msg);
             rc = 1;
             continue;
@@ -407,6 +560,12 @@ int acar_cli_tensors(int argc, char **argv) {
             ls.json = 1;
         } else if (strcmp(s, "--data") == 0) {
             ls.data = 1;
+        } else if (strcmp(s, "--npz") == 0) {
+            if (i + 1 >= argc) {
+                fputs("acar tensors: --npz needs a file name\nTry 'acar tensors --help'.\n", stderr);
+                return 2;
+            }
+            ls.npz_path = argv[++i];
         } else if (s[0] == '-' && s[1] && !file) {
             fprintf(stderr, "acar tensors: unknown option '%s'\nTry 'acar tensors --help'.\n", s);
             return 2;
@@ -446,6 +605,19 @@ int acar_cli_tensors(int argc, char **argv) {
     ls.file = data;
     ls.file_len = len;
     int rc = 0;
+    if (ls.npz_path) {
+        ls.npz_file = fopen(ls.npz_path, "wb");
+        if (!ls.npz_file) {
+            fprintf(stderr, "acar tensors: %s: %s\n", ls.npz_path, strerror(errno));
+#ifdef HAVE_MMAP
+            if (mapped) munmap(data, len);
+            else
+#endif
+                free(data);
+            return 2;
+        }
+        acar_npz_begin(&ls.npz, &ls.npz_buf);
+    }
     if (acar_npy_is(data, len)) {
         rc = list_npy(&ls, "", 0, data, len, file);
     } else if (acar_torch_is(data, len) || acar_torch_is_legacy(data, len)) {
@@ -485,6 +657,23 @@ int acar_cli_tensors(int argc, char **argv) {
     }
     if (ls.json) fputs(ls.count ? "]\n" : "[]\n", stdout);
     free(ls.line.data);
+    if (ls.npz_file) {
+        acar_err err;
+        if (acar_npz_end(&ls.npz, &err) < 0) {
+            fprintf(stderr, "acar tensors: %s: %s\n", ls.npz_path, err.msg);
+            ls.npz_failed = 1;
+        }
+        if ((ls.npz_buf.len && fwrite(ls.npz_buf.data, 1, ls.npz_buf.len, ls.npz_file) != ls.npz_buf.len) ||
+            fclose(ls.npz_file) != 0) {
+            fprintf(stderr, "acar tensors: %s: %s\n", ls.npz_path, strerror(errno));
+            ls.npz_failed = 2;
+        }
+        acar_buf_free(&ls.npz_buf);
+        acar_buf_free(&ls.npy);
+        for (size_t i = 0; i < ls.names_cap; i++) free(ls.names[i]);
+        free(ls.names);
+        if (ls.npz_failed > rc) rc = ls.npz_failed;
+    }
 #ifdef HAVE_MMAP
     if (mapped) munmap(data, len);
     else

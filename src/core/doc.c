@@ -86,6 +86,8 @@ void acar__limits_fill(acar_limits *dst, const acar_limits *src) {
     if (!dst->max_items) dst->max_items = ACAR_DEFAULT_MAX_ITEMS;
     if (!dst->max_int_digits) dst->max_int_digits = ACAR_DEFAULT_MAX_INT_DIGITS;
     if (!dst->max_memo) dst->max_memo = ACAR_DEFAULT_MAX_MEMO;
+    if (!dst->max_input) dst->max_input = dst->max_memory;
+    if (!dst->max_ops) dst->max_ops = ACAR_DEFAULT_MAX_OPS;
 }
 
 /* ---- the chunk cache ----
@@ -98,6 +100,9 @@ void acar__limits_fill(acar_limits *dst, const acar_limits *src) {
  * Bounded by CACHE_SLOTS chunks and CACHE_BYTES in all; chunks under
  * CACHE_MIN stay with malloc, which reuses those cheaply.
  * acar_release_memory() empties it; caller-supplied allocators never see it. */
+/* The largest chunk size the doubling reaches (bigger requests get a chunk of their own). */
+#define CHUNK_MAX ((size_t)64 << 20)
+
 #define CACHE_SLOTS 16
 #define CACHE_BYTES ((size_t)64 << 20)
 #define CACHE_MIN ((size_t)16 << 10)
@@ -194,6 +199,7 @@ acar_doc *acar_doc_new(const acar_doc_opts *opts) {
     acar__limits_fill(&doc->limits, opts ? &opts->limits : NULL);
     doc->used = sizeof *doc;
     doc->next_chunk = 4096;
+    doc->chunk_cap = CHUNK_MAX;
     doc->none.tag = ACAR_TAG(ACAR_NONE, 0, 0);
     doc->true_.tag = ACAR_TAG(ACAR_BOOL, 0, 0);
     doc->true_.u.i = 1;
@@ -245,7 +251,6 @@ void acar_doc_set_root(acar_doc *doc, acar_val *root) { doc->root = root; }
 const acar_limits *acar_doc_limits(const acar_doc *doc) { return &doc->limits; }
 size_t acar_doc_memory(const acar_doc *doc) { return doc->used; }
 
-#define CHUNK_MAX ((size_t)64 << 20)
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
 /* Big chunks of the C library's allocator ask Linux for transparent huge
@@ -302,7 +307,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     }
     c->next = doc->chunks;
     doc->chunks = c;
-    if (doc->next_chunk < CHUNK_MAX) doc->next_chunk *= 2;
+    if (doc->next_chunk < doc->chunk_cap) doc->next_chunk *= 2;
     doc->cur = (char *)(c + 1) + size;
     doc->end = (char *)(c + 1) + csize;
     doc->last = (char *)(c + 1);

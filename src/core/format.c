@@ -101,11 +101,18 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_read needs a document and data");
         return NULL;
     }
+    opts->consumed = 0;
+    opts->protocol = 0;
+    /* before detection too: refusing costs nothing of the input */
+    if (len > doc->limits.max_input) {
+        acar__err_set(err, ACAR_ERR_LIMIT, doc->limits.max_input,
+                      "input of %zu bytes is longer than %zu bytes (max_input)", len,
+                      doc->limits.max_input);
+        return NULL;
+    }
     acar_format fmt = opts->format ? opts->format : acar_detect(data, len);
     acar_val *v = NULL;
     doc->err.code = ACAR_OK;
-    opts->consumed = 0;
-    opts->protocol = 0;
     switch (fmt) {
     case ACAR_FORMAT_PICKLE:
         v = acar__pickle_read(doc, data, len, opts, err);
@@ -153,7 +160,7 @@ int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts, 
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_write needs a value and a buffer");
         return -1;
     }
-    acar_out o = {out, false, false, 0};
+    acar_out o = {.buf = out};
     /* Text-tree formats write a shared node once per use, so a small
      * document can stand for an exponentially long text: those are bounded
      * by default.  Pickle, marshal and bplist write shared nodes once. */

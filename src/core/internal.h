@@ -48,7 +48,9 @@
  * _codecs.encode(str, 'latin1'), or the JSON reader made its one node for
  * that character (json.loads returns CPython's singletons), so in CPython it
  * was the interpreter's shared one-character string, which the writer must
- * memoize by value. */
+ * memoize by value.  BYTES of one byte: CPython's shared one-byte bytes
+ * (what _codecs.encode returns, NumPy's dtype code b'b' in acar's array
+ * writer); the writer memoizes those by value too. */
 #define ACAR_F_SINGLETON 0x10u
 /* Any type: a reader has memoized this node once already, so a second PUT
  * of it must not make it sole again.  (OBJECT's build kind fits in 0x07.) */
@@ -125,6 +127,8 @@ struct acar_doc {
     char *last;           /* start of the latest allocation (for growing in place) */
     size_t used;          /* bytes taken from the allocator */
     size_t next_chunk;    /* size of the next chunk */
+    size_t chunk_cap;     /* next_chunk doubles up to this (64 MiB; the
+                           * allocation-failure test makes chunks tiny) */
     acar_val *root;
     acar_val none, true_, false_, ellipsis, stopiter;
     acar_err err;         /* sticky builder error */

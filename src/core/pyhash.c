@@ -238,6 +238,7 @@ typedef struct hasher {
     size_t budget; /* node visits left */
     frame *stack;
     size_t cap, sp;
+    bool oom;      /* a failure was malloc's, not the value's */
     frame inline_stack[32];
 } hasher;
 
@@ -246,6 +247,7 @@ static void hasher_init(hasher *h, size_t budget) {
     h->stack = h->inline_stack;
     h->cap = sizeof h->inline_stack / sizeof h->inline_stack[0];
     h->sp = 0;
+    h->oom = false;
 }
 
 static void hasher_free(hasher *h) {
@@ -268,7 +270,10 @@ static int hasher_push(hasher *h, const acar_val *v, uint64_t acc) {
     if (h->sp == h->cap) {
         if (h->cap > SIZE_MAX / 2 / sizeof(frame)) return -1;
         frame *bigger = malloc(2 * h->cap * sizeof(frame));
-        if (!bigger) return -1;
+        if (!bigger) {
+            h->oom = true;
+            return -1;
+        }
         memcpy(bigger, h->stack, h->sp * sizeof(frame));
         hasher_free(h);
         h->stack = bigger;
@@ -439,12 +444,15 @@ int acar__py_set_order(const acar_val *set, size_t *order) {
     h.budget += 256 * n;
 
     hashes = malloc(n * sizeof *hashes);
-    if (!hashes) goto done;
+    if (!hashes) goto nomem;
     for (size_t k = 0; k < n; k++)
-        if (hasher_run(&h, items[k], &hashes[k]) < 0) goto done;
+        if (hasher_run(&h, items[k], &hashes[k]) < 0) {
+            if (h.oom) goto nomem;
+            goto done;
+        }
 
     table = table_new(slots);
-    if (!table) goto done;
+    if (!table) goto nomem;
     for (size_t k = 0; k < n; k++) {
         uint64_t mask = slots - 1;
         table[probe(table, mask, hashes[k])] = k;
@@ -460,7 +468,7 @@ int acar__py_set_order(const acar_val *set, size_t *order) {
         }
         old = table;
         table = table_new(newslots);
-        if (!table) goto done;
+        if (!table) goto nomem;
         for (size_t s = 0; s < slots; s++)
             if (old[s] != EMPTY) table[probe(table, newslots - 1, hashes[old[s]])] = old[s];
         free(old);
@@ -470,6 +478,10 @@ int acar__py_set_order(const acar_val *set, size_t *order) {
     for (size_t s = 0; s < slots; s++)
         if (table[s] != EMPTY) order[out++] = table[s];
     rc = 0;
+    goto done;
+nomem:
+    rc = -2;
+    for (size_t k = 0; k < n; k++) order[k] = k;
 done:
     hasher_free(&h);
     free(old);

@@ -35,7 +35,8 @@ int acar__py_hash(const acar_val *v, int64_t *out);
  * fills order[0..len) with item indices (order[k] is the index of the k-th
  * item printed).  Returns 0; or -1, with order left as 0, 1, ..., len-1,
  * when set is not a set/frozenset, when an item has no deterministic hash
- * (see acar__py_hash), or when malloc fails.  Sets of 0 or 1 items always
+ * (see acar__py_hash); -2, order likewise, when malloc fails (a printer
+ * must then fail: the stored order is not CPython's).  Sets of 0 or 1 items always
  * succeed.  Temporary memory (malloc, freed before returning): 8 bytes per
  * item for the hashes plus the simulated table of one size_t per slot, at
  * most 8 * len slots (and the previous table, half that, while the table is

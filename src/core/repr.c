@@ -221,8 +221,14 @@ static int push_set(printer *p, const acar_val *v, enum frame_kind kind, size_t 
         acar__err_set(p->err, ACAR_ERR_NOMEM, 0, "out of memory while printing repr");
         return -1;
     }
-    /* -1 (an item without a fixed hash, such as None) leaves the stored order. */
-    (void)acar__py_set_order(v, order);
+    /* -1 (an item without a fixed hash, such as None) leaves the stored
+     * order; -2 is out of memory */
+    if (acar__py_set_order(v, order) == -2) {
+        free(order);
+        free(perm);
+        acar__err_set(p->err, ACAR_ERR_NOMEM, 0, "out of memory while printing repr");
+        return -1;
+    }
     for (size_t k = 0; k < n; k++) perm[k] = stored[order[k]];
     free(order);
     frame *f = push(p, v, kind, perm, n, true);

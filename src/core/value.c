@@ -487,6 +487,10 @@ acar_val *acar_new_global(acar_doc *doc, const char *module, size_t mlen,
 
 acar_val *acar_new_object(acar_doc *doc, acar_build how, acar_val *callable,
                           acar_val *args, acar_val *kwargs) {
+    /* NULL args or kwargs right after a builder failed on this doc is that
+     * failure (acar_new_object(d, k, f, acar_new_tuple(...), NULL)), not
+     * "none": fail in turn rather than build an object without them. */
+    if ((!args || !kwargs) && doc->err.code != ACAR_OK) return NULL;
     if (how < ACAR_BUILD_REDUCE || how > ACAR_BUILD_OBJ || !callable)
         return acar__doc_fail(doc, ACAR_ERR_ARG, "acar_new_object needs a build kind and a callable");
     if (args && ACAR_TYPE(args) != ACAR_TUPLE)
@@ -902,7 +906,9 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
     }
     acar__stored(key);
     acar__stored(value);
-    uint64_t h = acar__hash(key);
+    /* Small maps have no index and are scanned: no hash needed (an index
+     * built later hashes every key itself). */
+    uint64_t h = ((acar_map *)dict->u.p)->index ? acar__hash(key) : 0;
     size_t pos;
     if (map_find_pos(dict, key, h, &pos) == 0) {
         ((acar_map *)dict->u.p)->items[2 * pos + 1] = value;
@@ -921,7 +927,7 @@ int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item) {
         return -1;
     }
     acar__stored(item);
-    uint64_t h = acar__hash(item);
+    uint64_t h = ((acar_map *)set->u.p)->index ? acar__hash(item) : 0;
     size_t pos;
     if (map_find_pos(set, item, h, &pos) == 0) return 0;
     return map_append(doc, set, item, NULL, h);

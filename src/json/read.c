@@ -228,7 +228,13 @@ static COLD int grow_buf(jr *r, size_t len, size_t n, const uint8_t *at) {
 
 static inline bool is_ws(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+/* Past whitespace at p.  Minified text mostly has none: one test.  A
+ * vector scan of indentation measured slower (citm_catalog -15%): the
+ * branches of this loop predict well on regular indentation, and a
+ * predicted branch does not wait for the scan's result as the next
+ * load's address does. */
 static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
+    if (LIKELY(p < end && *p > ' ')) return p;
     while (p < end && is_ws(*p)) {
         p++;
         /* Indented text: runs of spaces eight at a time. */
@@ -242,6 +248,7 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
     return p;
 }
 
+#if defined(__SSE2__)
 static inline unsigned ctz32(uint32_t x) {
 #if defined(__GNUC__) || defined(__clang__)
     return (unsigned)__builtin_ctz(x);
@@ -251,6 +258,7 @@ static inline unsigned ctz32(uint32_t x) {
     return n;
 #endif
 }
+#endif
 
 static inline unsigned ctz64(uint64_t x) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -433,17 +441,24 @@ static const uint8_t *str_slow(jr *r, const uint8_t *open, const uint8_t *q, siz
             r->buf[n++] = c;
             q++;
         } else {
-            bool sur = false;
-            size_t k = utf8_len(q, end, &sur);
-            if (k == 0) return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8");
-            if (sur && r->strict)
-                return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
-                               "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
+            /* a run of non-ASCII characters, checked, then copied whole
+             * (one by one it was 14% of reading twitter.json: tweets in
+             * Japanese with a newline escape early on) */
+            const uint8_t *run = q;
+            do {
+                bool sur = false;
+                size_t k = utf8_len(q, end, &sur);
+                if (k == 0) return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8");
+                if (sur && r->strict)
+                    return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
+                                   "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
+                q += k;
+            } while (q < end && *q >= 0x80);
             *ascii = false;
-            if (UNLIKELY(r->buf_cap - n < k) && grow_buf(r, n, k, q) < 0) return NULL;
-            memcpy(r->buf + n, q, k);
+            size_t k = (size_t)(q - run);
+            if (UNLIKELY(r->buf_cap - n < k) && grow_buf(r, n, k, run) < 0) return NULL;
+            memcpy(r->buf + n, run, k);
             n += k;
-            q += k;
         }
     next:;
         const uint8_t *s = q;
@@ -568,37 +583,63 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
 
 /* The memo's own hash: cheaper than acar__hash (measured: acar__hash on
  * every key took 25-30% of reading citm_catalog and twitter), which is
- * then computed once per distinct key.  A function of the key's bytes
- * alone, whatever the byte order. */
+ * then computed once per distinct key.  Short keys (most are) are read as
+ * two overlapping words or halves from their two ends, never a byte at a
+ * time and never outside the key (byte by byte it was 5-9% of reading
+ * twitter, citm_catalog and update-center).  Only the memo of one read
+ * uses it, so it may differ between byte orders. */
 static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        s += 8;
-        n -= 8;
+    uint64_t a, b, h = 0x9e3779b97f4a7c15ull ^ n;
+    if (n >= 8) {
+        const uint8_t *last = s + n - 8;
+        while (s < last) {
+            memcpy(&a, s, 8);
+            h = (h ^ a) * 0xbf58476d1ce4e5b9ull;
+            h ^= h >> 31;
+            s += 8;
+        }
+        memcpy(&b, last, 8);
+        a = 0;
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = n ? (uint64_t)s[0] << 16 | (uint64_t)s[n / 2] << 8 | s[n - 1] : 0;
+        b = 0;
     }
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++) w |= (uint64_t)s[i] << (8 * i);
     /* The table takes the low bits, which a product alone leaves a
      * function of the low input bits only (keys sharing a prefix met). */
-    h = (h ^ w) * 0x94d049bb133111ebull;
+    h = (h ^ a) * 0x94d049bb133111ebull;
+    h ^= b;
     h ^= h >> 32;
     h *= 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 29);
 }
 
+/* n bytes equal; overlapping words from the two ends as memo_hash. */
 static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n) {
-    while (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y) return false;
-        a += 8;
-        b += 8;
-        n -= 8;
+    uint64_t x, y;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t p, q, u, v;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return ((p ^ q) | (u ^ v)) == 0;
     }
     while (n--)
         if (*a++ != *b++) return false;
@@ -644,10 +685,68 @@ static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
 
 /* ---- numbers ---- */
 
-static const double pow10_exact[23] = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
+/* The end of the run of ASCII digits at q. */
+static inline const uint8_t *skip_digits(const uint8_t *q, const uint8_t *end) {
+#if defined(__SSE2__)
+    const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
+    while (end - q >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        /* signed: bytes from 0x80 up are below '0' */
+        __m128i in = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        unsigned mask = (unsigned)_mm_movemask_epi8(in) ^ 0xffffu;
+        if (mask) return q + ctz32(mask);
+        q += 16;
+    }
+#endif
+    while (q < end && (unsigned)(*q - '0') <= 9) q++;
+    return q;
+}
+
+#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(__x86_64__) || \
+    defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+#define DIGITS_SWAR 1
+/* The value of eight ASCII digits, the first at the lowest address: pairs,
+ * then quadruples, then the whole, each step one multiply. */
+static inline uint64_t eight_digits(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    v -= 0x3030303030303030ull;
+    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
+    v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
+    return (v * 10000 + (v >> 32)) & 0xffffffffull;
+}
+#endif
+
+static const uint64_t pow10_u64[8] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u};
+
+/* m * 10^n + the value of the n digits at p (the result below 10^19);
+ * end bounds what may be read. */
+static inline uint64_t add_digits(uint64_t m, const uint8_t *p, size_t n, const uint8_t *end) {
+#ifdef DIGITS_SWAR
+    while (n >= 8) {
+        m = m * 100000000u + eight_digits(p);
+        p += 8;
+        n -= 8;
+    }
+    if (n >= 3 && end - p >= 8) {
+        /* the last 3-7 digits as one word: the bytes after them shifted
+         * out, zeros (leading digits 0) shifted in below; one or two
+         * digits are quicker in the loop (mesh.json's ints) */
+        uint64_t v;
+        memcpy(&v, p, 8);
+        unsigned sh = 8 * (8 - (unsigned)n);
+        v = (v << sh) - (0x3030303030303030ull << sh);
+        v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
+        v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
+        v = (v * 10000 + (v >> 32)) & 0xffffffffull;
+        return m * pow10_u64[n] + v;
+    }
+#else
+    (void)end;
+#endif
+    while (n--) m = m * 10 + (uint64_t)(*p++ - '0');
+    return m;
+}
 
 static COLD acar_val *int_limit(jr *r, const uint8_t *at, size_t digits) {
     return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
@@ -657,7 +756,11 @@ static COLD acar_val *int_limit(jr *r, const uint8_t *at, size_t digits) {
 
 /* A number at *pp (a '-' or a digit), as json.loads' scanner reads it:
  * an int unless a fraction or an exponent follows; "1." and "1e" end the
- * number before the '.' or 'e' (json.loads then says "Extra data"). */
+ * number before the '.' or 'e' (json.loads then says "Extra data").
+ * The digit runs are found sixteen bytes at a time and converted eight at
+ * a time; with at most 19 digits in all the value is w 10^e exactly and
+ * num's fast tiers round it (canada.json 562 -> 1003 MB/s); longer
+ * mantissas go to the full parser. */
 static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
     const uint8_t *s = *pp, *q = s, *end = r->end;
     bool neg = false;
@@ -665,50 +768,31 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         neg = true;
         if (++q == end) return expecting_value(r, s);
     }
-    /* The value is m * 10^e10 exactly unless digits were dropped: m keeps
-     * the first 19 significant digits. */
-    uint64_t m = 0;
-    int64_t e10 = 0;
-    size_t nd = 0;
-    bool dropped = false;
     const uint8_t *ds = q;
-    if (*q >= '1' && *q <= '9') {
-        do {
-            if (nd < 19) { m = m * 10 + (uint64_t)(*q - '0'); nd++; }
-            else { dropped |= *q != '0'; e10++; }
-            q++;
-        } while (q < end && *q >= '0' && *q <= '9');
-    } else if (*q == '0') {
-        q++;
-    } else {
-        return expecting_value(r, s);
-    }
-    size_t nint = (size_t)(q - ds);
+    if (*q >= '1' && *q <= '9') q = skip_digits(q + 1, end);
+    else if (*q == '0') q++;
+    else return expecting_value(r, s);
+    size_t nint = (size_t)(q - ds), nfrac = 0;
+    const uint8_t *fs = q;
     bool isf = false;
-    if (end - q >= 2 && q[0] == '.' && q[1] >= '0' && q[1] <= '9') {
+    if (end - q >= 2 && q[0] == '.' && (unsigned)(q[1] - '0') <= 9) {
         isf = true;
-        q++;
-        do {
-            if (nd < 19) {
-                if (m || *q != '0') { m = m * 10 + (uint64_t)(*q - '0'); nd++; }
-                e10--;
-            } else {
-                dropped |= *q != '0';
-            }
-            q++;
-        } while (q < end && *q >= '0' && *q <= '9');
+        fs = q + 1;
+        q = skip_digits(q + 2, end);
+        nfrac = (size_t)(q - fs);
     }
+    int64_t e10 = 0;
     if (end - q >= 2 && (*q == 'e' || *q == 'E')) {
         const uint8_t *es = q++;
         bool eneg = false;
         if (*q == '+' || *q == '-') eneg = *q++ == '-';
-        if (q < end && *q >= '0' && *q <= '9') {
+        if (q < end && (unsigned)(*q - '0') <= 9) {
             int64_t x = 0;
             do {
                 if (x < 100000000) x = x * 10 + (*q - '0');
                 q++;
-            } while (q < end && *q >= '0' && *q <= '9');
-            e10 += eneg ? -x : x;
+            } while (q < end && (unsigned)(*q - '0') <= 9);
+            e10 = eneg ? -x : x;
             isf = true;
         } else {
             q = es;
@@ -719,6 +803,7 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         if (LIKELY(nint <= 18)) {
             acar_val *v = acar__alloc(r->doc, sizeof *v);
             if (UNLIKELY(!v)) return fail_doc(r, s);
+            uint64_t m = add_digits(0, ds, nint, end);
             v->tag = ACAR_TAG(ACAR_INT, 0, 0);
             v->u.i = neg ? -(int64_t)m : (int64_t)m;
             return v;
@@ -728,15 +813,17 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         return b ? b : fail_doc(r, s);
     }
     double d;
-    if (!dropped && m <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
-        /* Clinger: m and 10^|e10| are exact doubles, so one IEEE operation
-         * rounds correctly. */
-        d = (double)m;
-        d = e10 < 0 ? d / pow10_exact[-e10] : d * pow10_exact[e10];
-        if (neg) d = -d;
-    } else if (acar_num_parse_double((const char *)s, (size_t)(q - s), 0, &d) < 0) {
-        return expecting_value(r, s); /* not reached: the text was checked */
+    if (LIKELY(nint + nfrac <= 19)) {
+        /* leading zeros count here, and cost nothing but this check */
+        uint64_t m = add_digits(0, ds, nint, end);
+        m = nfrac ? add_digits(m, fs, nfrac, end) : m;
+        e10 -= (int64_t)nfrac;
+        if (e10 < -1000) e10 = -1000;
+        if (acar_num_decimal_to_double(m, (int)e10, neg, &d) == 0) goto have;
     }
+    if (acar_num_parse_double((const char *)s, (size_t)(q - s), 0, &d) < 0)
+        return expecting_value(r, s); /* not reached: the text was checked */
+have:;
     acar_val *v = acar__alloc(r->doc, sizeof *v);
     if (UNLIKELY(!v)) return fail_doc(r, s);
     v->tag = ACAR_TAG(ACAR_FLOAT, 0, 0);

@@ -228,7 +228,14 @@ static void put_repr(acar_out *out, const acar_val *v, acar_err *err) {
         return;
     }
     acar_write_opts wo = {0};
-    if (acar__repr_write(v, &wo, out, err) < 0) acar__out_str(out, "<?>");
+    acar_err e;
+    (void)err;
+    memset(&e, 0, sizeof e);
+    if (acar__repr_write(v, &wo, out, &e) < 0) {
+        /* out of memory fails the whole show (sticky), never a placeholder */
+        if (e.code == ACAR_ERR_NOMEM) out->failed = true;
+        else acar__out_str(out, "<?>");
+    }
 }
 
 static void put_field(acar_out *out, const acar_val *v, acar_err *err) {
@@ -266,7 +273,7 @@ int acar_code_show(const acar_val *code, acar_buf *buf, acar_err *err) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_code_show needs a code object and a buffer");
         return -1;
     }
-    acar_out o = {buf, false, false, 0};
+    acar_out o = {.buf = buf};
     acar_out *out = &o;
     const acar_code_body *b = code->u.p;
     char line[160], ver[16];

@@ -298,7 +298,7 @@ int acar_pyc_write(const acar_val *code, const acar_pyc_header *h, acar_buf *buf
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_pyc_write needs a code object and a buffer");
         return -1;
     }
-    acar_out o = {buf, false, false, 0};
+    acar_out o = {.buf = buf};
     int rc = pyc_write(code, h, NULL, &o, err);
     if (rc == 0 && o.failed) {
         acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing pyc");

@@ -222,34 +222,184 @@ static acar_val *new_text(reader *r, acar_type t, const uint8_t *s, size_t n, un
     } else {
         char *copy = acar__alloc(r->doc, n);
         if (!copy) { fail_doc(r, r->at); return NULL; }
-        memcpy(copy, s, n);
+        /* Short strings (most keys and values) in overlapping moves
+         * rather than a call. */
+        if (n >= 8 && n <= 32) {
+            uint64_t a, b, c, d;
+            if (n > 16) {
+                memcpy(&a, s, 8);
+                memcpy(&b, s + 8, 8);
+                memcpy(&c, s + n - 16, 8);
+                memcpy(&d, s + n - 8, 8);
+                memcpy(copy, &a, 8);
+                memcpy(copy + 8, &b, 8);
+                memcpy(copy + n - 16, &c, 8);
+                memcpy(copy + n - 8, &d, 8);
+            } else {
+                memcpy(&a, s, 8);
+                memcpy(&b, s + n - 8, 8);
+                memcpy(copy, &a, 8);
+                memcpy(copy + n - 8, &b, 8);
+            }
+        } else if (n >= 4 && n < 8) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            memcpy(copy, &a, 4);
+            memcpy(copy + n - 4, &b, 4);
+        } else if (n < 4) {
+            copy[0] = (char)s[0];
+            copy[n / 2] = (char)s[n / 2];
+            copy[n - 1] = (char)s[n - 1];
+        } else {
+            memcpy(copy, s, n);
+        }
         v->u.s = copy;
     }
     return v;
 }
 
+/* UTF-8 as CPython's surrogatepass decoder accepts it, by a shift-based
+ * DFA: a byte's row holds, for each state (6 bits each), the next state
+ * times 6, so a step is one load, one shift and one mask.  States: 0
+ * accept, 1-3 that many continuation bytes to come, 4 after E0 (A0-BF
+ * next), 5 after F0 (90-BF next), 6 after F4 (80-8F next), 7 error.
+ * Surrogates (ED A0-BF) are allowed.  acar__utf8_check, byte by byte, was
+ * a third of reading twitter.json's marshal. */
+#define U8_T(s, n) ((uint64_t)(n) * 6 << (s) * 6)
+/* The next state from each of states 0..6 (7 stays 7). */
+#define U8_ROW(n0, n1, n2, n3, n4, n5, n6) \
+    (U8_T(0, n0) | U8_T(1, n1) | U8_T(2, n2) | U8_T(3, n3) | U8_T(4, n4) | U8_T(5, n5) | \
+     U8_T(6, n6) | U8_T(7, 7))
+#define U8_LEAD(n) U8_ROW(n, 7, 7, 7, 7, 7, 7)
+#define U8_ROWOF(b) \
+    ((b) < 0x80 ? U8_LEAD(0) \
+     : (b) < 0x90 ? U8_ROW(7, 0, 1, 2, 7, 7, 2) \
+     : (b) < 0xa0 ? U8_ROW(7, 0, 1, 2, 7, 2, 7) \
+     : (b) < 0xc0 ? U8_ROW(7, 0, 1, 2, 1, 2, 7) \
+     : (b) < 0xc2 ? U8_LEAD(7) : (b) < 0xe0 ? U8_LEAD(1) : (b) == 0xe0 ? U8_LEAD(4) \
+     : (b) < 0xf0 ? U8_LEAD(2) : (b) == 0xf0 ? U8_LEAD(5) : (b) < 0xf4 ? U8_LEAD(3) \
+     : (b) == 0xf4 ? U8_LEAD(6) : U8_LEAD(7))
+#define U8_R4(b) U8_ROWOF(b), U8_ROWOF((b) + 1), U8_ROWOF((b) + 2), U8_ROWOF((b) + 3)
+#define U8_R16(b) U8_R4(b), U8_R4((b) + 4), U8_R4((b) + 8), U8_R4((b) + 12)
+#define U8_R64(b) U8_R16(b), U8_R16((b) + 16), U8_R16((b) + 32), U8_R16((b) + 48)
+static const uint64_t u8_rows[256] = {U8_R64(0x00), U8_R64(0x40), U8_R64(0x80), U8_R64(0xc0)};
+
+/* Whether s[0..n) is valid; *ascii says whether every byte is below 0x80. */
+static bool utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
+    size_t i = 0;
+    bool high = false;
+    for (;;) {
+        /* ASCII eight bytes at a time, between characters. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        while (i < n && s[i] < 0x80) i++;
+        if (i == n) break;
+        high = true;
+        /* A run of non-ASCII characters: two- and three-byte ones whose
+         * lead byte decides alone (C2-DF, E1-EF) take one test, the rest
+         * the DFA (a third fewer instructions reading twitter.json). */
+        while (i < n && s[i] >= 0x80) {
+            uint8_t c = s[i];
+            if (c >= 0xe1 && c <= 0xef) {
+                if (n - i >= 3 && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80) {
+                    i += 3;
+                    continue;
+                }
+            } else if (c >= 0xc2 && c <= 0xdf) {
+                if (n - i >= 2 && (s[i + 1] & 0xc0) == 0x80) {
+                    i += 2;
+                    continue;
+                }
+            }
+            uint64_t st = 0;
+            do {
+                st = u8_rows[s[i++]] >> (st & 63);
+            } while (i < n && (st & 63) != 0 && (st & 63) != 42);
+            if ((st & 63) != 0) return false;
+        }
+    }
+    *ascii = !high;
+    return true;
+}
+
 /* A str node from UTF-8 in the input (surrogatepass, as CPython decodes). */
 static acar_val *new_utf8(reader *r, const uint8_t *s, size_t n) {
-    bool bad, ascii;
-    size_t at = acar__utf8_check((const char *)s, n, &bad, &ascii);
-    if (bad) {
+    bool ascii;
+    if (!utf8_valid(s, n, &ascii)) {
+        bool bad;
+        size_t at = acar__utf8_check((const char *)s, n, &bad, &ascii);
         FAIL(r, ACAR_ERR_MALFORMED, "'utf-8' codec can't decode byte 0x%02x in position %zu",
-             s[at], at);
+             s[at < n ? at : n - 1], at);
         return NULL;
     }
     return new_text(r, ACAR_STR, s, n, ascii ? ACAR_F_ASCII : 0);
 }
 
 /* A str node from 'a'/'z' text: ASCII in practice, Latin-1 by CPython's rule. */
+static acar_val *new_latin1(reader *r, const uint8_t *s, size_t n);
+
+/* The same for 1..16 bytes, copied: the ASCII test and the copy share
+ * their loads (most keys and values of JSON-like data are this short). */
+static inline acar_val *new_latin1_short(reader *r, const uint8_t *s, size_t n) {
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a4, b4;
+        memcpy(&a4, s, 4);
+        memcpy(&b4, s + n - 4, 4);
+        a = a4;
+        b = b4;
+    } else {
+        a = (uint64_t)s[0] | (uint64_t)s[n / 2] << 8;
+        b = s[n - 1];
+    }
+    if ((a | b) & 0x8080808080808080ull) return new_latin1(r, s, n);
+    acar_val *v = new_node(r, ACAR_TAG(ACAR_STR, ACAR_F_ASCII, n));
+    if (!v) return NULL;
+    char *copy = acar__alloc(r->doc, n);
+    if (!copy) { fail_doc(r, r->at); return NULL; }
+    if (n >= 8) {
+        memcpy(copy, &a, 8);
+        memcpy(copy + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a4 = (uint32_t)a, b4 = (uint32_t)b;
+        memcpy(copy, &a4, 4);
+        memcpy(copy + n - 4, &b4, 4);
+    } else {
+        copy[0] = (char)s[0];
+        copy[n / 2] = (char)s[n / 2];
+        copy[n - 1] = (char)s[n - 1];
+    }
+    v->u.s = copy;
+    return v;
+}
+
 static acar_val *new_latin1(reader *r, const uint8_t *s, size_t n) {
+    /* Eight bytes at a time: the byte loop was a third of reading
+     * apache_builds.json's marshal. */
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        any |= w;
+    }
+    for (; i < n; i++) any |= s[i];
+    if (!(any & 0x8080808080808080ull)) return new_text(r, ACAR_STR, s, n, ACAR_F_ASCII);
     size_t high = 0;
-    for (size_t i = 0; i < n; i++) high += s[i] >> 7;
-    if (!high) return new_text(r, ACAR_STR, s, n, ACAR_F_ASCII);
+    for (i = 0; i < n; i++) high += s[i] >> 7;
     size_t m = n + high;
     char *out = acar__alloc(r->doc, m);
     if (!out) { fail_doc(r, r->at); return NULL; }
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         uint8_t c = s[i];
         if (c < 0x80) {
             out[k++] = (char)c;
@@ -388,7 +538,7 @@ static inline int check_depth(reader *r) {
     return 0;
 }
 
-static int open_frame(reader *r, acar_val *node, uint8_t type, size_t left, uint32_t ref) {
+static inline int open_frame(reader *r, acar_val *node, uint8_t type, size_t left, uint32_t ref) {
     if (check_depth(r) < 0) return -1;
     if (r->nframes == r->fcap &&
         grow(r, (void **)&r->frames, &r->fcap, sizeof *r->frames, r->frames0) < 0)
@@ -410,7 +560,7 @@ static int open_frame(reader *r, acar_val *node, uint8_t type, size_t left, uint
  * expect lie after this point, each in bytes of its own: so n may not exceed
  * the bytes left less those claims.  This bounds the item arrays allocated
  * for open containers, together, by the input left. */
-static int read_count(reader *r, bool one_byte, const char *what, size_t *out) {
+static inline int read_count(reader *r, bool one_byte, const char *what, size_t *out) {
     size_t n;
     if (one_byte) {
         if (remaining(r) < 1) return truncated(r);
@@ -466,6 +616,36 @@ static inline uint64_t key_hash(reader *r, const acar_val *k) {
     return acar__hash_cached(&r->hcache, k);
 }
 
+/* A dict is made when it ends, from the pairs waiting on the value stack:
+ * until then its node (which a REF inside it may already name) holds this
+ * empty map, never written. */
+static acar_val *const no_items[1];
+static acar_map empty_map = {(acar_val **)no_items, NULL, 0};
+
+/* A fresh map for a dict of up to npairs pairs: the acar_map and its item
+ * array (room for acar__cap(2 * npairs) pointers, value.c's layout) in one
+ * block. */
+static inline acar_map *new_dict_map(reader *r, frame *f, size_t npairs) {
+    size_t cap = acar__cap(2 * npairs);
+    acar_map *m = acar__alloc(r->doc, sizeof *m + cap * sizeof(acar_val *));
+    if (!m) { fail_doc(r, f->at); return NULL; }
+    m->items = (acar_val **)(m + 1);
+    m->index = NULL;
+    m->index_cap = 0;
+    f->node->u.p = m;
+    return m;
+}
+
+/* Two str nodes with the same text. */
+static inline bool same_str(const acar_val *a, const acar_val *b) {
+    size_t n = ACAR_LEN(a);
+    if (a == b) return true;
+    if (ACAR_LEN(b) != n) return false;
+    if (n == 0) return true;
+    if (a->u.s[0] != b->u.s[0]) return false;
+    return memcmp(a->u.s, b->u.s, n) == 0;
+}
+
 /* Fills a dict whose keys are all str from the pairs on the value stack,
  * writing value.c's map layout directly (measured on twitter.json: keys
  * through acar_dict_set took 30% of the read, hashing each key three times
@@ -477,16 +657,13 @@ static inline uint64_t key_hash(reader *r, const acar_val *k) {
  * Returns 1 when done, 0 when the keys are not all str, -1 on error. */
 static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs) {
     acar_val *dict = f->node;
-    acar_map *m = dict->u.p;
     for (size_t i = 0; i < npairs; i++)
         if (ACAR_TYPE(kv[2 * i]) != ACAR_STR) return 0;
     if (npairs > r->max_items || npairs >= 0xfffffffeu)
         return fail_at(r, ACAR_ERR_LIMIT, f->at, "container of %zu items exceeds max_items", npairs);
+    acar_map *m = new_dict_map(r, f, npairs);
+    if (!m) return -1;
     acar_val **items = m->items;
-    if (2 * npairs > acar__cap(0)) {
-        items = acar__alloc(r->doc, acar__cap(2 * npairs) * sizeof *items);
-        if (!items) return fail_doc(r, f->at);
-    }
     uint32_t *index = NULL;
     size_t cap = 0;
     if (npairs > SCAN_MAX) {
@@ -499,26 +676,21 @@ static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs
     size_t len = 0;
     for (size_t i = 0; i < npairs; i++) {
         acar_val *k = kv[2 * i];
-        size_t klen = ACAR_LEN(k);
         size_t at = len;
         if (!index) {
-            for (size_t j = 0; j < len; j++) {
-                const acar_val *o = items[2 * j];
-                if (o == k || (ACAR_LEN(o) == klen && memcmp(o->u.s, k->u.s, klen) == 0)) { at = j; break; }
-            }
+            for (size_t j = 0; j < len; j++)
+                if (same_str(items[2 * j], k)) { at = j; break; }
         } else {
             size_t mask = cap - 1;
             for (size_t s = (size_t)key_hash(r, k) & mask;; s = (s + 1) & mask) {
                 uint32_t e = index[s];
                 if (!e) { index[s] = (uint32_t)(len + 1); break; }
-                const acar_val *o = items[2 * (size_t)(e - 1)];
-                if (o == k || (ACAR_LEN(o) == klen && memcmp(o->u.s, k->u.s, klen) == 0)) { at = e - 1; break; }
+                if (same_str(items[2 * (size_t)(e - 1)], k)) { at = e - 1; break; }
             }
         }
         if (at == len) items[2 * len++] = k;
         items[2 * at + 1] = kv[2 * i + 1];
     }
-    m->items = items;
     m->index = index;
     m->index_cap = cap;
     acar__set_len(dict, len);
@@ -530,12 +702,16 @@ static int make_dict(reader *r, frame *f) {
     acar_val *const *kv = r->vals + f->base;
     size_t npairs = (r->nvals - f->base) / 2;
     int rc = dict_fill_str(r, f, kv, npairs);
-    for (size_t i = 0; rc == 0 && i < npairs; i++) {
-        /* acar_dict_set clears ACAR_F_SOLE: the reader stores each node once. */
-        unsigned ks = sole_of(kv[2 * i]), vs = sole_of(kv[2 * i + 1]);
-        if (acar_dict_set(r->doc, f->node, kv[2 * i], kv[2 * i + 1]) < 0) return fail_doc(r, f->at);
-        mark(kv[2 * i], ks);
-        mark(kv[2 * i + 1], vs);
+    if (rc == 0) {
+        /* Other keys: through acar_dict_set, from an empty map. */
+        if (!new_dict_map(r, f, 0)) return -1;
+        for (size_t i = 0; i < npairs; i++) {
+            /* acar_dict_set clears ACAR_F_SOLE: the reader stores each node once. */
+            unsigned ks = sole_of(kv[2 * i]), vs = sole_of(kv[2 * i + 1]);
+            if (acar_dict_set(r->doc, f->node, kv[2 * i], kv[2 * i + 1]) < 0) return fail_doc(r, f->at);
+            mark(kv[2 * i], ks);
+            mark(kv[2 * i + 1], vs);
+        }
     }
     if (rc < 0) return -1;
     r->nvals = f->base;
@@ -552,27 +728,11 @@ static const char *frame_what(uint8_t type) {
     }
 }
 
-/* Hands a finished value to the innermost open container.  Returns 1 when
- * that container is complete, 0 when it wants more, -1 on error. */
+/* Hands a finished value to the innermost open set, tuple or code object
+ * (read_value fills lists and dicts itself).  Returns 1 when that container
+ * is complete, 0 when it wants more, -1 on error. */
 static int deliver(reader *r, frame *f, acar_val *v, size_t at) {
     switch (f->type) {
-    case ACAR_MT_DICT:
-        /* Pairs wait on the value stack until the dict ends (make_dict);
-         * a key that cannot be one fails here, where CPython fails. */
-        if (!f->key) {
-            if (ACAR_TYPE(v) != ACAR_STR && !acar_hashable(v))
-                return fail_at(r, ACAR_ERR_MALFORMED, at, "unhashable type: '%s'",
-                               acar_type_name(ACAR_TYPE(v)));
-            f->key = v;
-            return 0;
-        }
-        if (r->nvals + 2 > r->vcap &&
-            grow(r, (void **)&r->vals, &r->vcap, sizeof *r->vals, r->vals0) < 0)
-            return -1;
-        r->vals[r->nvals++] = f->key;
-        r->vals[r->nvals++] = v;
-        f->key = NULL;
-        return 0;
     case ACAR_MT_SET: case ACAR_MT_FROZENSET: {
         unsigned vs = sole_of(v);
         if (acar_set_add(r->doc, f->node, v) < 0) return fail_doc(r, at);
@@ -596,7 +756,7 @@ static int deliver(reader *r, frame *f, acar_val *v, size_t at) {
 }
 
 /* Completes the innermost container and pops it; returns its node. */
-static acar_val *finish(reader *r) {
+static inline acar_val *finish(reader *r) {
     frame *f = &r->frames[r->nframes - 1];
     acar_val *v = f->node;
     if (f->type == ACAR_MT_DICT) {
@@ -701,22 +861,43 @@ static int read_null(reader *r, acar_val **out) {
     return *out ? 0 : -1;
 }
 
+/* Where a dict wants its next key: a str key named by REF, the commonest
+ * value of JSON-like data, taken without the general dispatch (7% of the
+ * instructions reading citm_catalog).  Anything else (another code, a bad
+ * index, a key that is no str, Python 2 data, where 'r' is no code) is
+ * left to the general path. */
+static inline void ref_key(reader *r, frame *f) {
+    if (r->py2 || r->len - r->pos < 5 || r->data[r->pos] != ACAR_MT_REF) return;
+    int32_t i = get_i32(r->data + r->pos + 1);
+    acar_val *k;
+    if (i >= 0 && (size_t)i < r->nrefs && (k = r->refs[i]) && ACAR_TYPE(k) == ACAR_STR) {
+        r->pos += 5;
+        acar__stored(k);
+        f->key = k;
+    }
+}
+
+/* The innermost open container (f, NULL at the top level) and its type
+ * code (ft, 0 at the top level), kept in locals: re-read from the frame
+ * stack on every value they cost a tenth of reading citm_catalog. */
+#define TOP() (f = r->nframes ? &r->frames[r->nframes - 1] : NULL, ft = f ? f->type : 0)
+
 static acar_val *read_value(reader *r) {
     acar_doc *doc = r->doc;
+    frame *f = NULL;
+    unsigned ft = 0;
     for (;;) {
         size_t n;
         const uint8_t *p;
         acar_val *v = NULL;
-        if (r->nframes && r->frames[r->nframes - 1].type == ACAR_MT_CODE &&
-            code_ints(r, &r->frames[r->nframes - 1]) < 0)
-            return NULL;
+        if (ft == ACAR_MT_CODE && code_ints(r, f) < 0) return NULL;
         r->at = r->pos;
         if (r->pos >= r->len) {
             FAIL(r, ACAR_ERR_TRUNCATED, "EOF read where object expected");
             return NULL;
         }
         unsigned code = r->data[r->pos++];
-        if (r->nframes && r->frames[r->nframes - 1].type != ACAR_MT_DICT) r->pending--;
+        if (ft && ft != ACAR_MT_DICT) r->pending--;
         unsigned flag = code & ACAR_MARSHAL_FLAG_REF;
         unsigned type = code & 0x7fu;
         if (flag && r->py2) type = 0x80; /* Python 2 knows no FLAG_REF */
@@ -725,6 +906,7 @@ static acar_val *read_value(reader *r) {
         case ACAR_MT_NULL:
             if (read_null(r, &v) < 0) return NULL;
             r->at = r->frames[r->nframes].at; /* the dict just ended */
+            TOP();
             break;
         case ACAR_MT_NONE: v = &doc->none; break;
         case ACAR_MT_TRUE: v = &doc->true_; break;
@@ -800,11 +982,22 @@ static acar_val *read_value(reader *r) {
             if (type == ACAR_MT_INTERNED) mark(v, ACAR_F_MINTERN);
             if (ref_add(r, v, flag) < 0) return NULL;
             break;
-        case ACAR_MT_ASCII: case ACAR_MT_ASCII_INTERNED:
         case ACAR_MT_SHORT_ASCII: case ACAR_MT_SHORT_ASCII_INTERNED:
+            /* The commonest code of JSON-like data: inline. */
             if (r->py2) goto unknown;
-            p = read_sized(r, type == ACAR_MT_SHORT_ASCII || type == ACAR_MT_SHORT_ASCII_INTERNED,
-                           "string", &n);
+            if (r->pos >= r->len) { truncated(r); return NULL; }
+            n = r->data[r->pos];
+            if (r->len - r->pos - 1 < n) { r->pos++; truncated(r); return NULL; }
+            p = r->data + r->pos + 1;
+            r->pos += 1 + n;
+            v = n - 1 < 16 && !r->borrow ? new_latin1_short(r, p, n) : new_latin1(r, p, n);
+            if (!v) return NULL;
+            if (type == ACAR_MT_SHORT_ASCII_INTERNED) mark(v, ACAR_F_MINTERN);
+            if (ref_add(r, v, flag) < 0) return NULL;
+            break;
+        case ACAR_MT_ASCII: case ACAR_MT_ASCII_INTERNED:
+            if (r->py2) goto unknown;
+            p = read_sized(r, false, "string", &n);
             if (!p || !(v = new_latin1(r, p, n))) return NULL;
             if (type == ACAR_MT_ASCII_INTERNED || type == ACAR_MT_SHORT_ASCII_INTERNED)
                 mark(v, ACAR_F_MINTERN);
@@ -827,15 +1020,18 @@ static acar_val *read_value(reader *r) {
                 break;
             }
             if (open_seq(r, v, (uint8_t)type, n) < 0) return NULL;
+            TOP();
             continue;
         }
         case ACAR_MT_DICT:
             if (check_depth(r) < 0) return NULL;
-            v = acar__map(doc, ACAR_DICT);
-            if (!v) { fail_doc(r, r->at); return NULL; }
-            mark(v, ACAR_F_SOLE);
+            v = new_node(r, ACAR_TAG(ACAR_DICT, 0, 0));
+            if (!v) return NULL;
+            v->u.p = &empty_map;
             if (ref_add(r, v, flag) < 0 || open_frame(r, v, (uint8_t)type, 0, NO_REF) < 0)
                 return NULL;
+            TOP();
+            ref_key(r, f);
             continue;
         case ACAR_MT_SET: case ACAR_MT_FROZENSET: {
             if (check_depth(r) < 0 || read_count(r, false, "set", &n) < 0) return NULL;
@@ -855,6 +1051,7 @@ static acar_val *read_value(reader *r) {
             if (n == 0) break;
             if (open_frame(r, v, (uint8_t)type, n, ref) < 0) return NULL;
             r->pending += n;
+            TOP();
             continue;
         }
 
@@ -887,6 +1084,7 @@ static acar_val *read_value(reader *r) {
 
         case ACAR_MT_CODE:
             if (open_code(r, flag) < 0) return NULL;
+            TOP();
             continue;
         case ACAR_MT_SLICE:
             if (r->py2) goto unknown;
@@ -902,16 +1100,43 @@ static acar_val *read_value(reader *r) {
             return NULL;
         }
 
-        /* v is finished: hand it up through every container it completes. */
+        /* v is finished: hand it up through every container it completes
+         * (lists, tuples and dicts inline, the rest through deliver). */
         size_t at = r->at;
         for (;;) {
-            if (!r->nframes) return v;
-            frame *f = &r->frames[r->nframes - 1];
-            int done = deliver(r, f, v, at);
-            if (done < 0) return NULL;
-            if (!done) break;
+            if (!f) return v;
+            if (ft == ACAR_MT_LIST) {
+                f->node->u.items[f->filled++] = v;
+                if (--f->left) break;
+            } else if (ft == ACAR_MT_DICT) {
+                /* Pairs wait on the value stack until the dict ends
+                 * (make_dict); a key that cannot be one fails here, where
+                 * CPython fails. */
+                if (!f->key) {
+                    if (ACAR_TYPE(v) != ACAR_STR && !acar_hashable(v)) {
+                        fail_at(r, ACAR_ERR_MALFORMED, at, "unhashable type: '%s'",
+                                acar_type_name(ACAR_TYPE(v)));
+                        return NULL;
+                    }
+                    f->key = v;
+                    break;
+                }
+                if (r->nvals + 2 > r->vcap &&
+                    grow(r, (void **)&r->vals, &r->vcap, sizeof *r->vals, r->vals0) < 0)
+                    return NULL;
+                r->vals[r->nvals++] = f->key;
+                r->vals[r->nvals++] = v;
+                f->key = NULL;
+                ref_key(r, f);
+                break;
+            } else {
+                int done = deliver(r, f, v, at);
+                if (done < 0) return NULL;
+                if (!done) break;
+            }
             at = f->at;
             if (!(v = finish(r))) return NULL;
+            TOP();
         }
     }
 }

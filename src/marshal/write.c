@@ -59,8 +59,10 @@
  * twitter.json's marshal (callgrind, instructions). */
 #if defined(__GNUC__)
 #define HOT static inline __attribute__((always_inline))
+#define EXPECT(x, v) __builtin_expect((x), (v))
 #else
 #define HOT static inline
+#define EXPECT(x, v) (x)
 #endif
 /* Sort keys made for set ordering, at most, in one write: nested sets cost
  * the square of their depth, so a pathological input stops here. */
@@ -92,6 +94,7 @@ typedef struct frame {
     const uint32_t *perm;
     size_t i, n;        /* next item, items (dicts: 2 per pair) */
     bool dict;
+    bool slow;          /* perm or co: items are not simply in order */
 } frame;
 
 /* Python 2 interned strings, by content: index for STRINGREF. */
@@ -133,8 +136,12 @@ static int fail(W *w, acar_code code, const char *fmt, ...) {
 
 static int nomem(W *w) { return fail(w, ACAR_ERR_NOMEM, "out of memory writing marshal"); }
 
+/* Nodes lie 16 bytes apart in arena blocks: the low bits carry nothing,
+ * and the product's middle bits alone clustered (4.4 probes per lookup
+ * writing tree-pretty.json's marshal; 1.05 with this). */
 static inline size_t hash_ptr(const void *p, size_t mask) {
-    return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 29) & mask;
+    uint64_t x = ((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(x >> 32 ^ x >> 48) & mask;
 }
 
 static slot *tab_find(const tab *t, const acar_val *k) {
@@ -165,11 +172,18 @@ static int tab_grow(W *w, tab *t) {
 
 /* The slot of k, made (count 0, no index) when absent; NULL on failure. */
 static inline slot *tab_get(W *w, tab *t, const acar_val *k) {
-    if ((t->n + 1) * 2 > t->cap && tab_grow(w, t) < 0) return NULL;
     size_t mask = t->cap - 1;
-    size_t i = hash_ptr(k, mask);
-    for (; t->s[i].key; i = (i + 1) & mask)
-        if (t->s[i].key == k) return &t->s[i];
+    size_t i = 0;
+    if (t->cap) {
+        /* Found: no growth check (most lookups of a REF'd value). */
+        for (i = hash_ptr(k, mask); t->s[i].key; i = (i + 1) & mask)
+            if (t->s[i].key == k) return &t->s[i];
+    }
+    if ((t->n + 1) * 2 > t->cap) {
+        if (tab_grow(w, t) < 0) return NULL;
+        mask = t->cap - 1;
+        for (i = hash_ptr(k, mask); t->s[i].key; i = (i + 1) & mask) {}
+    }
     t->s[i].key = k;
     t->s[i].cnt = 0;
     t->s[i].idx = -1;
@@ -361,13 +375,84 @@ static inline void put_double(uint8_t *q, double d) {
     put32(q + 4, (uint32_t)(bits >> 32));
 }
 
-static inline uint8_t *reserve(acar_out *o, size_t n) {
-    acar_buf *b = o->buf;
-    if (n <= b->cap - b->len && !o->failed) return (uint8_t *)b->data + b->len;
-    return (uint8_t *)acar__out_reserve(o, n);
+/* The output as the writer sees it: a cursor into the acar_out's buffer,
+ * kept apart from it because every byte stored may alias the buffer's
+ * fields for the compiler (reloading them per value was a tenth of
+ * writing github_events).  o->buf->len is brought up to date by
+ * sink_sync, after every emit.  base is NULL until the buffer has
+ * storage (cur and lim then point at the sink itself, with no room). */
+typedef struct sink {
+    uint8_t *cur, *lim, *base;
+    acar_out *o;
+} sink;
+
+static void sink_load(sink *s) {
+    acar_buf *b = s->o->buf;
+    if (!b->data) {
+        s->base = NULL;
+        s->cur = s->lim = (uint8_t *)s;
+        return;
+    }
+    size_t cap = b->cap;
+    /* never room past the limit, so that writing past it takes the slow path */
+    if (s->o->limit && cap > s->o->limit) cap = s->o->limit < b->len ? b->len : s->o->limit;
+    s->base = (uint8_t *)b->data;
+    s->cur = s->base + b->len;
+    s->lim = s->base + cap;
 }
-static inline void commit(acar_out *o, const uint8_t *end) {
-    o->buf->len = (size_t)((const char *)end - o->buf->data);
+
+static void sink_open(sink *s, acar_out *o) {
+    s->o = o;
+    sink_load(s);
+}
+
+static void sink_sync(sink *s) {
+    if (s->base) s->o->buf->len = (size_t)(s->cur - s->base);
+}
+
+static uint8_t *reserve_slow(sink *s, size_t n) {
+    sink_sync(s);
+    if (!acar__out_reserve(s->o, n)) return NULL; /* sticky: reported at the end */
+    sink_load(s);
+    return s->cur;
+}
+
+static inline uint8_t *reserve(sink *s, size_t n) {
+    if (n <= (size_t)(s->lim - s->cur)) return s->cur;
+    return reserve_slow(s, n);
+}
+static inline void commit(sink *s, uint8_t *end) { s->cur = end; }
+
+static inline void out_byte(sink *s, char c) {
+    uint8_t *q = reserve(s, 1);
+    if (q) {
+        *q = (uint8_t)c;
+        s->cur = q + 1;
+    }
+}
+
+/* n bytes from s to q: up to 16 in overlapping moves rather than a call
+ * (most strings of JSON-like data are that short). */
+static inline void copy_bytes(uint8_t *q, const char *s, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(q, &a, 8);
+        memcpy(q + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(q, &a, 4);
+        memcpy(q + n - 4, &b, 4);
+    } else if (n > 0 && n < 4) {
+        q[0] = (uint8_t)s[0];
+        q[n / 2] = (uint8_t)s[n / 2];
+        q[n - 1] = (uint8_t)s[n - 1];
+    } else if (n) {
+        memcpy(q, s, n);
+    }
 }
 
 /* "%.17g" exactly as CPython's PyOS_double_to_string(d, 'g', 17, 0): the
@@ -481,7 +566,7 @@ static int format_g17(double d, char *buf) {
     return (int)k;
 }
 
-static int put_float_text(W *w, acar_out *o, double d) {
+static int put_float_text(W *w, sink *o, double d) {
     char text[32];
     int n = format_g17(d, text);
     if (n < 0) return nomem(w);
@@ -495,7 +580,7 @@ static int put_float_text(W *w, acar_out *o, double d) {
 
 /* TYPE_LONG: int32 count of 15-bit digits (negative for a negative value),
  * then the digits, low first. */
-static int put_long(W *w, acar_out *o, uint8_t code, int neg, const uint32_t *limbs, size_t nl) {
+static int put_long(W *w, sink *o, uint8_t code, int neg, const uint32_t *limbs, size_t nl) {
     size_t bits = 0;
     if (nl) {
         uint32_t top = limbs[nl - 1];
@@ -523,13 +608,13 @@ static int put_long(W *w, acar_out *o, uint8_t code, int neg, const uint32_t *li
     return 0;
 }
 
-static int put_sized(W *w, acar_out *o, uint8_t code, const char *s, size_t n) {
+static int put_sized(W *w, sink *o, uint8_t code, const char *s, size_t n) {
     if (n > SIZE32_MAX) return fail(w, ACAR_ERR_TYPE, "object of %zu bytes too large to marshal", n);
     uint8_t *q = reserve(o, 5 + n);
     if (!q) return 0;
     q[0] = code;
     put32(q + 1, (uint32_t)n);
-    if (n) memcpy(q + 5, s, n);
+    copy_bytes(q + 5, s, n);
     commit(o, q + 5 + n);
     return 0;
 }
@@ -539,7 +624,7 @@ static int put_sized(W *w, acar_out *o, uint8_t code, const char *s, size_t n) {
  * ================================================================== */
 
 /* A code object's count, flags or firstlineno: a raw int32. */
-static int put_raw_int(W *w, acar_out *o, const acar_val *v, acar_code_field f) {
+static int put_raw_int(W *w, sink *o, const acar_val *v, acar_code_field f) {
     if (ACAR_TYPE(v) != ACAR_INT || (ACAR_FLAGS(v) & ACAR_F_BIG) || v->u.i < INT32_MIN ||
         v->u.i > INT32_MAX)
         return fail(w, ACAR_ERR_TYPE, "code object field %s must be an int32",
@@ -559,7 +644,7 @@ static inline uint64_t hash_text(const char *s, size_t n) {
 
 /* Python 2 interned string: STRINGREF to an equal one written before, else
  * INTERNED, which takes the next index (the writer keys them by value). */
-static int put_py2_interned(W *w, acar_out *o, const acar_val *v) {
+static int put_py2_interned(W *w, sink *o, const acar_val *v) {
     size_t n = ACAR_LEN(v);
     if ((w->ssn + 1) * 2 > w->sscap) {
         size_t cap = w->sscap ? w->sscap * 2 : 64;
@@ -597,11 +682,21 @@ static int put_py2_interned(W *w, acar_out *o, const acar_val *v) {
 
 /* The FLAG_REF decision for v (not a singleton): 0x80 when flagged, 0 when
  * not, 1 when a REF was written instead, -1 on failure. */
-HOT int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
-    if (w->version < 3) return 0;
-    unsigned fl = ACAR_FLAGS(v);
-    if (!(fl & ACAR_F_MREF)) {
-        if (fl & ACAR_F_SOLE) return 0;
+HOT int ref_flag(W *w, tab *refs, sink *o, const acar_val *v, bool v2) {
+    if (v2) return 0;
+    unsigned fl = ACAR_FLAGS(v) & (ACAR_F_MREF | ACAR_F_SOLE);
+    /* The commonest case first: referred to once, not flagged. */
+    if (EXPECT(fl == ACAR_F_SOLE, 1)) return 0;
+    if (fl == (ACAR_F_MREF | ACAR_F_SOLE)) {
+        /* Flagged, and met only here: it takes the next index, but no REF
+         * can name it, so it needs no slot (most flagged values of a .pyc:
+         * CPython flags what its reference counts share, not what the
+         * stream refers to again). */
+        if (refs->next == INT32_MAX) return fail(w, ACAR_ERR_LIMIT, "too many objects to marshal");
+        refs->next++;
+        return ACAR_MARSHAL_FLAG_REF;
+    }
+    if (!fl) {
         if (w->fast) { w->bail = true; return -1; }
         const slot *s = tab_find(&w->t, v);
         if (!s || s->cnt < 2) return 0;
@@ -624,17 +719,17 @@ HOT int ref_flag(W *w, tab *refs, acar_out *o, const acar_val *v) {
 
 /* Writes v's type code and body; for a container with items, fills *f and
  * returns 2 (its items follow), else 0; -1 on failure. */
-HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
+HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2) {
     acar_type t = ACAR_TYPE(v);
     uint8_t *q;
-    switch (t) {
-    case ACAR_NONE: acar__out_byte(o, ACAR_MT_NONE); return 0;
-    case ACAR_BOOL: acar__out_byte(o, v->u.i ? ACAR_MT_TRUE : ACAR_MT_FALSE); return 0;
-    case ACAR_ELLIPSIS: acar__out_byte(o, ACAR_MT_ELLIPSIS); return 0;
-    case ACAR_STOPITERATION: acar__out_byte(o, ACAR_MT_STOPITER); return 0;
-    default: break;
+    if ((unsigned)t - ACAR_NONE <= (unsigned)(ACAR_STOPITERATION - ACAR_NONE)) {
+        /* None, bools, Ellipsis, StopIteration: one byte, never a REF. */
+        char c = t == ACAR_NONE ? ACAR_MT_NONE : t == ACAR_BOOL ? (v->u.i ? ACAR_MT_TRUE : ACAR_MT_FALSE)
+               : t == ACAR_ELLIPSIS ? ACAR_MT_ELLIPSIS : ACAR_MT_STOPITER;
+        out_byte(o, c);
+        return 0;
     }
-    int flag = ref_flag(w, refs, o, v);
+    int flag = ref_flag(w, refs, o, v, v2);
     if (flag < 0) return -1;
     if (flag == 1) return 0;
     unsigned fl = ACAR_FLAGS(v);
@@ -674,7 +769,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
             commit(o, q + 9);
             return 0;
         }
-        acar__out_byte(o, (char)(ACAR_MT_FLOAT | flag));
+        out_byte(o, (char)(ACAR_MT_FLOAT | flag));
         return put_float_text(w, o, v->u.f);
     case ACAR_COMPLEX: {
         const double *d = v->u.p;
@@ -686,7 +781,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
             commit(o, q + 17);
             return 0;
         }
-        acar__out_byte(o, (char)(ACAR_MT_COMPLEX | flag));
+        out_byte(o, (char)(ACAR_MT_COMPLEX | flag));
         if (put_float_text(w, o, d[0]) < 0) return -1;
         return put_float_text(w, o, d[1]);
     }
@@ -698,7 +793,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
                 if (!(q = reserve(o, 2 + n))) return 0;
                 q[0] = (uint8_t)((interned ? ACAR_MT_SHORT_ASCII_INTERNED : ACAR_MT_SHORT_ASCII) | flag);
                 q[1] = (uint8_t)n;
-                if (n) memcpy(q + 2, v->u.s, n);
+                copy_bytes(q + 2, v->u.s, n);
                 commit(o, q + 2 + n);
                 return 0;
             }
@@ -748,10 +843,11 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         f->i = 0;
         f->n = n;
         f->dict = false;
+        f->slow = f->perm != NULL;
         return 2;
     }
     case ACAR_DICT:
-        acar__out_byte(o, (char)(ACAR_MT_DICT | flag));
+        out_byte(o, (char)(ACAR_MT_DICT | flag));
         f->node = v;
         f->items = items_of(v);
         f->perm = NULL;
@@ -759,6 +855,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         f->i = 0;
         f->n = 2 * ACAR_LEN(v);
         f->dict = true;
+        f->slow = false;
         return 2;
     case ACAR_CODE: {
         const acar_code_body *b = v->u.p;
@@ -770,7 +867,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         const acar_code_field *l;
         if (acar_code_layout(b->pyver, &l) != b->nfields)
             return fail(w, ACAR_ERR_TYPE, "code object with a broken layout");
-        acar__out_byte(o, (char)(ACAR_MT_CODE | flag));
+        out_byte(o, (char)(ACAR_MT_CODE | flag));
         f->node = v;
         f->items = b->f;
         f->co = l;
@@ -778,6 +875,7 @@ HOT int put_head(W *w, acar_out *o, const acar_val *v, tab *refs, frame *f) {
         f->i = 0;
         f->n = b->nfields;
         f->dict = false;
+        f->slow = true;
         return 2;
     }
     default:
@@ -817,50 +915,94 @@ static void leave_v2(W *w, const acar_val *v) {
     if (s) s->idx = -1;
 }
 
-/* Writes root and everything in it to o, with reference table refs. */
-static int emit(W *w, const acar_val *root, tab *refs, acar_out *o) {
-    frame tmp;
-    bool v2 = w->version < 3;
+/* Room for frame w->fr[depth] (no depth check: the caller makes it). */
+static int ensure_frame(W *w, size_t depth) {
+    if (depth < w->fcap) return 0;
+    size_t cap = w->fcap ? w->fcap * 2 : 64;
+    frame *f = realloc(w->fr, cap * sizeof *f);
+    if (!f) return nomem(w);
+    w->fr = f;
+    w->fcap = cap;
+    return 0;
+}
+
+/* Writes root and everything in it to o, with reference table refs.  The
+ * innermost frame stays in a local and put_head fills the next one in
+ * place (re-reading the frame stack per item, and copying a frame built
+ * on the side, were a fifth of writing citm_catalog). */
+HOT int emit_as(W *w, const acar_val *root, tab *refs, sink *o, const bool v2) {
     if (v2 && enter_v2(w, root) < 0) return -1;
-    int rc = put_head(w, o, root, refs, &tmp);
+    if (ensure_frame(w, 0) < 0) return -1;
+    int rc = put_head(w, o, root, refs, &w->fr[0], v2);
     if (rc <= 0) {
         if (v2) leave_v2(w, root);
         return rc;
     }
-    frame *f = push_frame(w, 0);
-    if (!f) return -1;
-    *f = tmp;
     size_t depth = 1;
-    while (depth) {
-        f = &w->fr[depth - 1];
-        if (f->i == f->n) {
-            if (f->dict) acar__out_byte(o, ACAR_MT_NULL);
+    const size_t max_depth = w->max_depth;
+    /* The innermost frame's cursor in locals: every byte stored into the
+     * output may alias the frame stack for the compiler. */
+    frame *f = &w->fr[0];
+    acar_val *const *items = f->items;
+    size_t i = 0, n = f->n;
+    bool slow = f->slow;
+    for (;;) {
+        if (i == n) {
+            if (f->dict) out_byte(o, ACAR_MT_NULL);
             if (v2) leave_v2(w, f->node);
-            depth--;
+            if (--depth == 0) return 0;
+            f = &w->fr[depth - 1];
+            items = f->items;
+            i = f->i;
+            n = f->n;
+            slow = f->slow;
             continue;
         }
-        size_t i = f->i++;
-        const acar_val *c = f->items[f->perm ? f->perm[i] : i];
-        if (f->co && acar__code_int_field(f->co[i])) {
-            if (put_raw_int(w, o, c, f->co[i]) < 0) return -1;
-            continue;
+        const acar_val *c;
+        if (!slow) {
+            c = items[i++];
+        } else {
+            c = items[f->perm ? f->perm[i] : i];
+            if (f->co && acar__code_int_field(f->co[i])) {
+                if (put_raw_int(w, o, c, f->co[i]) < 0) return -1;
+                i++;
+                continue;
+            }
+            i++;
         }
         /* Empty containers count as a level too, as the reader counts them. */
-        if (depth >= w->max_depth && is_container(ACAR_TYPE(c)))
-            return fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
+        if (depth >= max_depth && is_container(ACAR_TYPE(c)))
+            return fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", max_depth);
         if (v2 && enter_v2(w, c) < 0) return -1;
-        rc = put_head(w, o, c, refs, &tmp);
+        if (depth == w->fcap) {
+            if (ensure_frame(w, depth) < 0) return -1;
+            f = &w->fr[depth - 1];
+        }
+        frame *g = &w->fr[depth];
+        rc = put_head(w, o, c, refs, g, v2);
         if (rc < 0) return -1;
         if (rc == 0) {
             if (v2) leave_v2(w, c);
             continue;
         }
-        frame *g = push_frame(w, depth);
-        if (!g) return -1;
-        *g = tmp;
+        f->i = i;
+        f = g;
         depth++;
+        items = f->items;
+        i = 0;
+        n = f->n;
+        slow = f->slow;
     }
-    return 0;
+}
+
+/* One copy of the loop per case (v2: version below 3, no references), so
+ * that neither tests the version per value. */
+static int emit(W *w, const acar_val *root, tab *refs, acar_out *out) {
+    sink o;
+    sink_open(&o, out);
+    int rc = w->version < 3 ? emit_as(w, root, refs, &o, true) : emit_as(w, root, refs, &o, false);
+    sink_sync(&o);
+    return rc;
 }
 
 /* ====================================================================
@@ -902,7 +1044,7 @@ static int order_set(W *w, const acar_val *set, acar_buf *kb) {
     uint32_t *tmp = malloc(n * sizeof *tmp);
     int rc = -1;
     if (!off || !perm || !tmp) { nomem(w); goto done; }
-    acar_out ko = {kb, false, false, 0};
+    acar_out ko = {.buf = kb};
     kb->len = 0;
     off[0] = 0;
     for (size_t i = 0; i < n; i++) {

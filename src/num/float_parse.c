@@ -440,3 +440,33 @@ int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out
     *out = from_bits(sign | pack(m, a.b));
     return 0;
 }
+
+int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out)
+{
+    const uint64_t sign = neg ? SIGN_BIT : 0;
+    if (w == 0 || e10 < ACAR_NUM_POW10_E_MIN) { /* below 10^-324: zero */
+        *out = from_bits(sign);
+        return 0;
+    }
+    if (e10 > 308) {
+        *out = from_bits(sign | INF_BITS);
+        return 0;
+    }
+#if FLT_EVAL_METHOD == 0
+    if (w <= (((uint64_t)1) << 53) && e10 >= -22 && e10 <= 22) {
+        double r = (double)w;
+        r = e10 < 0 ? r / POW10_EXACT[-e10] : r * POW10_EXACT[e10];
+        *out = neg ? -r : r;
+        return 0;
+    }
+#endif
+    const approx_t a = approx(w, e10);
+    if (a.b > 971) {
+        *out = from_bits(sign | INF_BITS);
+        return 0;
+    }
+    if (a.ambiguous)
+        return -1;
+    *out = from_bits(sign | pack(a.m + (uint64_t)a.up, a.b));
+    return 0;
+}

@@ -48,6 +48,13 @@ enum {
  * leading zeros are accepted).  "-nan" keeps its sign bit. */
 int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out);
 
+/* w 10^e10 correctly rounded, negated when neg, for callers that have
+ * already read the digits (w < 10^19 holding every significant digit, so
+ * the value is exact; e10 any exponent).  Returns 0 with *out set when the
+ * fast tiers decide it (nearly always), or -1 when only the exact
+ * comparison can: the caller then passes the text to acar_num_parse_double. */
+int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out);
+
 /* Allocation callback used by the big-int functions: returns NULL on failure. */
 typedef void *(*acar_num_alloc)(void *ctx, size_t size);
 

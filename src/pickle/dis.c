@@ -940,6 +940,13 @@ int acar_dis(const void *data, size_t len, const acar_dis_opts *opts, acar_buf *
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_dis: NULL %s", out ? "data" : "out");
         return -1;
     }
+    if (len > ACAR_DEFAULT_MAX_INPUT) {
+        /* the readers' default (acar_limits.max_input): dis takes no limits */
+        acar__err_set(err, ACAR_ERR_LIMIT, ACAR_DEFAULT_MAX_INPUT,
+                      "input of %zu bytes is longer than %zu bytes (max_input)", len,
+                      (size_t)ACAR_DEFAULT_MAX_INPUT);
+        return -1;
+    }
     acar_out o = {.buf = out};
     dis d;
     memset(&d, 0, sizeof(d));

@@ -154,7 +154,8 @@ typedef struct W {
     ventry *vt;
     size_t vcap, vcount;
     uint32_t s1[257];         /* CPython's one-character (256: empty) str: index + 1 */
-    uint8_t s1_data[256];     /* a data node took the singleton of this character */
+    uint8_t s1_data[257];     /* a data node took the singleton of this character (256: empty) */
+    uint32_t b1[257];         /* CPython's one-byte (ACAR_F_SINGLETON; 256: empty) bytes: index + 1 */
     /* the stack */
     wframe *st;
     size_t sp, scap;
@@ -763,7 +764,8 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
         put_get(w, idx);
         return 0;
     }
-    if (c >= 0 && c < 256 && data_singleton(w, key, c)) {
+    /* CPython has exactly one empty str, so every empty data str is it. */
+    if (c == 256 || (c >= 0 && data_singleton(w, key, c))) {
         w->s1_data[c] = 1;
         if (w->s1[c]) {
             put_get(w, w->s1[c] - 1);
@@ -1352,7 +1354,7 @@ static int save_persid_text(W *w, const acar_val *pid) {
         n = ACAR_LEN(pid);
     } else {
         /* str(pid): the repr of everything acar holds but str. */
-        acar_out o = {&tmp, false, false, w->max_output ? w->max_output : ACAR_DEFAULT_MAX_OUTPUT};
+        acar_out o = {.buf = &tmp, .limit = w->max_output ? w->max_output : ACAR_DEFAULT_MAX_OUTPUT};
         acar_err e;
         acar_write_opts ro = {0};
         ro.max_depth = w->max_depth;
@@ -1536,13 +1538,27 @@ static int save(W *w, const acar_val *v) {
         if (enter(w) < 0) return -1;
     }
     switch (t) {
-    case ACAR_BYTES:
+    case ACAR_BYTES: {
+        /* CPython has one empty bytes object, and a one-byte bytes marked
+         * ACAR_F_SINGLETON is its shared object for that byte: both are
+         * memoized by value. */
+        size_t n = ACAR_LEN(v);
+        int c = n == 0 ? 256 : n == 1 && (ACAR_FLAGS(v) & ACAR_F_SINGLETON) ? (uint8_t)v->u.s[0] : -1;
+        if (c >= 0 && w->b1[c]) {
+            put_get(w, w->b1[c] - 1);
+            return memo_alias(w, v, w->b1[c] - 1);
+        }
+        int r;
         if (w->proto >= 3) {
             if (write_bytes_bin(w, (const uint8_t *)v->u.s, ACAR_LEN(v)) < 0) return -1;
-            return memo_put_slot(w, v, slot);
+            r = memo_put_slot(w, v, slot);
+        } else {
+            if (write_bytes_reduce(w, (const uint8_t *)v->u.s, ACAR_LEN(v)) < 0) return -1;
+            r = memo_put_key(w, v); /* the table may have grown meanwhile */
         }
-        if (write_bytes_reduce(w, (const uint8_t *)v->u.s, ACAR_LEN(v)) < 0) return -1;
-        return memo_put_key(w, v); /* the table may have grown meanwhile */
+        if (r == 0 && c >= 0) w->b1[c] = (uint32_t)w->memo_n; /* index + 1 of the put just made */
+        return r;
+    }
     case ACAR_LIST: {
         size_t n = ACAR_LEN(v);
         if (w->proto) put1(w, ACAR_OP_EMPTY_LIST);

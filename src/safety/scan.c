@@ -350,7 +350,8 @@ static int scan_pickle(scanner *sc, const uint8_t *data, size_t len, size_t base
 /* The bytes a loads-like call gets: a bytes/bytearray constant, or the
  * calls CPython's pickler writes for bytes (_codecs.encode(str, 'latin1'),
  * bytes(list), bytearray(bytes)), possibly in io.BytesIO(...).  The bytes
- * go to *tmp when they must be made (malloc'd, caller frees). */
+ * go to *tmp when they must be made (malloc'd, caller frees).  -1: not
+ * constant bytes; -2: out of memory. */
 static int arg_bytes(const acar_val *v, const uint8_t **out, size_t *n, uint8_t **tmp) {
     for (int hops = 0; hops < 4 && v; hops++) {
         acar_type t = ACAR_TYPE(v);
@@ -383,7 +384,7 @@ static int arg_bytes(const acar_val *v, const uint8_t **out, size_t *n, uint8_t 
             size_t len = ACAR_LEN(a[0]), k = 0;
             const uint8_t *s = (const uint8_t *)a[0]->u.s;
             uint8_t *o = malloc(len ? len : 1);
-            if (!o) return -1;
+            if (!o) return -2;
             for (size_t i = 0; i < len; i++) {
                 if (s[i] < 0x80) o[k++] = s[i];
                 else if ((s[i] == 0xc2 || s[i] == 0xc3) && i + 1 < len) { o[k++] = (uint8_t)(((s[i] & 3) << 6) | (s[i + 1] & 0x3f)); i++; }
@@ -398,7 +399,7 @@ static int arg_bytes(const acar_val *v, const uint8_t **out, size_t *n, uint8_t 
             na == 1 && ACAR_TYPE(a[0]) == ACAR_LIST) {
             size_t len = ACAR_LEN(a[0]);
             uint8_t *o = malloc(len ? len : 1);
-            if (!o) return -1;
+            if (!o) return -2;
             for (size_t i = 0; i < len; i++) {
                 const acar_val *x = a[0]->u.items[i];
                 int64_t iv;
@@ -439,7 +440,12 @@ static void scan_nested(pscan *ps, const acar_val *arg, size_t offset, const cha
     const uint8_t *bytes;
     size_t n;
     uint8_t *tmp = NULL;
-    if (arg_bytes(arg, &bytes, &n, &tmp) < 0) {
+    int got = arg_bytes(arg, &bytes, &n, &tmp);
+    if (got == -2) {
+        sc->oom = true;
+        return;
+    }
+    if (got < 0) {
         add_z(sc, ACAR_SCAN_NESTED, ACAR_SCAN_UNKNOWN, "", "", offset, ps->where,
               "a pickle is loaded from data that is not a constant: not followed", 0);
         return;
@@ -757,7 +763,10 @@ static int scan_pickle(scanner *sc, const uint8_t *data, size_t len, size_t base
     *consumed = 0;
     *broke = false;
 
-    acar_doc *doc = acar_doc_new(NULL);
+    acar_doc_opts dopts;
+    memset(&dopts, 0, sizeof dopts);
+    dopts.limits = sc->opts->limits;
+    acar_doc *doc = acar_doc_new(&dopts);
     if (!doc) {
         sc->oom = true;
         return -1;
@@ -806,6 +815,7 @@ static int scan_pickle(scanner *sc, const uint8_t *data, size_t len, size_t base
         size_t off = base + err.offset;
         bool cpython_fails = err.code == ACAR_ERR_MALFORMED || err.code == ACAR_ERR_TRUNCATED ||
                              (err.code == ACAR_ERR_UNSUPPORTED && strncmp(err.msg, "unsupported pickle protocol", 27) == 0);
+        if (err.code == ACAR_ERR_NOMEM) sc->oom = true;
         if (sc->oom) {
             /* reported by the caller */
         } else if (!first && cpython_fails) {
@@ -910,6 +920,10 @@ static int scan_zip(scanner *sc, const uint8_t *data, size_t len, acar_err *err)
         int owned = 0;
         acar_err zerr;
         if (acar__zip_extract(data, len, e, (size_t)1 << 32, &m, &mlen, &owned, &zerr) < 0) {
+            if (zerr.code == ACAR_ERR_NOMEM) {
+                sc->oom = true;
+                break;
+            }
             add_z(sc, ACAR_SCAN_INCOMPLETE, ACAR_SCAN_UNKNOWN, "", "", zerr.offset, where, zerr.msg, 0);
             continue;
         }

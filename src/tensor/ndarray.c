@@ -107,7 +107,11 @@ int acar_dtype_get(const acar_val *d, acar_array *out, acar_err *err) {
     /* '=' is the writer's native order; every machine that writes pickles
      * NumPy reads is little-endian in practice, and acar says so. */
     if (bo == '=') bo = '<';
-    if (kind == 'O') size = size ? size : sizeof(void *);
+    /* 'O', 'O8' and 'O4' (a 32-bit writer) are NumPy's object dtype, of
+     * the loading machine's pointer size; 'O5' is no dtype */
+    if (kind == 'O' && size != 0 && size != 4 && size != 8)
+        return fail(err, ACAR_ERR_UNSUPPORTED, "numpy: object dtype of an odd size");
+    if (kind == 'O') size = sizeof(void *);
     if ((kind == 'U' || kind == 'S' || kind == 'V') && elsize >= 0) size = (uint64_t)elsize;
     if (size == 0 && !(kind == 'S' || kind == 'U' || kind == 'V'))
         return fail(err, ACAR_ERR_UNSUPPORTED, "numpy: dtype of size 0");

@@ -26,7 +26,7 @@ static int perr(acar_err *err, acar_code c, size_t off, const char *msg) {
 
 /* A Python literal of dicts, tuples, lists, str, int, True/False/None
  * (what NumPy writes in the header), read with an explicit stack. */
-static acar_val *parse_literal(acar_doc *doc, const char *s, size_t n, size_t base, acar_err *err) {
+acar_val *acar__npy_literal(acar_doc *doc, const char *s, size_t n, size_t base, acar_err *err) {
     struct {
         acar_val *items; /* a list collecting the items */
         char close;
@@ -135,7 +135,8 @@ static int parse_descr_str(const char *s, size_t n, acar_array *a) {
     for (; i < n && s[i] >= '0' && s[i] <= '9' && digits < 12; i++, digits++)
         size = size * 10 + (uint64_t)(s[i] - '0');
     if (i < n && !((kind == 'M' || kind == 'm') && s[i] == '[' && s[n - 1] == ']')) return -1;
-    if (kind == 'O') size = digits ? size : sizeof(void *);
+    if (kind == 'O' && digits && size != 4 && size != 8) return -1; /* as NumPy: 'O', 'O4', 'O8' only */
+    if (kind == 'O') size = sizeof(void *);
     else if (kind == 'U') size *= 4;
     else if (!digits) return -1;
     if (size == 0 && kind != 'S' && kind != 'U' && kind != 'V') return -1;
@@ -208,11 +209,17 @@ int acar_npy_read(acar_doc *doc, const void *data, size_t len, acar_read_opts *o
         return -1;
     }
     if (hlen > len - hstart) return perr(err, ACAR_ERR_TRUNCATED, len, "header runs past the end of the file");
+    if (hlen > doc->limits.max_input) {
+        /* the header is read; element bytes are a view and do not count */
+        acar__err_set(err, ACAR_ERR_LIMIT, hstart + doc->limits.max_input,
+                      "npy: header of %zu bytes is longer than %zu bytes (max_input)", hlen, doc->limits.max_input);
+        return -1;
+    }
     const char *h = (const char *)p + hstart;
     if (major < 3)
         for (size_t i = 0; i < hlen; i++)
             if ((uint8_t)h[i] >= 0x80) return perr(err, ACAR_ERR_UNSUPPORTED, hstart + i, "non-ASCII header");
-    acar_val *hd = parse_literal(doc, h, hlen, hstart, err);
+    acar_val *hd = acar__npy_literal(doc, h, hlen, hstart, err);
     if (!hd) return -1;
     if (acar_typeof(hd) != ACAR_DICT) return perr(err, ACAR_ERR_MALFORMED, hstart, "header is not a dict");
     const acar_val *descr = acar_dict_get_str(hd, "descr", 5), *fo = acar_dict_get_str(hd, "fortran_order", 13),

@@ -25,4 +25,26 @@ int acar__tensor_repr(const acar_val *v, acar_out *out);
  * NumPy fills them; -1 when one would pass INT64_MAX. */
 int acar__array_fill_strides(acar_array *a);
 
+/* A Python literal of dicts, tuples, lists, str, int, True/False/None, as
+ * NumPy writes .npy headers and structured descrs, read into doc with an
+ * explicit stack; offsets in err are base + the position in s. */
+acar_val *acar__npy_literal(acar_doc *doc, const char *s, size_t n, size_t base, acar_err *err);
+
+/* A plain (non-structured) dtype parsed from NumPy's dtype.str: "<f8",
+ * "|S5", "<U3", "|V4", "|O", "<M8[ns]", ">m8[10s]" ('=' is '<'; the order
+ * is normalised as NumPy's: '|' for one-byte, S, V, O and bool). */
+typedef struct acar__np_dtype {
+    char kind, order;
+    uint64_t count;      /* the digits: bytes, or characters for U */
+    size_t itemsize, align;
+    int64_t elsize, flags; /* as the pickled dtype state has them */
+    char unit[16];       /* datetime unit ("ns"; "generic" when none) */
+    int64_t unit_count;
+} acar__np_dtype;
+int acar__np_plain(const char *s, size_t n, acar__np_dtype *p);
+
+/* Sizes and offsets of a .npz from which zip64 fields are written
+ * (0xffffffff; tests lower it to reach those paths). */
+extern uint64_t acar__npz_zip64_limit;
+
 #endif

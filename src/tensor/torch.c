@@ -11,6 +11,12 @@
  * size, stride, requires_grad, backward_hooks[, metadata]) (offset, size and
  * stride in elements); parameters wrap it in _rebuild_parameter(tensor,
  * requires_grad, hooks).  State dicts are collections.OrderedDict objects.
+ * Dtypes without a typed storage (float8, uint16..64 in torch 2) use
+ * _rebuild_tensor_v3(..., dtype[, metadata]) over a torch.UntypedStorage
+ * whose numel is in bytes; subclasses wrap the call in
+ * torch._tensor._rebuild_from_type_v2(func, type, args, state).  A
+ * byteorder record ("little" / "big") says how the storages' bytes are
+ * ordered; the legacy format says it in sys_info['little_endian'].
  * Nothing is copied: views point into the caller's bytes.  The legacy
  * (pre-1.6, non-zip) format is read too: see open_legacy.
  */
@@ -38,6 +44,7 @@ struct acar_torch {
     storage *st;
     size_t nst;
     int legacy;          /* the non-zip format of torch.save before 1.6 */
+    int big_endian;      /* the byteorder record says "big" */
     storage *seen;       /* legacy: key and type of every pid, in the order met */
     size_t nseen, seen_cap;
     int bad_pid;         /* the persistent_load callback met a bad pid */
@@ -64,6 +71,20 @@ static const struct {
     {"QInt8Storage", NULL, 1},        {"QUInt8Storage", NULL, 1},
     {"QInt32Storage", NULL, 4},       {"QUInt4x2Storage", NULL, 1},
     {"QUInt2x4Storage", NULL, 1},
+    {"UntypedStorage", "uint8", 1},   /* _rebuild_tensor_v3 names the dtype apart */
+};
+
+/* torch dtypes by name (the dtype argument of _rebuild_tensor_v3 is the
+ * global torch.NAME), with their item sizes. */
+static const struct {
+    const char *name;
+    size_t itemsize;
+} dtypes[] = {
+    {"float32", 4}, {"float64", 8}, {"float16", 2}, {"bfloat16", 2}, {"int64", 8}, {"int32", 4},
+    {"int16", 2}, {"int8", 1}, {"uint8", 1}, {"bool", 1}, {"complex64", 8}, {"complex128", 16},
+    {"complex32", 4}, {"uint16", 2}, {"uint32", 4}, {"uint64", 8}, {"float8_e4m3fn", 1},
+    {"float8_e5m2", 1}, {"float8_e4m3fnuz", 1}, {"float8_e5m2fnuz", 1}, {"float8_e8m0fnu", 1},
+    {"float4_e2m1fn_x2", 1}, {"bits8", 1}, {"bits16", 2},
 };
 
 static int str_is(const acar_val *v, const char *s) {
@@ -251,6 +272,10 @@ static acar_torch *open_legacy(acar_doc *doc, const uint8_t *p, size_t len, acar
             acar__err_set(err, ACAR_ERR_UNSUPPORTED, pos, "torch: legacy protocol version is not 1001");
             goto fail;
         }
+        if (i == 2 && acar_typeof(v) == ACAR_DICT) {
+            const acar_val *le = acar_dict_get_str(v, "little_endian", 13);
+            if (le && acar_typeof(le) == ACAR_BOOL && !acar_bool(le)) t->big_endian = 1;
+        }
         if (i == 3) t->root = v;
         if (i == 4) keys = v;
         pos += o.consumed;
@@ -350,7 +375,9 @@ acar_torch *acar_torch_open(acar_doc *doc, const void *data, size_t len, acar_er
         int is_pkl = e == pkl;
         int is_version = e->name_len == pl + 8 && memcmp(e->name, t->prefix, pl) == 0 &&
                          memcmp(e->name + pl, "/version", 8) == 0;
-        if (!is_data && !is_pkl && !is_version) continue;
+        int is_order = e->name_len == pl + 10 && memcmp(e->name, t->prefix, pl) == 0 &&
+                       memcmp(e->name + pl, "/byteorder", 10) == 0;
+        if (!is_data && !is_pkl && !is_version && !is_order) continue;
         const uint8_t *m;
         size_t ml;
         int owned;
@@ -366,6 +393,13 @@ acar_torch *acar_torch_open(acar_doc *doc, const void *data, size_t len, acar_er
         s->key = is_data ? e->name + pl + 6 : e->name;
         s->key_len = is_data ? e->name_len - pl - 6 : e->name_len;
         if (is_version) t->version = (const char *)m, t->version_len = ml;
+        if (is_order) {
+            if (ml == 3 && memcmp(m, "big", 3) == 0) t->big_endian = 1;
+            else if (!(ml == 6 && memcmp(m, "little", 6) == 0)) {
+                acar__err_set(err, ACAR_ERR_MALFORMED, (size_t)(m - p), "torch: byteorder record is neither \"little\" nor \"big\"");
+                goto fail;
+            }
+        }
         if (!is_data) s->key_len = 0; /* data.pkl and version: checked for overlap, never a storage */
     }
     qsort(t->st, t->nst, sizeof *t->st, ptr_sort);
@@ -438,17 +472,41 @@ static int is_reduce(const acar_val *v) {
     return v && acar_typeof(v) == ACAR_OBJECT && acar_object_build(v) == ACAR_BUILD_REDUCE;
 }
 
-int acar_is_tensor(const acar_val *v) {
-    if (!is_reduce(v)) return 0;
+/* The rebuild functions torch pickles tensors with; those acar cannot view
+ * say why (refused with ACAR_ERR_UNSUPPORTED). */
+static const struct {
+    const char *name, *refused;
+} rebuilds[] = {
+    {"_rebuild_tensor_v2", NULL},
+    {"_rebuild_tensor", NULL},
+    {"_rebuild_tensor_v3", NULL},
+    {"_rebuild_parameter", NULL},
+    {"_rebuild_parameter_with_state", NULL},
+    {"_rebuild_qtensor", "quantized tensors are not supported"},
+    {"_rebuild_sparse_tensor", "sparse tensors are not supported"},
+    {"_rebuild_sparse_csr_tensor", "sparse tensors are not supported"},
+    {"_rebuild_nested_tensor", "nested tensors are not supported"},
+    {"_rebuild_meta_tensor_no_storage", "meta tensors have no data"},
+    {"_rebuild_wrapper_subclass", "wrapper subclass tensors have no storage of their own"},
+    {"_rebuild_device_tensor_from_numpy", "device tensors rebuilt from NumPy arrays are not supported"},
+    {"_rebuild_device_tensor_from_cpu_tensor", "device tensors rebuilt from CPU tensors are not supported"},
+};
+
+/* Index of v's rebuild function in rebuilds, -2 for
+ * torch._tensor._rebuild_from_type_v2, -1 when v is no tensor. */
+static int rebuild_kind(const acar_val *v) {
+    if (!is_reduce(v)) return -1;
     const acar_val *c = acar_object_callable(v);
-    if (!c || acar_typeof(c) != ACAR_GLOBAL) return 0;
+    if (!c || acar_typeof(c) != ACAR_GLOBAL) return -1;
     if (str_is(acar_global_module(c), "torch._tensor") && str_is(acar_global_name(c), "_rebuild_from_type_v2"))
-        return 1;
-    return str_is(acar_global_module(c), "torch._utils") &&
-           (is_rebuild(c, "_rebuild_tensor_v2") || is_rebuild(c, "_rebuild_tensor") ||
-            is_rebuild(c, "_rebuild_parameter") || is_rebuild(c, "_rebuild_parameter_with_state") ||
-            is_rebuild(c, "_rebuild_qtensor") || is_rebuild(c, "_rebuild_tensor_v3"));
+        return -2;
+    if (!str_is(acar_global_module(c), "torch._utils")) return -1;
+    for (size_t i = 0; i < sizeof rebuilds / sizeof *rebuilds; i++)
+        if (str_is(acar_global_name(c), rebuilds[i].name)) return (int)i;
+    return -1;
 }
+
+int acar_is_tensor(const acar_val *v) { return rebuild_kind(v) != -1; }
 
 static int tfail(acar_err *err, acar_code code, const char *msg) {
     acar__err_set(err, code, 0, "torch: %s", msg);
@@ -464,37 +522,69 @@ static int int_list(const acar_val *t, int64_t *out, int *n) {
     return 0;
 }
 
-int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, acar_err *err) {
-    memset(out, 0, sizeof *out);
-    if (!t) return tfail(err, ACAR_ERR_ARG, "no checkpoint");
-    /* unwrap parameters and subclasses, at most a few levels */
-    for (int level = 0; level < 4; level++) {
-        if (!acar_is_tensor(v)) return tfail(err, ACAR_ERR_TYPE, "not a tensor");
-        const acar_val *c = acar_object_callable(v), *args = acar_object_args(v);
-        if (is_rebuild(c, "_rebuild_parameter") || is_rebuild(c, "_rebuild_parameter_with_state")) {
-            out->parameter = 1;
+/* The core rebuild call under parameters and subclasses: its function's
+ * index in rebuilds (0, 1 or 2 when acar can view it) and its argument
+ * tuple.  -1 with err when v is no tensor or one acar refuses. */
+typedef struct core {
+    int kind;
+    const acar_val *args;
+    int parameter;
+} core;
+
+static int find_core(const acar_val *v, core *c, acar_err *err) {
+    c->parameter = 0;
+    for (int level = 0; level < 8; level++) {
+        int k = rebuild_kind(v);
+        const acar_val *args = k == -1 ? NULL : acar_object_args(v);
+        if (k == -1) return tfail(err, ACAR_ERR_TYPE, "not a tensor");
+        if (k == -2) { /* _rebuild_from_type_v2(func, new_type, args, state) */
+            const acar_val *fn = acar_item(args, 0), *inner = acar_item(args, 2);
+            int fk = -1;
+            for (size_t i = 0; i < 3; i++)
+                if (is_rebuild(fn, rebuilds[i].name)) fk = (int)i;
+            if (fk < 0 || !inner || acar_typeof(inner) != ACAR_TUPLE)
+                return tfail(err, ACAR_ERR_UNSUPPORTED, "tensor subclass rebuilt by a function acar does not know");
+            c->kind = fk;
+            c->args = inner;
+            return 0;
+        }
+        if (rebuilds[k].refused) return tfail(err, ACAR_ERR_UNSUPPORTED, rebuilds[k].refused);
+        if (k == 3 || k == 4) { /* parameters: (data, requires_grad, hooks[, state]) */
+            c->parameter = 1;
             v = acar_item(args, 0);
             continue;
         }
-        if (str_is(acar_global_module(c), "torch._tensor")) { /* (func, type, args, state) */
-            const acar_val *inner = acar_item(args, 2);
-            if (!is_rebuild(acar_item(args, 0), "_rebuild_tensor_v2") || !inner || acar_typeof(inner) != ACAR_TUPLE)
-                return tfail(err, ACAR_ERR_UNSUPPORTED, "tensor subclass rebuilt by an unknown function");
-            return tfail(err, ACAR_ERR_UNSUPPORTED, "tensor subclasses (_rebuild_from_type_v2) not yet supported");
-        }
-        if (is_rebuild(c, "_rebuild_qtensor"))
-            return tfail(err, ACAR_ERR_UNSUPPORTED, "quantized tensors are not supported");
-        if (is_rebuild(c, "_rebuild_tensor_v3"))
-            return tfail(err, ACAR_ERR_UNSUPPORTED, "_rebuild_tensor_v3 (dtype given apart) not yet supported");
-        break;
+        c->kind = k;
+        c->args = args;
+        return 0;
     }
-    if (!acar_is_tensor(v)) return tfail(err, ACAR_ERR_TYPE, "not a tensor");
-    const acar_val *args = acar_object_args(v);
-    const acar_val *c = acar_object_callable(v);
-    if (!is_rebuild(c, "_rebuild_tensor_v2") && !is_rebuild(c, "_rebuild_tensor"))
-        return tfail(err, ACAR_ERR_UNSUPPORTED, "nested parameters");
+    return tfail(err, ACAR_ERR_UNSUPPORTED, "tensor nested in parameters too deep");
+}
+
+/* The dtype of a view: the storage type's, or for _rebuild_tensor_v3 the
+ * dtype argument torch.NAME (itemsize 0 when unknown). */
+static const char *v3_dtype(const acar_val *g, size_t *itemsize) {
+    if (!g || acar_typeof(g) != ACAR_GLOBAL || !str_is(acar_global_module(g), "torch")) return NULL;
+    for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
+        if (str_is(acar_global_name(g), dtypes[i].name)) {
+            *itemsize = dtypes[i].itemsize;
+            return dtypes[i].name;
+        }
+    return NULL;
+}
+
+int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, acar_err *err) {
+    memset(out, 0, sizeof *out);
+    if (!t) return tfail(err, ACAR_ERR_ARG, "no checkpoint");
+    core c;
+    if (find_core(v, &c, err) < 0) return -1;
+    out->parameter = c.parameter;
+    const acar_val *args = c.args;
     size_t na = acar_len(args);
-    if (na < 4) return tfail(err, ACAR_ERR_MALFORMED, "rebuild takes (storage, offset, size, stride, ...)");
+    if (na < 4 || (c.kind == 2 && na < 7))
+        return tfail(err, ACAR_ERR_MALFORMED, c.kind == 2 ? "_rebuild_tensor_v3 takes (storage, offset, size, stride, "
+                                                          "requires_grad, hooks, dtype, ...)"
+                                                        : "rebuild takes (storage, offset, size, stride, ...)");
     const acar_val *sv = acar_item(args, 0);
     if (!sv || acar_typeof(sv) != ACAR_PERSID) return tfail(err, ACAR_ERR_MALFORMED, "tensor without a storage");
     int type;
@@ -504,6 +594,13 @@ int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, 
     if (!storage_types[type].dtype) return tfail(err, ACAR_ERR_UNSUPPORTED, "quantized tensors are not supported");
     out->dtype = storage_types[type].dtype;
     out->itemsize = storage_types[type].itemsize;
+    /* bytes the storage holds: its id's numel items, never past the member */
+    uint64_t sbytes = (uint64_t)numel * storage_types[type].itemsize;
+    if (c.kind == 2) {
+        out->dtype = v3_dtype(acar_item(args, 6), &out->itemsize);
+        if (!out->dtype) return tfail(err, ACAR_ERR_UNSUPPORTED, "_rebuild_tensor_v3 with a dtype acar does not know");
+    }
+    out->byteorder = out->itemsize == 1 || !strcmp(out->dtype, "bool") ? '|' : t->big_endian ? '>' : '<';
     out->storage = s->data;
     out->storage_nbytes = s->len;
     out->storage_key = s->key;
@@ -533,8 +630,8 @@ int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, 
     if (empty) count = 0;
     if (count > SIZE_MAX / out->itemsize) return tfail(err, ACAR_ERR_MALFORMED, "shape too large");
     out->nbytes = (size_t)(count * out->itemsize);
-    uint64_t have = s->len / out->itemsize;
-    if (have > (uint64_t)numel) have = (uint64_t)numel;
+    if (sbytes > s->len) sbytes = s->len;
+    uint64_t have = sbytes / out->itemsize;
     if (!empty && last >= have) {
         acar__err_set(err, ACAR_ERR_MALFORMED, (size_t)(s->data - t->file),
                       "torch: tensor reaches element %llu of a storage of %llu", (unsigned long long)last,
@@ -547,30 +644,27 @@ int acar_torch_tensor(const acar_torch *t, const acar_val *v, acar_tensor *out, 
 }
 
 /* For `acar show`: a tensor node printed as tensor(float32, (2, 3)) (a
- * parameter as parameter(...)), from the pid's storage type and the size
- * tuple alone, so no storage is needed.  Returns 1 after printing, 0 when v
- * is not a tensor acar can describe (the caller prints it as usual). */
+ * parameter as parameter(...)), from the pid's storage type (or v3's dtype)
+ * and the size tuple alone, so no storage is needed.  Returns 1 after
+ * printing, 0 when v is not a tensor acar can describe (the caller prints
+ * it as usual). */
 int acar__tensor_repr(const acar_val *v, acar_out *out) {
-    int param = 0;
-    for (int level = 0; level < 4 && acar_is_tensor(v); level++) {
-        const acar_val *c = acar_object_callable(v);
-        if (!is_rebuild(c, "_rebuild_parameter") && !is_rebuild(c, "_rebuild_parameter_with_state")) break;
-        param = 1;
-        v = acar_item(acar_object_args(v), 0);
-    }
-    if (!acar_is_tensor(v)) return 0;
-    const acar_val *c = acar_object_callable(v), *args = acar_object_args(v);
-    if (!is_rebuild(c, "_rebuild_tensor_v2") && !is_rebuild(c, "_rebuild_tensor")) return 0;
-    const acar_val *sv = acar_item(args, 0), *size = acar_item(args, 2);
+    core c;
+    acar_err err;
+    if (find_core(v, &c, &err) < 0) return 0;
+    const acar_val *sv = acar_item(c.args, 0), *size = acar_item(c.args, 2);
     if (!sv || acar_typeof(sv) != ACAR_PERSID) return 0;
     const acar_val *pid = acar_persid_pid(sv);
     int type = storage_type(acar_item(pid, 1));
+    const char *dtype = type < 0 ? NULL : storage_types[type].dtype;
+    size_t isz;
+    if (c.kind == 2) dtype = v3_dtype(acar_item(c.args, 6), &isz);
     int64_t shape[ACAR_MAX_NDIM];
     int nd;
-    if (type < 0 || !storage_types[type].dtype || int_list(size, shape, &nd) < 0) return 0;
+    if (!dtype || int_list(size, shape, &nd) < 0) return 0;
     char tmp[32];
-    acar__out_str(out, param ? "parameter(" : "tensor(");
-    acar__out_str(out, storage_types[type].dtype);
+    acar__out_str(out, c.parameter ? "parameter(" : "tensor(");
+    acar__out_str(out, dtype);
     acar__out_str(out, ", (");
     for (int i = 0; i < nd; i++) {
         snprintf(tmp, sizeof tmp, i ? ", %lld" : "%lld", (long long)shape[i]);

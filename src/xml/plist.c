@@ -31,121 +31,205 @@
  * Reader
  * ================================================================== */
 
+/* An open <dict> or <array>.  Its items wait on the value stack (a dict's
+ * as key, value, ...) and become the container at its end, which then
+ * fills the slot its start reserved in its parent. */
+typedef struct pframe {
+    bool dict;
+    size_t mark;           /* its first item on the value stack */
+    size_t slot;           /* its own place on the value stack, or ROOT */
+} pframe;
+
+#define ROOT SIZE_MAX
+
 typedef struct plr {
-    acar_val **stk;        /* open dicts and lists */
-    size_t sn, scap;
+    pframe *fr;            /* open dicts and arrays */
+    size_t fn, fcap;
+    acar_val **vals;       /* the value stack */
+    size_t vn, vcap;
     acar_val *key;         /* the pending key, NULL for None */
     acar_val *root;
 } plr;
 
-static const char *text_of(acar_xml *x) { return x->text ? x->text : ""; }
-
-static int add_object(acar_xml *x, plr *r, acar_val *v) {
-    if (!v) return x->failed ? -1 : acar__xml_fail_doc(x);
-    if (r->key) {
-        if (!r->sn || acar_typeof(r->stk[r->sn - 1]) != ACAR_DICT)
-            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unexpected element at line %zu",
-                                  (size_t)XML_GetCurrentLineNumber(x->parser));
-        if (acar_dict_set(x->doc, r->stk[r->sn - 1], r->key, v) < 0) return acar__xml_fail_doc(x);
-        r->key = NULL;
-    } else if (!r->sn) {
-        r->root = v;
-    } else {
-        if (acar_typeof(r->stk[r->sn - 1]) != ACAR_LIST)
-            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unexpected element at line %zu",
-                                  (size_t)XML_GetCurrentLineNumber(x->parser));
-        if (acar_list_append(x->doc, r->stk[r->sn - 1], v) < 0) return acar__xml_fail_doc(x);
-    }
-    return 0;
-}
-
-static int pl_start(acar_xml *x, const char *name) {
-    plr *r = x->ud;
-    x->tlen = 0;
-    acar_val *c;
-    if (!strcmp(name, "dict")) c = acar_new_dict(x->doc);
-    else if (!strcmp(name, "array")) c = acar_new_list(x->doc);
-    else return 0;
-    if (r->sn >= x->doc->limits.max_depth)
-        return acar__xml_fail(x, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)",
-                              x->doc->limits.max_depth);
-    if (add_object(x, r, c) < 0) return -1;
-    if (r->sn == r->scap &&
-        acar__xml_reserve(x, (void **)&r->stk, &r->scap, r->sn, 1, sizeof *r->stk) < 0)
+static int push_val(acar_xml *x, plr *r, acar_val *v) {
+    if (r->vcap - r->vn < 2 &&
+        acar__xml_reserve(x, (void **)&r->vals, &r->vcap, r->vn, 2, sizeof *r->vals) < 0)
         return -1;
-    r->stk[r->sn++] = c;
+    r->vals[r->vn++] = v;
     return 0;
 }
 
-static int pl_end(acar_xml *x, const char *name) {
-    plr *r = x->ud;
+/* plistlib's add_object: v goes to the pending key of the open dict, to
+ * the open array, or becomes the root.  v NULL: a container's place,
+ * filled at its end (*slot says where).  Returns 0, or -1 after failing. */
+static int add_object(acar_xml *x, plr *r, acar_val *v, size_t *slot) {
+    if (!v && !slot) return x->failed ? -1 : acar__xml_fail_doc(x);
+    const pframe *top = r->fn ? &r->fr[r->fn - 1] : NULL;
+    if (r->key) {
+        if (!top || !top->dict)
+            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unexpected element at line %zu",
+                                  (size_t)XML_GetCurrentLineNumber(x->parser));
+        if (push_val(x, r, r->key) < 0) return -1;
+        r->key = NULL;
+    } else if (!top) {
+        if (slot) *slot = ROOT;
+        else r->root = v;
+        return 0;
+    } else if (top->dict) {
+        return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unexpected element at line %zu",
+                              (size_t)XML_GetCurrentLineNumber(x->parser));
+    }
+    if (slot) *slot = r->vn;
+    return push_val(x, r, v);
+}
+
+/* The end of the open container: builds it from its items. */
+static int close_frame(acar_xml *x, plr *r) {
+    pframe *f = &r->fr[--r->fn];
     acar_doc *doc = x->doc;
-    const char *s = text_of(x);
+    acar_val **items = r->vals + f->mark;
+    size_t n = r->vn - f->mark;
+    acar_val *c;
+    if (f->dict) {
+        c = acar_new_dict(doc);
+        for (size_t i = 0; c && i < n; i += 2)
+            if (acar_dict_set(doc, c, items[i], items[i + 1]) < 0) c = NULL;
+    } else {
+        c = acar__seq(doc, ACAR_LIST, n ? items : NULL, n);
+        for (size_t i = 0; c && i < n; i++) acar__stored(items[i]);
+    }
+    if (!c) return acar__xml_fail_doc(x);
+    r->vn = f->mark;
+    if (f->slot == ROOT) r->root = c;
+    else r->vals[f->slot] = c;
+    return 0;
+}
+
+enum { P_OTHER, P_DICT, P_ARRAY, P_KEY, P_STRING, P_INTEGER, P_REAL, P_TRUE, P_FALSE, P_DATE, P_DATA };
+
+/* Elements whose end takes the text. */
+static bool takes_text(int t) { return (t >= P_KEY && t <= P_REAL) || t == P_DATE || t == P_DATA; }
+
+/* name == lit (lit of len bytes), name[0] already known to match: stops
+ * at the first difference, so it never reads past a shorter name's NUL. */
+static inline bool eqn(const char *name, const char *lit, size_t len) {
+    for (size_t i = 1; i < len; i++)
+        if (name[i] != lit[i]) return false;
+    return name[len] == 0;
+}
+#define EQ(n, lit) eqn(n, lit, sizeof(lit) - 1)
+
+/* The element's code, looked up once at its start (the first byte picks
+ * the names to compare); the end handler takes it from the tag stack. */
+static int tag_of(const char *n) {
+    switch (n[0]) {
+    case 'a': return EQ(n, "array") ? P_ARRAY : P_OTHER;
+    case 'd':
+        if (EQ(n, "dict")) return P_DICT;
+        if (EQ(n, "data")) return P_DATA;
+        return EQ(n, "date") ? P_DATE : P_OTHER;
+    case 'f': return EQ(n, "false") ? P_FALSE : P_OTHER;
+    case 'i': return EQ(n, "integer") ? P_INTEGER : P_OTHER;
+    case 'k': return EQ(n, "key") ? P_KEY : P_OTHER;
+    case 'r': return EQ(n, "real") ? P_REAL : P_OTHER;
+    case 's': return EQ(n, "string") ? P_STRING : P_OTHER;
+    case 't': return EQ(n, "true") ? P_TRUE : P_OTHER;
+    }
+    return P_OTHER;
+}
+
+static void XMLCALL pl_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+    acar_xml *x = ud;
+    plr *r = x->ud;
+    (void)atts;
+    if (x->failed) return;
+    int t = tag_of(name);
+    if (acar__xml_push_tag(x, t) < 0) return;
+    x->tlen = 0;
+    if (takes_text(t)) x->live++;
+    if (t != P_DICT && t != P_ARRAY) return;
+    if (r->fn >= x->doc->limits.max_depth) {
+        acar__xml_fail(x, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)",
+                           x->doc->limits.max_depth);
+        return;
+    }
+    size_t slot;
+    if (add_object(x, r, NULL, &slot) < 0) return;
+    if (r->fn == r->fcap &&
+        acar__xml_reserve(x, (void **)&r->fr, &r->fcap, r->fn, 1, sizeof *r->fr) < 0)
+        return;
+    pframe *f = &r->fr[r->fn++];
+    f->dict = t == P_DICT;
+    f->mark = r->vn;
+    f->slot = slot;
+}
+
+static int pl_end_tag(acar_xml *x, plr *r, int t) {
+    acar_doc *doc = x->doc;
+    const char *s = x->text;
     size_t n = x->tlen;
     char msg[128];
-    switch (name[0]) {
-    case 'a':
-        if (strcmp(name, "array")) return 0;
-        r->sn--;
-        return 0;
-    case 'd':
-        if (!strcmp(name, "dict")) {
-            if (r->key && acar_len(r->key)) {
-                size_t kl;
-                const char *k = acar_str(r->key, &kl);
-                return acar__xml_fail(x, ACAR_ERR_MALFORMED, "missing value for key '%.*s' at line %zu",
-                                      (int)(kl > 60 ? 60 : kl), k,
-                                      (size_t)XML_GetCurrentLineNumber(x->parser));
-            }
-            r->sn--;
-            return 0;
+    switch (t) {
+    case P_ARRAY:
+        return close_frame(x, r);
+    case P_DICT:
+        if (r->key && acar_len(r->key)) {
+            size_t kl;
+            const char *k = acar_str(r->key, &kl);
+            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "missing value for key '%.*s' at line %zu",
+                                  (int)(kl > 60 ? 60 : kl), k, (size_t)XML_GetCurrentLineNumber(x->parser));
         }
-        if (!strcmp(name, "data")) {
-            uint8_t *out = acar__alloc(doc, n / 4 * 3 + 3);
-            size_t m;
-            if (!out) return acar__xml_fail_doc(x);
-            x->tlen = 0;
-            if (acar__xml_b64_decode(s, n, out, &m, msg) < 0)
-                return acar__xml_fail(x, ACAR_ERR_MALFORMED, "%s", msg);
-            return add_object(x, r, acar__str(doc, ACAR_BYTES, (const char *)out, m, true));
-        }
-        if (!strcmp(name, "date")) {
-            acar_datetime d;
-            x->tlen = 0;
-            if (acar__xml_parse_date_plist(s, n, &d, msg) < 0)
-                return acar__xml_fail(x, ACAR_ERR_MALFORMED, "%s", msg);
-            return add_object(x, r, acar_new_datetime(doc, &d));
-        }
-        return 0;
-    case 'f':
-        if (strcmp(name, "false")) return 0;
-        return add_object(x, r, acar_new_bool(doc, 0));
-    case 't':
-        if (strcmp(name, "true")) return 0;
-        return add_object(x, r, acar_new_bool(doc, 1));
-    case 'i':
-        if (strcmp(name, "integer")) return 0;
+        return close_frame(x, r);
+    case P_DATA: {
+        uint8_t *out = acar__alloc(doc, n / 4 * 3 + 3);
+        size_t m;
+        if (!out) return acar__xml_fail_doc(x);
         x->tlen = 0;
-        return add_object(x, r, acar__xml_pyint(x, s, n, n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')));
-    case 'r':
-        if (strcmp(name, "real")) return 0;
+        if (acar__xml_b64_decode(s, n, out, &m, msg) < 0)
+            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "%s", msg);
+        return add_object(x, r, acar__str(doc, ACAR_BYTES, (const char *)out, m, true), NULL);
+    }
+    case P_DATE: {
+        acar_datetime d;
         x->tlen = 0;
-        return add_object(x, r, acar__xml_pyfloat(x, s, n));
-    case 's':
-        if (strcmp(name, "string")) return 0;
+        if (acar__xml_parse_date_plist(s, n, &d, msg) < 0)
+            return acar__xml_fail(x, ACAR_ERR_MALFORMED, "%s", msg);
+        return add_object(x, r, acar_new_datetime(doc, &d), NULL);
+    }
+    case P_FALSE:
+        return add_object(x, r, acar_new_bool(doc, 0), NULL);
+    case P_TRUE:
+        return add_object(x, r, acar_new_bool(doc, 1), NULL);
+    case P_INTEGER:
         x->tlen = 0;
-        return add_object(x, r, acar__str(doc, ACAR_STR, s, n, false));
-    case 'k':
-        if (strcmp(name, "key")) return 0;
-        if ((r->key && acar_len(r->key)) || !r->sn || acar_typeof(r->stk[r->sn - 1]) != ACAR_DICT)
+        return add_object(x, r, acar__xml_pyint(x, s, n, n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')),
+                          NULL);
+    case P_REAL:
+        x->tlen = 0;
+        return add_object(x, r, acar__xml_pyfloat(x, s, n), NULL);
+    case P_STRING: {
+        acar_val *v = acar__xml_text_str(x);
+        x->tlen = 0;
+        return add_object(x, r, v, NULL);
+    }
+    case P_KEY:
+        if ((r->key && acar_len(r->key)) || !r->fn || !r->fr[r->fn - 1].dict)
             return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unexpected key at line %zu",
                                   (size_t)XML_GetCurrentLineNumber(x->parser));
+        r->key = acar__xml_text_str(x);
         x->tlen = 0;
-        r->key = acar__str(doc, ACAR_STR, s, n, false);
-        if (!r->key) return acar__xml_fail_doc(x);
-        return 0;
+        return r->key ? 0 : -1;
     }
     return 0;
+}
+
+static void XMLCALL pl_end(void *ud, const XML_Char *name) {
+    acar_xml *x = ud;
+    (void)name;
+    if (x->failed) return;
+    int t = acar__xml_pop_tag(x);
+    if (takes_text(t)) x->live--;
+    pl_end_tag(x, x->ud, t);
 }
 
 acar_val *acar__plist_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
@@ -159,7 +243,8 @@ acar_val *acar__plist_read(acar_doc *doc, const uint8_t *data, size_t len, acar_
         root = r.root ? r.root : acar_new_none(doc);
         opts->consumed = len;
     }
-    if (r.stk) acar__xml_scratch(&x, r.stk, r.scap * sizeof *r.stk, 0);
+    if (r.fr) acar__xml_scratch(&x, r.fr, r.fcap * sizeof *r.fr, 0);
+    if (r.vals) acar__xml_scratch(&x, r.vals, r.vcap * sizeof *r.vals, 0);
     acar__xml_free(&x);
     return root;
 }
@@ -168,52 +253,14 @@ acar_val *acar__plist_read(acar_doc *doc, const uint8_t *data, size_t len, acar_
  * Writer
  * ================================================================== */
 
-typedef struct pframe {
-    const acar_val *v;
-    acar_val *const *items;  /* list/tuple items, or dict key, value, ... */
-    size_t *order;           /* dicts: pair indices in writing order (malloc'd) */
-    size_t i, n;             /* next step, steps */
-} pframe;
+typedef acar_xml_writer pwriter;
 
-typedef struct pwriter {
-    acar_out *o;
-    acar_err *err;
-    uint32_t flags;
-    pframe *st;
-    size_t top, cap, max_depth;
-    acar_xml_active active;
-} pwriter;
-
-#define LIT(w, s) acar__out_write((w)->o, s, sizeof(s) - 1)
+#define LIT(w, s) acar__xml_put((w)->o, s, sizeof(s) - 1)
 
 static void tabs(pwriter *w, size_t n) {
-    char *p = acar__out_reserve(w->o, n);
-    if (!p) return;
-    memset(p, '\t', n);
-    w->o->buf->len += n;
-}
-
-static void path_of(pwriter *w, char *buf, size_t size) {
-    size_t k = (size_t)snprintf(buf, size, "root");
-    for (size_t f = 0; f < w->top && k + 8 < size; f++) {
-        const pframe *fr = &w->st[f];
-        if (fr->i == 0) break;
-        if (acar_typeof(fr->v) == ACAR_DICT) {
-            size_t pair = fr->order ? fr->order[fr->i - 1] : fr->i - 1;
-            const acar_val *key = fr->items[2 * pair];
-            k += acar__xml_path_key(buf + k, size - k, key);
-        } else {
-            k += (size_t)snprintf(buf + k, size - k, "[%zu]", fr->i - 1);
-        }
-        if (k >= size) break;
-    }
-}
-
-static int pfail(pwriter *w, acar_code code, const char *msg) {
-    char path[96];
-    path_of(w, path, sizeof path);
-    acar__err_set(w->err, code, 0, "%s (at %s)", msg, path);
-    return -1;
+    static const char t[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    for (; n > 16; n -= 16) acar__xml_put(w->o, t, 16);
+    if (n) acar__xml_put(w->o, t, n);
 }
 
 static int nomem(pwriter *w) {
@@ -224,41 +271,47 @@ static int nomem(pwriter *w) {
 /* <tag>escaped text</tag> at the current indentation. */
 static int simple_text(pwriter *w, const char *tag, size_t tn, const acar_val *v) {
     size_t n;
-    const char *s = acar_str(v, &n);
+    const char *s = v->u.s;
+    n = ACAR_LEN(v);
     const char *why;
     size_t at;
     tabs(w, w->top);
-    acar__out_byte(w->o, '<');
-    acar__out_write(w->o, tag, tn);
-    acar__out_byte(w->o, '>');
+    acar__xml_put(w->o, "<", 1);
+    acar__xml_put(w->o, tag, tn);
+    acar__xml_put(w->o, ">", 1);
     if (acar__xml_escape(w->o, s, n, true, &why, &at) < 0) {
-        char m[128];
-        snprintf(m, sizeof m, "strings can't contain control characters; use bytes instead (%s at byte %zu)",
-                 why, at);
-        return pfail(w, ACAR_ERR_TYPE, m);
+        return acar__xml_wfail(w, ACAR_ERR_TYPE,
+                               "strings can't contain control characters; use bytes instead (%s at byte %zu)",
+                               why, at);
     }
-    acar__out_write(w->o, "</", 2);
-    acar__out_write(w->o, tag, tn);
-    acar__out_write(w->o, ">\n", 2);
+    acar__xml_put(w->o, "</", 2);
+    acar__xml_put(w->o, tag, tn);
+    acar__xml_put(w->o, ">\n", 2);
     return 0;
 }
 
-/* Merge sort of pair indices by key bytes (UTF-8 order is code point
- * order, surrogates included), stable and without global state. */
+/* Key order: bytes compared as unsigned (UTF-8 order is code point order,
+ * surrogates included), a prefix first. */
+static int key_cmp(const acar_val *a, const acar_val *b) {
+    size_t la = ACAR_LEN(a), lb = ACAR_LEN(b);
+    int c = memcmp(a->u.s, b->u.s, la < lb ? la : lb);
+    return c ? c : la < lb ? -1 : la > lb;
+}
+
+/* Stable sort of pair indices by key: nothing to do when the keys are in
+ * order already (a dict read from a sorted plist), else a merge sort. */
 static void sort_pairs(acar_val *const *items, size_t *idx, size_t *tmp, size_t n) {
+    size_t k = 1;
+    while (k < n && key_cmp(items[2 * idx[k - 1]], items[2 * idx[k]]) <= 0) k++;
+    if (k == n) return;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t a = lo, b = mid, k = lo;
-            while (a < mid && b < hi) {
-                size_t la, lb;
-                const char *sa = acar_str(items[2 * idx[a]], &la), *sb = acar_str(items[2 * idx[b]], &lb);
-                int c = memcmp(sa, sb, la < lb ? la : lb);
-                if (c == 0) c = la < lb ? -1 : la > lb;
-                tmp[k++] = c <= 0 ? idx[a++] : idx[b++];
-            }
-            while (a < mid) tmp[k++] = idx[a++];
-            while (b < hi) tmp[k++] = idx[b++];
+            size_t a = lo, b = mid, t = lo;
+            while (a < mid && b < hi)
+                tmp[t++] = key_cmp(items[2 * idx[a]], items[2 * idx[b]]) <= 0 ? idx[a++] : idx[b++];
+            while (a < mid) tmp[t++] = idx[a++];
+            while (b < hi) tmp[t++] = idx[b++];
         }
         memcpy(idx, tmp, n * sizeof *idx);
     }
@@ -267,7 +320,7 @@ static void sort_pairs(acar_val *const *items, size_t *idx, size_t *tmp, size_t 
 /* Sorting class of a key: keys of different classes cannot be compared
  * (sorted() raises TypeError). */
 static int key_class(const acar_val *k) {
-    switch (acar_typeof(k)) {
+    switch (ACAR_TYPE(k)) {
     case ACAR_STR: return 1;
     case ACAR_INT: case ACAR_BOOL: case ACAR_FLOAT: return 2;
     case ACAR_BYTES: return 3;
@@ -277,33 +330,10 @@ static int key_class(const acar_val *k) {
 }
 
 static int push_frame(pwriter *w, const acar_val *v) {
-    int a = acar__xml_active_add(&w->active, v);
-    if (a < 0) return nomem(w);
-    if (a == 0) return pfail(w, ACAR_ERR_TYPE, "recursive container (plistlib recurses forever)");
-    if (w->top >= w->max_depth) {
-        char m[64];
-        snprintf(m, sizeof m, "nesting deeper than %zu (max_depth)", w->max_depth);
-        return pfail(w, ACAR_ERR_LIMIT, m);
-    }
-    if (w->top == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 32;
-        pframe *ns = realloc(w->st, nc * sizeof *ns);
-        if (!ns) return nomem(w);
-        w->st = ns;
-        w->cap = nc;
-    }
-    pframe *f = &w->st[w->top];
-    f->v = v;
-    f->i = 0;
-    f->order = NULL;
-    if (acar_typeof(v) != ACAR_DICT) {
-        f->items = v->u.items;
-        f->n = acar_len(v);
-        w->top++;
-        return 0;
-    }
-    f->items = ((const acar_map *)v->u.p)->items;
-    size_t n = acar_len(v), kept = 0;
+    acar_xml_frame *f = acar__xml_wpush(w, v, "recursive container (plistlib recurses forever)");
+    if (!f) return -1;
+    if (ACAR_TYPE(v) != ACAR_DICT) return 0;
+    size_t n = f->n, kept = 0;
     bool sort = !(w->flags & ACAR_WRITE_NO_SORT_KEYS), skip = (w->flags & ACAR_WRITE_SKIPKEYS) != 0;
     bool all_str = true;
     int cls0 = 0, mixed = 0;
@@ -314,16 +344,15 @@ static int push_frame(pwriter *w, const acar_val *v) {
         else if (c != cls0 || c == 5) mixed = 1;
     }
     if (!all_str) {
-        if (!skip || (sort && mixed)) return pfail(w, ACAR_ERR_TYPE, "keys must be strings");
+        if (!skip || (sort && mixed)) return acar__xml_wfail(w, ACAR_ERR_TYPE, "keys must be strings");
     }
     size_t *order = malloc((2 * n + 1) * sizeof *order);
     if (!order) return nomem(w);
     for (size_t i = 0; i < n; i++)
-        if (acar_typeof(f->items[2 * i]) == ACAR_STR) order[kept++] = i;
+        if (ACAR_TYPE(f->items[2 * i]) == ACAR_STR) order[kept++] = i;
     if (sort && kept > 1) sort_pairs(f->items, order, order + n, kept);
     f->order = order;
     f->n = kept;
-    w->top++;
     return 0;
 }
 
@@ -331,7 +360,7 @@ static int push_frame(pwriter *w, const acar_val *v) {
 static int pemit(pwriter *w, const acar_val *v) {
     acar_out *o = w->o;
     size_t lvl = w->top;
-    switch (acar_typeof(v)) {
+    switch (ACAR_TYPE(v)) {
     case ACAR_STR:
         return simple_text(w, "string", 6, v);
     case ACAR_BOOL:
@@ -346,7 +375,8 @@ static int pemit(pwriter *w, const acar_val *v) {
         size_t nl = acar_int_limbs(v, &neg, &limbs, tmp);
         if (nl > 2 || (neg && nl == 2 && limbs[1] > 0x80000000u) ||
             (neg && nl == 2 && limbs[1] == 0x80000000u && limbs[0] != 0))
-            return pfail(w, ACAR_ERR_TYPE, "int out of plist range -2**63 .. 2**64-1 (OverflowError)");
+            return acar__xml_wfail(w, ACAR_ERR_TYPE,
+                                   "int out of plist range -2**63 .. 2**64-1 (OverflowError)");
         uint64_t m = nl ? limbs[0] : 0;
         if (nl == 2) m |= (uint64_t)limbs[1] << 32;
         char buf[24];
@@ -355,7 +385,7 @@ static int pemit(pwriter *w, const acar_val *v) {
         if (neg) buf[--k] = '-';
         tabs(w, lvl);
         LIT(w, "<integer>");
-        acar__out_write(o, buf + k, sizeof buf - k);
+        acar__xml_put(o, buf + k, sizeof buf - k);
         LIT(w, "</integer>\n");
         return 0;
     }
@@ -363,7 +393,7 @@ static int pemit(pwriter *w, const acar_val *v) {
         char buf[ACAR_NUM_FLOAT_REPR_MAX];
         tabs(w, lvl);
         LIT(w, "<real>");
-        acar__out_write(o, buf, acar_num_float_repr(acar_float(v), buf));
+        acar__xml_put(o, buf, acar_num_float_repr(acar_float(v), buf));
         LIT(w, "</real>\n");
         return 0;
     }
@@ -373,14 +403,15 @@ static int pemit(pwriter *w, const acar_val *v) {
         acar_datetime_get(v, &d);
         tabs(w, lvl);
         LIT(w, "<date>");
-        acar__out_write(o, buf, acar__xml_date_plist(&d, buf));
+        acar__xml_put(o, buf, acar__xml_date_plist(&d, buf));
         LIT(w, "</date>\n");
         return 0;
     }
     case ACAR_BYTES:
     case ACAR_BYTEARRAY: {
         size_t n;
-        const char *s = acar_str(v, &n);
+        const char *s = v->u.s;
+        n = ACAR_LEN(v);
         size_t width = lvl * 8 < 60 ? 76 - lvl * 8 : 16;
         tabs(w, lvl);
         LIT(w, "<data>\n");
@@ -426,14 +457,13 @@ static int pemit(pwriter *w, const acar_val *v) {
             char buf[32];
             tabs(w, lvl);
             LIT(w, "<date>");
-            acar__out_write(o, buf, acar__xml_date_plist(&d, buf));
+            acar__xml_put(o, buf, acar__xml_date_plist(&d, buf));
             LIT(w, "</date>\n");
             return 0;
         }
-        char cls[160], m[200];
+        char cls[160];
         acar__xml_class_name(v, cls, sizeof cls);
-        snprintf(m, sizeof m, "unsupported type: %s", cls);
-        return pfail(w, ACAR_ERR_TYPE, m);
+        return acar__xml_wfail(w, ACAR_ERR_TYPE, "unsupported type: %s", cls);
     }
     }
 }
@@ -451,12 +481,10 @@ int acar__plist_write(const acar_val *v, const acar_write_opts *opts, acar_out *
             "<plist version=\"1.0\">\n");
     int rc = pemit(&w, v);
     while (rc == 0 && w.top && !out->failed) { /* failed output (max_output): stop */
-        pframe *f = &w.st[w.top - 1];
-        bool dict = acar_typeof(f->v) == ACAR_DICT;
+        acar_xml_frame *f = &w.st[w.top - 1];
+        bool dict = ACAR_TYPE(f->v) == ACAR_DICT;
         if (f->i == f->n) {
-            free(f->order);
-            acar__xml_active_del(&w.active, f->v);
-            w.top--;
+            acar__xml_wpop(&w);
             tabs(&w, w.top);
             if (dict) LIT(&w, "</dict>\n");
             else LIT(&w, "</array>\n");
@@ -472,8 +500,6 @@ int acar__plist_write(const acar_val *v, const acar_write_opts *opts, acar_out *
         }
     }
     if (rc == 0) LIT(&w, "</plist>\n");
-    while (w.top) free(w.st[--w.top].order);
-    free(w.st);
-    acar__xml_active_free(&w.active);
+    acar__xml_wfree(&w);
     return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * xml.c -- what the XML-RPC and plist readers and writers share: the
  * libexpat driver, XML text escaping, base64 as binascii does it, the date
- * texts of both formats, and Python's int()/float()/Decimal() over str.
- * See xml.h for the contract of each piece.
+ * texts of both formats, Python's int()/float()/Decimal() over str, and
+ * the writers' walk state and error paths.  See xml.h for the contract of
+ * each piece.
  */
 #include "xml/xml.h"
 #include "num/num.h"
@@ -83,26 +84,83 @@ int acar__xml_fail_doc(acar_xml *x) {
     return acar__xml_fail(x, e->code, "%s", e->msg);
 }
 
-static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
-    acar_xml *x = ud;
-    (void)atts;
-    if (!x->failed) x->start(x, name);
-}
-
-static void XMLCALL on_end(void *ud, const XML_Char *name) {
-    acar_xml *x = ud;
-    if (!x->failed) x->end(x, name);
-}
-
+/* Character data: borrowed while it is one run of the parse buffer.
+ * For a UTF-8 document expat hands out runs of text as pointers into the
+ * buffer XML_GetBuffer gave, which it neither moves nor writes during one
+ * XML_ParseBuffer; everything else (transcoded text, line ends, character
+ * references) comes from its own short-lived storage and is copied. */
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
     acar_xml *x = ud;
-    if (x->failed || len <= 0) return;
+    if (!x->live || x->failed || len <= 0) return;
     size_t n = (size_t)len;
-    if (n > x->tcap - x->tlen &&
-        acar__xml_reserve(x, (void **)&x->text, &x->tcap, x->tlen, n, 1) < 0)
+    bool inbuf = (uintptr_t)s - (uintptr_t)x->buf < x->buflen && n <= x->buflen - (size_t)(s - x->buf);
+    if (!inbuf && n == 1 && s[0] == '\n') {
+        /* a line end: the same byte in the buffer when the document has a
+         * plain LF there, so indentation stays one borrowed run */
+        XML_Index at = XML_GetCurrentByteIndex(x->parser);
+        if (at >= 0 && (size_t)at >= x->buf_at && (size_t)at - x->buf_at < x->buflen &&
+            x->buf[(size_t)at - x->buf_at] == '\n') {
+            s = x->buf + ((size_t)at - x->buf_at);
+            inbuf = true;
+        }
+    }
+    if (x->tlen == 0 && inbuf) {
+        x->text = s;
+        x->tlen = n;
+        x->borrowed = true;
         return;
-    memcpy(x->text + x->tlen, s, n);
+    }
+    if (x->borrowed && inbuf && x->text + x->tlen == s) {
+        x->tlen += n;
+        return;
+    }
+    size_t need = x->tlen + n;  /* both within memory already held */
+    if (need > x->owncap && acar__xml_reserve(x, (void **)&x->own, &x->owncap, 0, need, 1) < 0) return;
+    if (x->borrowed) {
+        if (x->tlen) memcpy(x->own, x->text, x->tlen);
+        x->borrowed = false;
+    }
+    memcpy(x->own + x->tlen, s, n);
+    x->text = x->own;
     x->tlen += n;
+}
+
+/* Borrowed text into own storage (before the parse buffer moves). */
+static int text_keep(acar_xml *x) {
+    if (!x->borrowed || x->tlen == 0) return 0;
+    if (x->tlen > x->owncap && acar__xml_reserve(x, (void **)&x->own, &x->owncap, 0, x->tlen, 1) < 0)
+        return -1;
+    memcpy(x->own, x->text, x->tlen);
+    x->text = x->own;
+    x->borrowed = false;
+    return 0;
+}
+
+/* expat hands out valid UTF-8 only: the node needs just the ASCII flag,
+ * not acar__str's full check. */
+acar_val *acar__xml_text_str(acar_xml *x) {
+    acar_doc *doc = x->doc;
+    const char *s = x->text;
+    size_t n = x->tlen, i = 0;
+    if (n > ACAR_MAX_LEN) {
+        acar__xml_fail(x, ACAR_ERR_LIMIT, "string too long");
+        return NULL;
+    }
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+    }
+    while (i < n && (unsigned char)s[i] < 0x80) i++;
+    acar_val *v = acar__node(doc, ACAR_TAG(ACAR_STR, i == n ? ACAR_F_ASCII : 0, n));
+    char *copy = v && n ? acar__alloc(doc, n) : NULL;
+    if (!v || (n && !copy)) {
+        acar__xml_fail_doc(x);
+        return NULL;
+    }
+    if (n) memcpy(copy, s, n);
+    v->u.s = n ? copy : "";
+    return v;
 }
 
 static void XMLCALL on_entity_decl(void *ud, const XML_Char *name, int is_param,
@@ -178,21 +236,113 @@ static int XMLCALL on_unknown_encoding(void *ud, const XML_Char *name, XML_Encod
     return XML_STATUS_OK;
 }
 
-int acar__xml_init(acar_xml *x, acar_doc *doc, acar_err *err, acar_xml_start_fn start,
-                   acar_xml_end_fn end, void *ud, bool entity_decls_fail) {
+/* ====================================================================
+ * expat's own memory goes through the document's allocator and counts
+ * against max_memory with the readers' scratch (so allocation-failure
+ * tests reach it and a caller's allocator sees every byte).  expat's
+ * allocation functions take no context: the parser being set up or run on
+ * this thread is kept in a thread-local variable from acar__xml_init to
+ * acar__xml_free (an XML read runs no other XML read inside it).  Each
+ * block starts with a header naming its parser and size, as the
+ * allocator's realloc and free want the old size.
+ * ================================================================== */
+
+#if defined(_MSC_VER)
+#define XML_TLS __declspec(thread)
+#elif defined(__GNUC__) || defined(__clang__)
+#define XML_TLS __thread
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
+#define XML_TLS _Thread_local
+#endif
+
+#ifdef XML_TLS
+static XML_TLS acar_xml *mm_owner;
+
+typedef union mm_head {
+    struct {
+        acar_xml *x;
+        size_t size;
+    } h;
+    max_align_t align;
+} mm_head;
+
+/* Room for add more bytes within max_memory; else the error, once. */
+static int mm_room(acar_xml *x, size_t add) {
+    acar_doc *doc = x->doc;
+    size_t lim = doc->limits.max_memory;
+    if (add <= lim && doc->used + x->scratch <= lim - add) return 0;
+    if (!x->failed) {
+        x->failed = true;
+        if (x->err) {
+            acar__err_set(x->err, ACAR_ERR_LIMIT, 0, "document memory limit of %zu bytes exceeded (max_memory)",
+                          lim);
+            if (x->parser) set_pos(x, x->err);
+        }
+    }
+    return -1;
+}
+
+static void *mm_malloc(size_t size) {
+    acar_xml *x = mm_owner;
+    if (!x || size > SIZE_MAX - sizeof(mm_head)) return NULL;
+    size_t total = sizeof(mm_head) + size;
+    if (mm_room(x, total) < 0) return NULL;
+    mm_head *b = x->doc->alloc.malloc(x->doc->alloc.ctx, total);
+    if (!b) return NULL;
+    b->h.x = x;
+    b->h.size = size;
+    x->scratch += total;
+    return b + 1;
+}
+
+static void mm_free(void *p) {
+    if (!p) return;
+    mm_head *b = (mm_head *)p - 1;
+    acar_xml *x = b->h.x;
+    size_t total = sizeof(mm_head) + b->h.size;
+    x->scratch -= total;
+    x->doc->alloc.free(x->doc->alloc.ctx, b, total);
+}
+
+static void *mm_realloc(void *p, size_t size) {
+    if (!p) return mm_malloc(size);
+    mm_head *b = (mm_head *)p - 1;
+    acar_xml *x = b->h.x;
+    if (size > SIZE_MAX - sizeof(mm_head)) return NULL;
+    size_t old = sizeof(mm_head) + b->h.size, total = sizeof(mm_head) + size;
+    if (total > old && mm_room(x, total - old) < 0) return NULL;
+    mm_head *q = x->doc->alloc.realloc(x->doc->alloc.ctx, b, old, total);
+    if (!q) return NULL;
+    q->h.size = size;
+    x->scratch = x->scratch - old + total;
+    return q + 1;
+}
+
+static const XML_Memory_Handling_Suite mm_suite = {mm_malloc, mm_realloc, mm_free};
+#endif
+
+int acar__xml_init(acar_xml *x, acar_doc *doc, acar_err *err, XML_StartElementHandler start,
+                   XML_EndElementHandler end, void *ud, bool entity_decls_fail) {
     memset(x, 0, sizeof *x);
     x->doc = doc;
     x->err = err;
-    x->start = start;
-    x->end = end;
     x->ud = ud;
+    x->text = "";
+#ifdef XML_TLS
+    mm_owner = x;
+    x->parser = XML_ParserCreate_MM(NULL, &mm_suite, NULL);
+#else
     x->parser = XML_ParserCreate(NULL);
+#endif
     if (!x->parser) {
-        acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory (creating the XML parser)");
+#ifdef XML_TLS
+        mm_owner = NULL;
+#endif
+        if (!x->failed) acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory (creating the XML parser)");
         return -1;
     }
     XML_SetUserData(x->parser, x);
-    XML_SetElementHandler(x->parser, on_start, on_end);
+    XML_SetElementHandler(x->parser, start, end);
     XML_SetCharacterDataHandler(x->parser, on_text);
     XML_SetUnknownEncodingHandler(x->parser, on_unknown_encoding, NULL);
     if (entity_decls_fail) XML_SetEntityDeclHandler(x->parser, on_entity_decl);
@@ -202,12 +352,18 @@ int acar__xml_init(acar_xml *x, acar_doc *doc, acar_err *err, acar_xml_start_fn 
 void acar__xml_free(acar_xml *x) {
     if (x->parser) XML_ParserFree(x->parser);
     x->parser = NULL;
-    if (x->text) acar__xml_scratch(x, x->text, x->tcap, 0);
-    x->text = NULL;
-    x->tcap = x->tlen = 0;
+#ifdef XML_TLS
+    if (mm_owner == x) mm_owner = NULL;
+#endif
+    if (x->own) acar__xml_scratch(x, x->own, x->owncap, 0);
+    if (x->tags) acar__xml_scratch(x, x->tags, x->tagcap, 0);
+    x->own = NULL;
+    x->tags = NULL;
+    x->text = "";
+    x->owncap = x->tlen = x->tagcap = x->depth = 0;
 }
 
-/* XML_Parse takes an int length: larger inputs go in slices. */
+/* XML_ParseBuffer takes an int length: larger inputs go in slices. */
 #define SLICE ((size_t)1 << 30)
 
 int acar__xml_parse(acar_xml *x, const uint8_t *data, size_t len) {
@@ -215,7 +371,20 @@ int acar__xml_parse(acar_xml *x, const uint8_t *data, size_t len) {
     do {
         size_t n = len - at < SLICE ? len - at : SLICE;
         int final = at + n == len;
-        enum XML_Status st = XML_Parse(x->parser, (const char *)data + at, (int)n, final);
+        /* what XML_Parse does itself, with the buffer's place known */
+        void *b = n ? XML_GetBuffer(x->parser, (int)n) : NULL;
+        enum XML_Status st = XML_STATUS_ERROR;
+        if (n == 0) {
+            st = XML_Parse(x->parser, "", 0, final);
+        } else if (b) {
+            memcpy(b, data + at, n);
+            x->buf = b;
+            x->buflen = n;
+            x->buf_at = at;
+            st = XML_ParseBuffer(x->parser, (int)n, final);
+            x->buflen = 0;
+            if (!final && !x->failed && text_keep(x) < 0) return -1;
+        }
         if (x->failed) return -1;
         if (st != XML_STATUS_OK) {
             enum XML_Error e = XML_GetErrorCode(x->parser);
@@ -258,12 +427,49 @@ static const uint8_t special[256] = {
     [0xED] = 1, [0xEF] = 1,
 };
 
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#include <emmintrin.h>
+#define HAVE_SSE2 1
+
+/* Bit k set when byte k of v is special (as the table says). */
+static inline unsigned special16(__m128i v) {
+    __m128i t = _mm_or_si128(v, _mm_set1_epi8(2)); /* '<' '>' and 0xED 0xEF in one test each */
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(t, _mm_set1_epi8(0x3E)),
+                             _mm_cmpeq_epi8(t, _mm_set1_epi8((char)0xEF)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned first_bit(unsigned m) {
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned k = 0;
+    while (!(m & 1u)) m >>= 1, k++;
+    return k;
+#endif
+}
+#endif
+
 int acar__xml_escape(acar_out *o, const char *s, size_t n, bool plist, const char **why, size_t *at) {
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0, i = 0;
     while (i < n) {
+#ifdef HAVE_SSE2
+        /* clean runs sixteen bytes at a time */
+        while (n - i >= 16) {
+            unsigned m = special16(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+            if (m) {
+                i += first_bit(m);
+                break;
+            }
+            i += 16;
+        }
+#endif
+        while (i < n && !special[p[i]]) i++;
+        if (i == n) break;
         unsigned char c = p[i];
-        if (!special[c]) { i++; continue; }
         const char *rep = NULL;
         size_t skip = 1, rn = 0;
         switch (c) {
@@ -297,12 +503,12 @@ int acar__xml_escape(acar_out *o, const char *s, size_t n, bool plist, const cha
             *at = i;
             return -1;
         }
-        if (i > run) acar__out_write(o, s + run, i - run);
-        acar__out_write(o, rep, rn);
+        if (i > run) acar__xml_put(o, s + run, i - run);
+        acar__xml_put(o, rep, rn);
         i += skip;
         run = i;
     }
-    if (n > run) acar__out_write(o, s + run, n - run);
+    if (n > run) acar__xml_put(o, s + run, n - run);
     return 0;
 }
 
@@ -626,7 +832,52 @@ out:
     return v;
 }
 
+/* float(s) for the plain ASCII forms writers make ([-]digits[.digits]
+ * [e[-]digits], at most 19 significant digits): 1 and *out, or 0 when the
+ * general path must decide. */
+static int fast_float(const char *s, size_t n, double *out) {
+    if (n > 64) return 0;
+    const char *p = s, *e = s + n;
+    int neg = 0;
+    if (p < e && (*p == '-' || *p == '+')) neg = *p++ == '-';
+    const char *start = p;
+    uint64_t w = 0;
+    while (p < e && *p == '0') p++;
+    const char *q = p;
+    while (p < e && (unsigned)(*p - '0') < 10) w = w * 10 + (uint64_t)(*p++ - '0');
+    int sig = (int)(p - q), e10 = 0;
+    bool any = p > start;
+    if (p < e && *p == '.') {
+        const char *f = ++p;
+        if (sig == 0)
+            while (p < e && *p == '0') p++;
+        q = p;
+        while (p < e && (unsigned)(*p - '0') < 10) w = w * 10 + (uint64_t)(*p++ - '0');
+        sig += (int)(p - q);
+        e10 = -(int)(p - f);
+        any = any || p > f;
+    }
+    if (!any || sig > 19) return 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ev = 0;
+        if (p < e && (*p == '-' || *p == '+')) eneg = *p++ == '-';
+        q = p;
+        while (p < e && (unsigned)(*p - '0') < 10 && p - q < 6) ev = ev * 10 + (*p++ - '0');
+        if (p == q) return 0;
+        e10 += eneg ? -ev : ev;
+    }
+    if (p != e) return 0;
+    return acar_num_decimal_to_double(w, e10, neg, out) == 0;
+}
+
 acar_val *acar__xml_pyfloat(acar_xml *x, const char *s, size_t n) {
+    double f0;
+    if (fast_float(s, n, &f0)) {
+        acar_val *v = acar_new_float(x->doc, f0);
+        if (!v) acar__xml_fail_doc(x);
+        return v;
+    }
     char *owned, qbuf[64];
     size_t owned_cap, an;
     const char *a = to_ascii(x, s, n, &an, &owned, &owned_cap);
@@ -1078,7 +1329,8 @@ int acar__xml_object_datetime(const acar_val *v, acar_datetime *d) {
     return acar__datetime_from_state((const uint8_t *)b, sl, d) == 0;
 }
 
-size_t acar__xml_path_key(char *buf, size_t size, const acar_val *key) {
+/* A dict key as a step of an error path: ['name'], [12], [<float>]. */
+static size_t path_key(char *buf, size_t size, const acar_val *key) {
     int64_t i;
     int n;
     if (acar_typeof(key) == ACAR_STR) {
@@ -1091,6 +1343,86 @@ size_t acar__xml_path_key(char *buf, size_t size, const acar_val *key) {
         n = snprintf(buf, size, "[<%s>]", acar_type_name(acar_typeof(key)));
     }
     return n < 0 ? 0 : (size_t)n;
+}
+
+/* The path of the value being written: the top-level place, then a step
+ * for each open container that has been entered. */
+static void path_of(const acar_xml_writer *w, char *buf, size_t size) {
+    int k0 = snprintf(buf, size, w->where ? w->where : "root", w->where_i);
+    size_t k = k0 < 0 ? 0 : (size_t)k0;
+    for (size_t f = 0; f < w->top && k + 8 < size; f++) {
+        const acar_xml_frame *fr = &w->st[f];
+        if (fr->i == 0) break;
+        if (acar_typeof(fr->v) == ACAR_DICT) {
+            size_t pair = fr->order ? fr->order[fr->i - 1] : fr->i - 1;
+            k += path_key(buf + k, size - k, fr->items[2 * pair]);
+        } else {
+            k += (size_t)snprintf(buf + k, size - k, "[%zu]", fr->i - 1);
+        }
+        if (k >= size) break;
+    }
+}
+
+int acar__xml_wfail(acar_xml_writer *w, acar_code code, const char *fmt, ...) {
+    char msg[200], path[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    path_of(w, path, sizeof path);
+    acar__err_set(w->err, code, 0, "%s (at %s)", msg, path);
+    return -1;
+}
+
+acar_xml_frame *acar__xml_wpush(acar_xml_writer *w, const acar_val *v, const char *recursive) {
+    int a = acar__xml_active_add(&w->active, v);
+    if (a < 0) {
+        acar__err_set(w->err, ACAR_ERR_NOMEM, 0, "out of memory");
+        return NULL;
+    }
+    if (a == 0) {
+        acar__xml_wfail(w, ACAR_ERR_TYPE, "%s", recursive);
+        return NULL;
+    }
+    if (w->top >= w->max_depth) {
+        acar__xml_active_del(&w->active, v);
+        acar__xml_wfail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
+        return NULL;
+    }
+    if (w->top == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 32;
+        acar_xml_frame *ns = realloc(w->st, nc * sizeof *ns);
+        if (!ns) {
+            acar__xml_active_del(&w->active, v);
+            acar__err_set(w->err, ACAR_ERR_NOMEM, 0, "out of memory");
+            return NULL;
+        }
+        w->st = ns;
+        w->cap = nc;
+    }
+    acar_xml_frame *f = &w->st[w->top++];
+    bool dict = acar_typeof(v) == ACAR_DICT;
+    f->v = v;
+    f->items = dict ? ((const acar_map *)v->u.p)->items : v->u.items;
+    f->order = NULL;
+    f->i = 0;
+    f->n = acar_len(v);
+    return f;
+}
+
+void acar__xml_wpop(acar_xml_writer *w) {
+    acar_xml_frame *f = &w->st[--w->top];
+    free(f->order);
+    f->order = NULL;
+    acar__xml_active_del(&w->active, f->v);
+}
+
+void acar__xml_wfree(acar_xml_writer *w) {
+    while (w->top) acar__xml_wpop(w);
+    free(w->st);
+    w->st = NULL;
+    w->cap = 0;
+    acar__xml_active_free(&w->active);
 }
 
 void acar__xml_class_name(const acar_val *v, char *buf, size_t size) {

@@ -1,11 +1,16 @@
 /*
  * xml.h -- what acar's XML formats (XML-RPC, XML plists) share (internal).
  *
- *   expat driver   one pass of libexpat over the whole input, with start,
- *                  end and character-data events handed to the format's
- *                  reader, errors turned into acar_err (code, byte offset,
- *                  1-based line and column) and scratch memory taken from the
- *                  document's allocator and counted against max_memory.
+ *   expat driver   one pass of libexpat over the whole input with the
+ *                  format's own element handlers, a stack of the open
+ *                  elements' tag codes, character data kept only while an
+ *                  element that takes it is open (borrowed from expat's
+ *                  buffer when it can be), errors turned into acar_err
+ *                  (code, byte offset, 1-based line and column) and scratch
+ *                  memory taken from the document's allocator and counted
+ *                  against max_memory.
+ *   writers        the walk's stack of open containers, the cycle check,
+ *                  and error messages with the path to the value.
  *   text           XML-escaping as xmlrpc.client.escape and plistlib's
  *                  _escape do it, with a check that refuses what no XML
  *                  parser could read back.
@@ -31,28 +36,41 @@
 
 /* ---- expat driver ---- */
 
-typedef struct acar_xml acar_xml;
-typedef int (*acar_xml_start_fn)(acar_xml *x, const char *name);
-typedef int (*acar_xml_end_fn)(acar_xml *x, const char *name);
-
-struct acar_xml {
+typedef struct acar_xml {
     XML_Parser parser;
     acar_doc *doc;
     acar_err *err;
-    acar_xml_start_fn start;   /* return 0, or -1 after acar__xml_fail */
-    acar_xml_end_fn end;
     void *ud;                  /* the reader's own state */
     bool failed;               /* err is filled; the parse stops */
     size_t scratch;            /* bytes held through the doc's allocator */
-    /* character data since the reader last emptied it (tlen = 0) */
-    char *text;
-    size_t tlen, tcap;
-};
+    /* Character data since the reader last emptied it (tlen = 0): text is
+     * never NULL.  It points into the parse buffer while the data is one
+     * run of it (borrowed: no copy), else into own. */
+    const char *text;
+    size_t tlen;
+    /* Open elements whose end may take the text (kept by the reader):
+     * while there are none, text cannot be taken before the next start tag
+     * empties it, so it is not kept at all. */
+    size_t live;
+    bool borrowed;
+    char *own;
+    size_t owncap;
+    const char *buf;           /* the parse buffer of the current slice */
+    size_t buflen;
+    size_t buf_at;             /* the document offset of buf[0] */
+    /* the reader's tag code of each open element (pushed at its start,
+     * popped at its end: expat checks that the names match) */
+    uint8_t *tags;
+    size_t depth, tagcap;
+} acar_xml;
 
-/* Sets up a parser; entity_decls_fail makes any <!ENTITY> declaration an
- * error (plistlib refuses them).  Returns 0, or -1 with err filled. */
-int acar__xml_init(acar_xml *x, acar_doc *doc, acar_err *err, acar_xml_start_fn start,
-                   acar_xml_end_fn end, void *ud, bool entity_decls_fail);
+/* Sets up a parser whose element handlers are the reader's own (their
+ * user data is x; each must return at once when x->failed, and a start
+ * handler pushes its tag with acar__xml_push_tag before anything else);
+ * entity_decls_fail makes any <!ENTITY> declaration an error (plistlib
+ * refuses them).  Returns 0, or -1 with err filled. */
+int acar__xml_init(acar_xml *x, acar_doc *doc, acar_err *err, XML_StartElementHandler start,
+                   XML_EndElementHandler end, void *ud, bool entity_decls_fail);
 /* Parses data[0..len) to its end.  Returns 0, or -1 with err filled (the
  * first failure: expat's or a handler's). */
 int acar__xml_parse(acar_xml *x, const uint8_t *data, size_t len);
@@ -74,7 +92,32 @@ void *acar__xml_scratch(acar_xml *x, void *p, size_t old, size_t size);
  * elements holding len.  Returns 0, or -1 after acar__xml_fail. */
 int acar__xml_reserve(acar_xml *x, void **p, size_t *cap, size_t len, size_t n, size_t elem);
 
+/* The tag stack: a reader's code (0..255) for each open element. */
+static inline int acar__xml_push_tag(acar_xml *x, int tag) {
+    if (x->depth == x->tagcap &&
+        acar__xml_reserve(x, (void **)&x->tags, &x->tagcap, x->depth, 1, 1) < 0)
+        return -1;
+    x->tags[x->depth++] = (uint8_t)tag;
+    return 0;
+}
+
+static inline int acar__xml_pop_tag(acar_xml *x) { return x->tags[--x->depth]; }
+
+/* A str node of the text (copied into the document). */
+acar_val *acar__xml_text_str(acar_xml *x);
+
 /* ---- text ---- */
+
+/* acar__out_write with its common case (room in the buffer) inline. */
+static inline void acar__xml_put(acar_out *o, const char *s, size_t n) {
+    acar_buf *b = o->buf;
+    if (n && n <= b->cap - b->len && !o->failed) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+    } else {
+        acar__out_write(o, s, n);
+    }
+}
 
 /* Writes the UTF-8 string s as XML character data: '&', '<', '>' as
  * entities (xmlrpc.client.escape); plist also turns "\r\n" and "\r" into
@@ -129,14 +172,49 @@ int acar__xml_active_add(acar_xml_active *s, const acar_val *v);
 void acar__xml_active_del(acar_xml_active *s, const acar_val *v);
 void acar__xml_active_free(acar_xml_active *s);
 
+/* An open container of a writer's walk (no recursion on depth). */
+typedef struct acar_xml_frame {
+    const acar_val *v;
+    acar_val *const *items;    /* list/tuple items, or dict key, value, ... */
+    size_t *order;             /* dicts: pair indices in writing order (malloc'd), or NULL */
+    size_t i, n;               /* next step, steps */
+} acar_xml_frame;
+
+/* What both writers carry: the output, the stack of open containers and
+ * the top-level place for error paths (a printf format with one %zu for
+ * where_i: "params[%zu]", "faultCode", "root"). */
+typedef struct acar_xml_writer {
+    acar_out *o;
+    acar_err *err;
+    uint32_t flags;
+    acar_xml_frame *st;
+    size_t top, cap, max_depth;
+    acar_xml_active active;
+    const char *where;
+    size_t where_i;
+} acar_xml_writer;
+
+/* Fills err with "MESSAGE (at PATH)", PATH the value being written:
+ * params[0][2]['key'].  Returns -1. */
+int acar__xml_wfail(acar_xml_writer *w, acar_code code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Opens container v: a new frame on top (v, its items, i = 0, n its
+ * length, order NULL), after the cycle check (recursive: the message) and
+ * max_depth.  Returns the frame, or NULL with err filled. */
+acar_xml_frame *acar__xml_wpush(acar_xml_writer *w, const acar_val *v, const char *recursive);
+/* Closes the top frame (frees its order). */
+void acar__xml_wpop(acar_xml_writer *w);
+/* Frees the stack and the cycle set. */
+void acar__xml_wfree(acar_xml_writer *w);
+
 /* A datetime the value model keeps as an object: datetime.datetime(state,
  * tzinfo) as a pickle builds an aware datetime.  Both dumps write its
  * fields as they are, ignoring the tzinfo.  Returns 1 and *d for such a
  * node, else 0. */
 int acar__xml_object_datetime(const acar_val *v, acar_datetime *d);
-
-/* A dict key as a step of an error path: ['name'], [12], [<float>]. */
-size_t acar__xml_path_key(char *buf, size_t size, const acar_val *key);
 
 /* Python's repr-style name of a node's class for TypeError messages:
  * "<class 'NoneType'>", "<class 'set'>", "<class 'mod.Name'>". */

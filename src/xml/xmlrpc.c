@@ -42,57 +42,64 @@ enum {
     T_BASE64, T_DATETIME, T_VALUE, T_PARAMS, T_FAULT, T_METHODNAME
 };
 
+/* name == lit (lit of len bytes), name[0] already known to match: stops
+ * at the first difference, so it never reads past a shorter name's NUL. */
+static inline bool eqn(const char *name, const char *lit, size_t len) {
+    for (size_t i = 1; i < len; i++)
+        if (name[i] != lit[i]) return false;
+    return name[len] == 0;
+}
+#define EQ(n, lit) eqn(n, lit, sizeof(lit) - 1)
+
 /* The Unmarshaller's dispatch table, looked up by the name after the
  * last ':' (its start handler strips the prefix; its end handler tries the
  * whole name first, which never has a ':' in the table, then the tail).
- * One pass finds the tail and its length, then a switch on the length: a
- * chain of strcmp calls here took a fifth of the time of reading
- * citm_catalog as XML-RPC. */
-#define IS(lit) (memcmp(name, lit, sizeof(lit) - 1) == 0)
-static int tag_of(const char *name) {
-    const char *p = name;
-    for (; *p; p++)
-        if (*p == ':') name = p + 1;
-    switch (p - name) {
-    case 2:
-        if (name[0] == 'i' && (name[1] == '4' || name[1] == '8' || name[1] == '1' || name[1] == '2'))
-            return T_INT;
-        break;
-    case 3:
-        if (IS("int")) return T_INT;
-        if (IS("nil")) return T_NIL;
-        break;
-    case 4:
-        if (IS("name")) return T_STRING;
-        break;
-    case 5:
-        if (IS("value")) return T_VALUE;
-        if (IS("array")) return T_ARRAY;
-        if (IS("float")) return T_DOUBLE;
-        if (IS("fault")) return T_FAULT;
-        break;
-    case 6:
-        if (IS("string")) return T_STRING;
-        if (IS("struct")) return T_STRUCT;
-        if (IS("double")) return T_DOUBLE;
-        if (IS("base64")) return T_BASE64;
-        if (IS("params")) return T_PARAMS;
-        break;
-    case 7:
-        if (IS("boolean")) return T_BOOLEAN;
-        break;
-    case 10:
-        if (IS("biginteger")) return T_INT;
-        if (IS("bigdecimal")) return T_BIGDECIMAL;
-        if (IS("methodName")) return T_METHODNAME;
-        break;
-    case 16:
-        if (IS("dateTime.iso8601")) return T_DATETIME;
-        break;
+ * Each element is looked up once, at its start: the end handler takes the
+ * code from the tag stack.  The first byte picks the one or two names to
+ * compare (a chain of strcmp calls once took a fifth of a read). */
+static int tag_word(const char *n) {
+    switch (n[0]) {
+    case 'a': return EQ(n, "array") ? T_ARRAY : T_OTHER;
+    case 'b':
+        if (EQ(n, "boolean")) return T_BOOLEAN;
+        if (EQ(n, "base64")) return T_BASE64;
+        if (EQ(n, "biginteger")) return T_INT;
+        return EQ(n, "bigdecimal") ? T_BIGDECIMAL : T_OTHER;
+    case 'd':
+        if (EQ(n, "double")) return T_DOUBLE;
+        return EQ(n, "dateTime.iso8601") ? T_DATETIME : T_OTHER;
+    case 'f':
+        if (EQ(n, "float")) return T_DOUBLE;
+        return EQ(n, "fault") ? T_FAULT : T_OTHER;
+    case 'i':
+        if ((n[1] == '4' || n[1] == '8' || n[1] == '1' || n[1] == '2') && n[2] == 0) return T_INT;
+        return EQ(n, "int") ? T_INT : T_OTHER;
+    case 'm': return EQ(n, "methodName") ? T_METHODNAME : T_OTHER;
+    case 'n':
+        if (EQ(n, "name")) return T_STRING;
+        return EQ(n, "nil") ? T_NIL : T_OTHER;
+    case 'p': return EQ(n, "params") ? T_PARAMS : T_OTHER;
+    case 's':
+        if (EQ(n, "string")) return T_STRING;
+        return EQ(n, "struct") ? T_STRUCT : T_OTHER;
+    case 'v': return EQ(n, "value") ? T_VALUE : T_OTHER;
     }
     return T_OTHER;
 }
-#undef IS
+
+/* Tags whose end takes the text.  <value> takes it too, but only when no
+ * other start tag came after it (r->value). */
+static bool takes_text(int t) {
+    return t == T_BOOLEAN || t == T_INT || t == T_DOUBLE || t == T_BIGDECIMAL || t == T_STRING ||
+           t == T_BASE64 || t == T_DATETIME || t == T_METHODNAME;
+}
+
+static int tag_of(const char *name) {
+    int t = tag_word(name);
+    if (t != T_OTHER) return t;
+    const char *c = strrchr(name, ':');
+    return c ? tag_word(c + 1) : T_OTHER;
+}
 
 enum { K_NONE, K_PARAMS, K_FAULT, K_METHOD };
 
@@ -106,8 +113,6 @@ typedef struct rpc {
     acar_val *method;
 } rpc;
 
-static const char *text_of(acar_xml *x) { return x->text ? x->text : ""; }
-
 static int push(acar_xml *x, rpc *r, acar_val *v) {
     if (!v) return x->failed ? -1 : acar__xml_fail_doc(x);
     if (r->sn == r->scap &&
@@ -117,33 +122,40 @@ static int push(acar_xml *x, rpc *r, acar_val *v) {
     return 0;
 }
 
-static int rpc_start(acar_xml *x, const char *name) {
+static void XMLCALL rpc_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+    acar_xml *x = ud;
     rpc *r = x->ud;
+    (void)atts;
+    if (x->failed) return;
     int t = tag_of(name);
+    if (acar__xml_push_tag(x, t) < 0) return;
     if (t == T_ARRAY || t == T_STRUCT) {
-        if (r->mn >= x->doc->limits.max_depth)
-            return acar__xml_fail(x, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)",
-                                  x->doc->limits.max_depth);
+        if (r->mn >= x->doc->limits.max_depth) {
+            acar__xml_fail(x, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)",
+                           x->doc->limits.max_depth);
+            return;
+        }
         if (r->mn == r->mcap &&
             acar__xml_reserve(x, (void **)&r->marks, &r->mcap, r->mn, 1, sizeof *r->marks) < 0)
-            return -1;
+            return;
         r->marks[r->mn++] = r->sn;
     }
     x->tlen = 0;
     if (r->value && t == T_OTHER) {
         const char *c = strrchr(name, ':');
-        return acar__xml_fail(x, ACAR_ERR_MALFORMED, "unknown tag '%.60s'", c ? c + 1 : name);
+        acar__xml_fail(x, ACAR_ERR_MALFORMED, "unknown tag '%.60s'", c ? c + 1 : name);
+        return;
     }
+    if (r->value) x->live--;  /* a bare <value>'s text ends here */
+    if (takes_text(t) || t == T_VALUE) x->live++;
     r->value = t == T_VALUE;
-    return 0;
 }
 
-static int rpc_end(acar_xml *x, const char *name) {
-    rpc *r = x->ud;
+static int rpc_end_tag(acar_xml *x, rpc *r, int t) {
     acar_doc *doc = x->doc;
-    const char *s = text_of(x);
+    const char *s = x->text;
     size_t n = x->tlen;
-    switch (tag_of(name)) {
+    switch (t) {
     case T_NIL:
         r->value = false;
         return push(x, r, acar_new_none(doc));
@@ -163,7 +175,7 @@ static int rpc_end(acar_xml *x, const char *name) {
         return push(x, r, acar__xml_pydecimal(x, s, n));
     case T_STRING:
         r->value = false;
-        return push(x, r, acar__str(doc, ACAR_STR, s, n, false));
+        return push(x, r, acar__xml_text_str(x));
     case T_ARRAY: {
         size_t mark = r->marks[--r->mn];
         acar_val *v = acar__seq(doc, ACAR_LIST, r->sn > mark ? r->stk + mark : NULL, r->sn - mark);
@@ -210,7 +222,7 @@ static int rpc_end(acar_xml *x, const char *name) {
     case T_VALUE:
         if (!r->value) return 0;
         r->value = false;
-        return push(x, r, acar__str(doc, ACAR_STR, s, n, false));
+        return push(x, r, acar__xml_text_str(x));
     case T_PARAMS:
         r->kind = K_PARAMS;
         return 0;
@@ -230,6 +242,16 @@ static int rpc_end(acar_xml *x, const char *name) {
     }
     }
     return 0;
+}
+
+static void XMLCALL rpc_end(void *ud, const XML_Char *name) {
+    acar_xml *x = ud;
+    rpc *r = x->ud;
+    (void)name;
+    if (x->failed) return;
+    int t = acar__xml_pop_tag(x);
+    if (takes_text(t) || (t == T_VALUE && r->value)) x->live--;
+    rpc_end_tag(x, r, t);
 }
 
 acar_val *acar__xmlrpc_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
@@ -295,68 +317,30 @@ out:
  * Writer
  * ================================================================== */
 
-typedef struct wframe {
-    const acar_val *v;
-    acar_val *const *items;  /* list/tuple items, or dict key, value, ... */
-    size_t i, n;             /* next item (dict: pair), items (pairs) */
-} wframe;
+typedef acar_xml_writer writer;
 
-typedef struct writer {
-    acar_out *o;
-    acar_err *err;
-    uint32_t flags;
-    wframe *st;
-    size_t top, cap, max_depth;
-    acar_xml_active active;
-    const char *where;       /* the top-level place: "params[3]", "faultCode" */
-    size_t where_i;
-} writer;
-
-#define LIT(w, s) acar__out_write((w)->o, s, sizeof(s) - 1)
-
-/* The path of the value being written, for messages: params[0][2]['key']. */
-static void path_of(writer *w, char *buf, size_t size) {
-    size_t k = (size_t)snprintf(buf, size, w->where, w->where_i);
-    for (size_t f = 0; f < w->top && k + 8 < size; f++) {
-        const wframe *fr = &w->st[f];
-        if (fr->i == 0) break;
-        if (acar_typeof(fr->v) == ACAR_DICT) {
-            const acar_val *key = fr->items[2 * (fr->i - 1)];
-            k += acar__xml_path_key(buf + k, size - k, key);
-        } else {
-            k += (size_t)snprintf(buf + k, size - k, "[%zu]", fr->i - 1);
-        }
-        if (k >= size) break;
-    }
-}
-
-static int wfail(writer *w, acar_code code, const char *msg) {
-    char path[96];
-    path_of(w, path, sizeof path);
-    acar__err_set(w->err, code, 0, "%s (at %s)", msg, path);
-    return -1;
-}
+#define LIT(w, s) acar__xml_put((w)->o, s, sizeof(s) - 1)
 
 static int write_str(writer *w, const acar_val *v) {
     size_t n;
-    const char *s = acar_str(v, &n);
+    const char *s = v->u.s;
+    n = ACAR_LEN(v);
     const char *why;
     size_t at;
-    if (acar__xml_escape(w->o, s, n, false, &why, &at) < 0) {
-        char m[96];
-        snprintf(m, sizeof m, "string holds %s at byte %zu, which XML cannot carry", why, at);
-        return wfail(w, ACAR_ERR_TYPE, m);
-    }
+    if (acar__xml_escape(w->o, s, n, false, &why, &at) < 0)
+        return acar__xml_wfail(w, ACAR_ERR_TYPE, "string holds %s at byte %zu, which XML cannot carry",
+                               why, at);
     return 0;
 }
 
 /* Writes a scalar, or opens a container (pushes a frame). */
 static int emit(writer *w, const acar_val *v) {
     acar_out *o = w->o;
-    switch (acar_typeof(v)) {
+    switch (ACAR_TYPE(v)) {
     case ACAR_NONE:
         if (!(w->flags & ACAR_WRITE_ALLOW_NONE))
-            return wfail(w, ACAR_ERR_TYPE, "cannot marshal None unless allow_none is enabled");
+            return acar__xml_wfail(w, ACAR_ERR_TYPE,
+                                   "cannot marshal None unless allow_none is enabled");
         LIT(w, "<value><nil/></value>");
         return 0;
     case ACAR_BOOL:
@@ -366,17 +350,17 @@ static int emit(writer *w, const acar_val *v) {
     case ACAR_INT: {
         int64_t i;
         if (!acar_int_get(v, &i) || i > INT32_MAX || i < INT32_MIN)
-            return wfail(w, ACAR_ERR_TYPE, "int exceeds XML-RPC limits");
+            return acar__xml_wfail(w, ACAR_ERR_TYPE, "int exceeds XML-RPC limits");
         char buf[24];
         LIT(w, "<value><int>");
-        acar__out_write(o, buf, acar_num_i64_to_dec(i, buf));
+        acar__xml_put(o, buf, acar_num_i64_to_dec(i, buf));
         LIT(w, "</int></value>\n");
         return 0;
     }
     case ACAR_FLOAT: {
         char buf[ACAR_NUM_FLOAT_REPR_MAX];
         LIT(w, "<value><double>");
-        acar__out_write(o, buf, acar_num_float_repr(acar_float(v), buf));
+        acar__xml_put(o, buf, acar_num_float_repr(acar_float(v), buf));
         LIT(w, "</double></value>\n");
         return 0;
     }
@@ -388,7 +372,8 @@ static int emit(writer *w, const acar_val *v) {
     case ACAR_BYTES:
     case ACAR_BYTEARRAY: {
         size_t n;
-        const char *s = acar_str(v, &n);
+        const char *s = v->u.s;
+        n = ACAR_LEN(v);
         LIT(w, "<value><base64>\n");
         acar__xml_b64_encode(o, (const uint8_t *)s, n, 57, "", 0);
         LIT(w, "</base64></value>\n");
@@ -399,36 +384,17 @@ static int emit(writer *w, const acar_val *v) {
         char buf[32];
         acar_datetime_get(v, &d);
         LIT(w, "<value><dateTime.iso8601>");
-        acar__out_write(o, buf, acar__xml_date_xmlrpc(&d, buf));
+        acar__xml_put(o, buf, acar__xml_date_xmlrpc(&d, buf));
         LIT(w, "</dateTime.iso8601></value>\n");
         return 0;
     }
     case ACAR_LIST:
     case ACAR_TUPLE:
     case ACAR_DICT: {
-        bool dict = acar_typeof(v) == ACAR_DICT;
-        int a = acar__xml_active_add(&w->active, v);
-        if (a < 0) return acar__err_set(w->err, ACAR_ERR_NOMEM, 0, "out of memory"), -1;
-        if (a == 0)
-            return wfail(w, ACAR_ERR_TYPE, dict ? "cannot marshal recursive dictionaries"
-                                                : "cannot marshal recursive sequences");
-        if (w->top >= w->max_depth) {
-            char m[64];
-            snprintf(m, sizeof m, "nesting deeper than %zu (max_depth)", w->max_depth);
-            return wfail(w, ACAR_ERR_LIMIT, m);
-        }
-        if (w->top == w->cap) {
-            size_t nc = w->cap ? w->cap * 2 : 32;
-            wframe *ns = realloc(w->st, nc * sizeof *ns);
-            if (!ns) return acar__err_set(w->err, ACAR_ERR_NOMEM, 0, "out of memory"), -1;
-            w->st = ns;
-            w->cap = nc;
-        }
-        wframe *f = &w->st[w->top++];
-        f->v = v;
-        f->i = 0;
-        f->n = acar_len(v);
-        f->items = dict ? ((const acar_map *)v->u.p)->items : v->u.items;
+        bool dict = ACAR_TYPE(v) == ACAR_DICT;
+        if (!acar__xml_wpush(w, v, dict ? "cannot marshal recursive dictionaries"
+                                        : "cannot marshal recursive sequences"))
+            return -1;
         if (dict) LIT(w, "<value><struct>\n");
         else LIT(w, "<value><array><data>\n");
         return 0;
@@ -438,14 +404,13 @@ static int emit(writer *w, const acar_val *v) {
         if (acar__xml_object_datetime(v, &d)) {  /* aware: tzinfo ignored, as dumps does */
             char buf[32];
             LIT(w, "<value><dateTime.iso8601>");
-            acar__out_write(o, buf, acar__xml_date_xmlrpc(&d, buf));
+            acar__xml_put(o, buf, acar__xml_date_xmlrpc(&d, buf));
             LIT(w, "</dateTime.iso8601></value>\n");
             return 0;
         }
-        char cls[160], m[200];
+        char cls[160];
         acar__xml_class_name(v, cls, sizeof cls);
-        snprintf(m, sizeof m, "cannot marshal %s objects", cls);
-        return wfail(w, ACAR_ERR_TYPE, m);
+        return acar__xml_wfail(w, ACAR_ERR_TYPE, "cannot marshal %s objects", cls);
     }
     }
 }
@@ -456,21 +421,21 @@ static int dump(writer *w, const acar_val *v) {
     /* a failed output (memory, max_output) ends the walk: shared nodes can
      * stand for an exponentially long document */
     while (w->top && !w->o->failed) {
-        wframe *f = &w->st[w->top - 1];
-        bool dict = acar_typeof(f->v) == ACAR_DICT;
+        acar_xml_frame *f = &w->st[w->top - 1];
+        bool dict = ACAR_TYPE(f->v) == ACAR_DICT;
         if (dict && f->i) LIT(w, "</member>\n");
         if (f->i == f->n) {
             if (dict) LIT(w, "</struct></value>\n");
             else LIT(w, "</data></array></value>\n");
-            acar__xml_active_del(&w->active, f->v);
-            w->top--;
+            acar__xml_wpop(w);
             continue;
         }
         size_t i = f->i++;
         if (dict) {
             const acar_val *key = f->items[2 * i];
             LIT(w, "<member>\n");
-            if (acar_typeof(key) != ACAR_STR) return wfail(w, ACAR_ERR_TYPE, "dictionary key must be string");
+            if (ACAR_TYPE(key) != ACAR_STR)
+                return acar__xml_wfail(w, ACAR_ERR_TYPE, "dictionary key must be string");
             LIT(w, "<name>");
             if (write_str(w, key) < 0) return -1;
             LIT(w, "</name>\n");
@@ -570,7 +535,6 @@ int acar__xmlrpc_write(const acar_val *v, const acar_write_opts *opts, acar_out 
         if (method) LIT(&w, "</methodCall>\n");
         else if (response) LIT(&w, "</methodResponse>\n");
     }
-    free(w.st);
-    acar__xml_active_free(&w.active);
+    acar__xml_wfree(&w);
     return rc;
 }

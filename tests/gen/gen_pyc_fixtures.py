@@ -61,7 +61,16 @@ for src in srcs:
         import io
         buf = io.StringIO()
         dis.dis(code, file=buf)
-        listing.append(buf.getvalue())
+    else:
+        # Python 2's dis prints to sys.stdout
+        import cStringIO
+        buf, saved = cStringIO.StringIO(), sys.stdout
+        sys.stdout = buf
+        try:
+            dis.dis(code)
+        finally:
+            sys.stdout = saved
+    listing.append(buf.getvalue())
 with open(os.path.join(out, "dis.txt"), "w") as f:
     f.write("\n".join(listing))
 print("\n".join(made))

@@ -51,6 +51,12 @@ def fact(name, a, orig=None):
     return f
 
 
+# every dtype and layout the writer makes (tests/unit/test_tensor.c)
+WRITER_ARRAYS = ('u2be', 'f2', 'bool', 'S5', 'U3', 'c16', 'i1', 'f8be', 'f4_4d_F', 'empty_0x3', 'f8_0d', 'u8',
+                 'i8be', 'u4', 'i2', 'c8', 'g', 'M8ns', 'M8_10s', 'm8s_be', 'V4', 'struct', 'struct2', 'obj',
+                 'obj_2x2_F', 'i4_2x3', 'i4_2x3_F', 'transposed')
+
+
 def arrays():
     """name -> array: every dtype, 0-d to 4-d, C and Fortran order."""
     rng = np.random.default_rng(8)
@@ -82,6 +88,9 @@ def arrays():
     a['V4'] = np.zeros(2, dtype='V4')
     a['struct'] = np.array([(1, (2.0, 3.0)), (4, (5.0, 6.0))],
                            dtype=[('a', '<i2'), ('b', '>f8', (2,))])
+    a['struct2'] = np.array([('ab', 7, [[1, 2], [3, 4]], '2021-01-01T00:00:01', [b'x', b'yz'], 1 - 2j)],
+                            dtype=[('a', '<U2'), ('b', 'u1'), ('c', '<i4', (2, 2)), ('d', '<M8[s]'),
+                                   ('e', 'S3', (2,)), ('f', '<c8')])
     a['obj'] = np.array([1, 'x', None, (2, 3)], dtype=object)
     a['obj_2x2_F'] = np.asfortranarray(np.array([[1, 2], ['a', 'b']], dtype=object))
     base = np.arange(24, dtype='<i8').reshape(4, 6)
@@ -169,11 +178,21 @@ def main():
             write(fname, pickle.dumps(arrs[k], proto))
             facts[fname] = [fact('', pickle.loads(pickle.dumps(arrs[k], proto)), arrs[k])]
     # one array per file for the writer's byte-for-byte test (tests/unit/test_tensor.c)
-    for k in ('u2be', 'f2', 'bool', 'S5', 'U3', 'c16', 'i1', 'f8be', 'f4_4d_F', 'empty_0x3', 'f8_0d', 'u8'):
+    # (and numpy.save's .npy of each: the .npy writer's byte-for-byte test)
+    for k in WRITER_ARRAYS:
         for proto in (2, 3, 4, 5):
             fname = 'w_%s_p%d.pkl' % (k, proto)
             write(fname, pickle.dumps(arrs[k], proto))
             facts[fname] = [fact('', pickle.loads(pickle.dumps(arrs[k], proto)), arrs[k])]
+        fname = 'w_%s.npy' % k
+        np.save(os.path.join(OUT, fname), arrs[k], allow_pickle=True)
+        facts[fname] = [dict(fact('', np.load(os.path.join(OUT, fname), allow_pickle=True), arrs[k]), offset=None)]
+    # several arrays in one pickle: CPython shares b'b', '<' and 'numpy' between them
+    several = {'x': arrs['i4_2x3'], 'y': arrs['f8be'], 'z': arrs['U3'], 'w': arrs['M8ns']}
+    for proto in (2, 3, 4, 5):
+        fname = 'w_several_p%d.pkl' % proto
+        write(fname, pickle.dumps(several, proto))
+        facts[fname] = [fact(k, v) for k, v in several.items()]
     # scalars
     scal = {'f8': np.float64(1.5), 'i1': np.int8(-3), 'b': np.bool_(True), 'c16': np.complex128(1 - 1j),
             'f2': np.float16(0.5), 'U': np.str_('h\u00e9'), 'S': np.bytes_(b'xy'), 'M8': np.datetime64('2021-03-04', 'D')}
@@ -181,6 +200,11 @@ def main():
         fname = 'scalars_p%d.pkl' % proto
         write(fname, pickle.dumps(scal, proto))
         facts[fname] = [fact(k, v) for k, v in scal.items()]
+    for k, v in scal.items():  # one per file, for the writer
+        for proto in (2, 3, 4, 5):
+            fname = 'w_sc_%s_p%d.pkl' % (k, proto)
+            write(fname, pickle.dumps(v, proto))
+            facts[fname] = [fact('', v)]
     # nested containers and a shared array
     shared = arrs['u1']
     nested = {'layers': [{'w': arrs['f4_4d'], 'b': shared}, {'w': arrs['i4_2x3'], 'b': shared}], 'n': 3}
@@ -188,9 +212,11 @@ def main():
     facts['nested_p4.pkl'] = [fact('layers.0.w', nested['layers'][0]['w']), fact('layers.0.b', shared),
                               fact('layers.1.w', nested['layers'][1]['w'])]
     # protocol 5 out of band: buffers in separate files NAME.oobN
-    for k in ('i4_2x3', 'f4_4d_F', 'f8be'):
+    for k in ('i4_2x3', 'f4_4d_F', 'f8be', 'U3', 'M8ns', 'struct2', 'f8_0d'):
         bufs = []
         data = pickle.dumps(arrs[k], 5, buffer_callback=bufs.append)
+        if not bufs:  # datetimes (also inside structured dtypes): NumPy pickles them in band
+            continue
         fname = '%s_oob.pkl' % k
         write(fname, data)
         for i, b in enumerate(bufs):

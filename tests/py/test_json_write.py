@@ -503,6 +503,15 @@ def build_cases(scale):
     for plane in range(17):
         s = "".join(chr(plane * 0x10000 + r.randint(0, 0xFFFF)) for _ in range(40))
         add("str/plane", s, every[:3])
+    # one character that needs a look at every place of strings up to 300
+    # long: the writer's inline paths (up to 16 bytes as two words, up to
+    # 256 in 16-byte chunks, the last overlapping), as values and as keys
+    compact = Opts({"separators": (",", ":"), "ensure_ascii": False})
+    for special in ["\"", "\\", "\n", "\x1f", "\x7f", "\u00e9", "\u2028", "\U0001f600", "\x00"]:
+        for length in list(range(0, 40)) + [47, 48, 49, 63, 64, 65, 255, 256, 257, 300]:
+            vals = ["x" * length] + ["x" * k + special + "y" * (length - k) for k in range(length + 1)]
+            add("str/one-dirty", vals, every[:3] + [compact])
+            add("str/one-dirty-key", dict.fromkeys(vals, 1), [every[0], compact])
     # containers
     for _ in range(n(500)):
         v = g.jvalue()

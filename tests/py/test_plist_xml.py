@@ -30,12 +30,12 @@ import random
 import subprocess
 import sys
 import tempfile
-import xml.parsers.expat
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_xmlrpc import (ACAR_WRITE_NO_SORT_KEYS, ACAR_WRITE_SKIPKEYS, SEED, SCALE, Gen,  # noqa: E402
-                         Report, find_tool, random_tree, run_batch)
+import xmlcases  # noqa: E402
+from xmlcases import (ACAR_WRITE_NO_SORT_KEYS, ACAR_WRITE_SKIPKEYS, SEED, SCALE, Gen,  # noqa: E402
+                      Report, compare_reads, find_tool, random_tree, run_batch)
 
 
 class PGen(Gen):
@@ -128,31 +128,11 @@ TAGS = [b"dict", b"array", b"key", b"string", b"integer", b"real", b"true", b"fa
 
 
 def mutate(rnd, doc):
-    k = rnd.randrange(10)
-    if k == 0 and doc:
-        return doc[:rnd.randrange(len(doc))]
-    if k == 1 and doc:
-        i = rnd.randrange(len(doc))
-        return doc[:i] + bytes([rnd.randrange(256)]) + doc[i + 1:]
-    if k in (2, 3, 4):
-        cuts = [i + 1 for i, c in enumerate(doc) if c == ord(">")]
-        if cuts:
-            i = rnd.choice(cuts)
-            return doc[:i] + rnd.choice(FRAGMENTS) + doc[i:]
-    if k == 5:
-        a, b = rnd.choice(TAGS), rnd.choice(TAGS)
-        return doc.replace(b"<" + a + b">", b"<" + b + b">", 1).replace(b"</" + a + b">", b"</" + b + b">", 1)
-    if k == 6:
-        a = rnd.choice(TAGS)
-        return doc.replace(b"<" + a + b">", b"", 1).replace(b"</" + a + b">", b"", 1)
-    if k == 7:
-        return doc.replace(b"<plist version=\"1.0\">", b"<plist version=\"1.0\">"
-                           + rnd.choice(FRAGMENTS), 1)
-    if k == 8:
-        return rnd.choice([b"", b"<?xml version='1.0' encoding='latin-1'?>\n", b"\xef\xbb\xbf",
-                           b"<?xml version='1.0' encoding='cp1252'?>\n", b"<?xml version='1.0' encoding='l1'?>\n",
-                           b"<!DOCTYPE x [<!ENTITY e 'ent'>]>", b"<!DOCTYPE x [<!ELEMENT x ANY>]>"]) + doc
-    return doc
+    return xmlcases.mutate(rnd, doc, TAGS, FRAGMENTS, b"<plist version=\"1.0\">", FRAGMENTS,
+                           [b"", b"<?xml version='1.0' encoding='latin-1'?>\n", b"\xef\xbb\xbf",
+                            b"<?xml version='1.0' encoding='cp1252'?>\n",
+                            b"<?xml version='1.0' encoding='l1'?>\n",
+                            b"<!DOCTYPE x [<!ENTITY e 'ent'>]>", b"<!DOCTYPE x [<!ELEMENT x ANY>]>"])
 
 
 def py_loads(data):
@@ -182,28 +162,7 @@ def check_reads(tool, rnd, rep, n):
     docs += [b"<plist><array>" + f + b"</array></plist>" for f in FRAGMENTS]
     docs += [b"<plist><dict><key>k</key>" + f + b"</dict></plist>" for f in FRAGMENTS]
     reqs = [(2, 0, b"", 0, d) for d in docs]
-    for d, a in zip(docs, run_batch(tool, reqs)):
-        what = "doc=%r" % d[:600]
-        if not rep.ok(a is not None, "read: driver died", what):
-            break
-        rep.ok(a.leaked == 0, "read: leak", what)
-        exp = py_loads(d)
-        if exp[0] == "skip":
-            continue
-        if exp[0] == "err":
-            e = exp[1]
-            if rep.ok(a.code != 0, "read: acar accepts what CPython refuses",
-                      what + "\n CPython: %r\n acar: %s" % (e, a.out[:300])):
-                if isinstance(e, xml.parsers.expat.ExpatError):
-                    rep.ok((a.line, a.column) == (e.lineno, e.offset + 1),
-                           "read: XML error position differs",
-                           what + "\n CPython: %s\n acar: line %d column %d: %s"
-                           % (e, a.line, a.column, a.msg))
-            continue
-        if rep.ok(a.code == 0, "read: acar refuses what CPython accepts",
-                  what + "\n CPython: %s\n acar: %s" % (exp[1][:300], a.msg)):
-            rep.ok(a.out.decode("utf-8", "surrogatepass") == exp[1], "read: repr differs",
-                   what + "\n CPython: %s\n acar:    %s" % (exp[1][:400], a.out[:400]))
+    compare_reads(rep, docs, run_batch(tool, reqs), py_loads, lambda out: out.decode("utf-8", "surrogatepass"))
 
 
 def check_deep(tool, rep):

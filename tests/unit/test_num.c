@@ -733,6 +733,64 @@ static void test_i64(void)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* acar_num_decimal_to_double (readers that scanned the digits already)
+ * against strtod on the same decimal: every answer it gives must be the
+ * correctly rounded one; it may decline (-1) only rarely. */
+static void check_decimal(uint64_t w, int e10, int neg, unsigned long *declined)
+{
+    char s[64];
+    snprintf(s, sizeof s, "%s%" PRIu64 "e%d", neg ? "-" : "", w, e10);
+    double d = 0;
+    if (acar_num_decimal_to_double(w, e10, neg, &d) < 0) {
+        (*declined)++;
+        return;
+    }
+    const uint64_t want = strtod_bits(s);
+    CHECK_MSG(bits_of(d) == want, "decimal %s: %016" PRIx64 ", strtod %016" PRIx64, s, bits_of(d), want);
+}
+
+static void test_decimal_random(void)
+{
+    static const uint64_t p10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                     100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                     1000000000000u, 10000000000000u, 100000000000000u,
+                                     1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                     1000000000000000000u, 10000000000000000000u};
+    unsigned long declined = 0, total = 0;
+    const unsigned long n = scaled(1000000);
+    char s[64], dig[32];
+    for (unsigned long i = 0; i < n; i++) {
+        /* random significands of 1-19 digits at any exponent */
+        const unsigned nd = 1 + rnd_below(19);
+        uint64_t w = rnd() % p10[nd];
+        int e10 = rnd_below(8) == 0 ? (int)rnd_below(820) - 410 : (int)rnd_below(660) - 345 - (int)nd;
+        check_decimal(w, e10, (int)(rnd() & 1), &declined);
+        /* the digits of a random double printed to 1-19 places (what JSON
+         * files hold: canada.json's 17-digit coordinates) */
+        const double d = double_of(rnd() & 0x7fefffffffffffffu);
+        const int places = 1 + (int)rnd_below(19);
+        snprintf(s, sizeof s, "%.*e", places - 1, d);
+        int x = atoi(strchr(s, 'e') + 1), k = 0;
+        for (const char *c = s; *c && *c != 'e'; c++)
+            if (*c >= '0' && *c <= '9') dig[k++] = *c;
+        dig[k] = 0;
+        check_decimal(strtoull(dig, NULL, 10), x - (k - 1), 0, &declined);
+        /* small exponents, the fast tier's edges */
+        check_decimal(rnd() % p10[1 + rnd_below(19)], (int)rnd_below(60) - 30, 1, &declined);
+        total += 3;
+    }
+    check_decimal(0, 5, 1, &declined);
+    check_decimal(1, 309, 0, &declined);
+    check_decimal(9999999999999999999u, -343, 0, &declined);
+    check_decimal(1, -400, 0, &declined);
+    check_decimal(17976931348623157u, 292, 0, &declined);
+    check_decimal(17976931348623159u, 292, 0, &declined);
+    check_decimal(24703282292062328u, -340, 0, &declined);
+    check_decimal(24703282292062327u, -340, 0, &declined);
+    check_decimal(9007199254740993u, 0, 0, &declined);
+    CHECK_MSG(declined * 1000 < total, "acar_num_decimal_to_double declined %lu of %lu", declined, total);
+}
+
 static double now(void)
 {
     return (double)clock() / CLOCKS_PER_SEC;
@@ -751,6 +809,7 @@ int main(void)
     test_parse_random();
     test_parse_nice();
     test_parse_halfway();
+    test_decimal_random();
     const double t2 = now();
     test_big_cases();
     test_big_random();

@@ -420,7 +420,10 @@ static void setup_opts(const char *setup, acar_read_opts *o, acar_limits *lim) {
     if (!strcmp(setup, "items5")) lim->max_items = 5;
     if (!strcmp(setup, "memo3")) lim->max_memo = 3;
     if (!strcmp(setup, "digits640")) lim->max_int_digits = 640;
-    if (!strcmp(setup, "mem64k")) lim->max_memory = 65536;
+    if (!strcmp(setup, "mem64k")) {
+        lim->max_memory = 65536;
+        lim->max_input = (size_t)1 << 30; /* by default it would be max_memory */
+    }
 }
 
 /* Reads data expecting an error; checks code, offset and message, that

@@ -3,6 +3,7 @@
  * error code).  Expected shapes and strides are NumPy's, as
  * tests/fixtures/tensor/facts.json records them.  Run with cwd tests/. */
 #include "check.h"
+#include "safety/scan.h"
 #include "tensor/tensor.h"
 
 #include <stdlib.h>
@@ -162,6 +163,8 @@ static void test_refused(void) {
     int64_t zero_big[2] = {0, INT64_C(1) << 60};
     CHECK(acar_array_get(mk_array(doc, zero_big, 2, "f8", 0), &a, &err) == -1 && err.code == ACAR_ERR_MALFORMED);
     CHECK(acar_array_get(mk_array(doc, s23, 2, "q7", 24), &a, &err) == -1 && err.code == ACAR_ERR_UNSUPPORTED);
+    /* NumPy: 'O5' is no dtype ('O4' and 'O8' are the object dtype) */
+    CHECK(acar_array_get(mk_array(doc, s23, 2, "O5", 0), &a, &err) == -1 && err.code == ACAR_ERR_UNSUPPORTED);
     CHECK(acar_array_get(acar_new_int(doc, 3), &a, &err) == -1 && err.code == ACAR_ERR_TYPE);
     CHECK(!acar_is_ndarray(acar_new_none(doc)));
     CHECK(acar_array_get(NULL, &a, &err) == -1);
@@ -256,37 +259,6 @@ static void test_write(void) {
         acar_doc_free(doc);
         free(want);
     }
-    /* every dtype the writer knows: data and metadata from the reader (checked
-     * against NumPy by test_tensor.py), bytes compared with numpy's pickle */
-    static const char *const kinds[] = {"u2be", "f2", "bool", "S5", "U3", "c16", "i1", "f8be", "f4_4d_F",
-                                        "empty_0x3", "f8_0d", "u8"};
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
-        for (int proto = 2; proto <= 5; proto++) {
-            char path[128];
-            size_t len;
-            snprintf(path, sizeof path, FIX "w_%s_p%d.pkl", kinds[k], proto);
-            unsigned char *want = slurp(path, &len);
-            CHECK(want != NULL);
-            if (!want) continue;
-            acar_doc *rd = acar_doc_new(NULL), *wd = acar_doc_new(NULL);
-            acar_read_opts ro;
-            memset(&ro, 0, sizeof ro);
-            acar_err err;
-            acar_array a;
-            acar_val *in = acar_read(rd, want, len, &ro, &err);
-            CHECK(in && acar_array_get(in, &a, &err) == 0);
-            acar_val *v = acar_new_ndarray(wd, a.dtype_str, a.ndim, a.shape, a.fortran, a.data, a.nbytes, proto == 5);
-            acar_write_opts o;
-            memset(&o, 0, sizeof o);
-            o.version = ACAR_VERSION(proto);
-            acar_buf out = {0};
-            CHECK(v && acar_write(v, ACAR_FORMAT_PICKLE, &o, &out, &err) == 0);
-            CHECK_MSG(out.len == len && memcmp(out.data, want, len) == 0, "%s: acar's pickle differs from numpy's", path);
-            acar_buf_free(&out);
-            acar_doc_free(rd);
-            acar_doc_free(wd);
-            free(want);
-        }
     acar_doc *doc = acar_doc_new(NULL);
     CHECK(acar_new_ndarray(doc, "<i4", 2, shape, 0, c, 20, 0) == NULL && acar_doc_error(doc)->code == ACAR_ERR_ARG);
     acar_doc_free(doc);
@@ -295,8 +267,261 @@ static void test_write(void) {
     acar_doc_free(doc);
 }
 
+static int same(const acar_buf *b, const unsigned char *want, size_t len) {
+    return b->len == len && memcmp(b->data, want, len) == 0;
+}
+
+/* Rebuilds array node in (as read) with the writer, in numpy's form for
+ * the protocol (the fixture's callable says which: NumPy pickles datetimes
+ * in band with _reconstruct even at protocol 5). */
+static acar_val *rebuild(acar_doc *doc, const acar_val *in, int oob) {
+    acar_array a;
+    acar_err err;
+    if (acar_array_get(in, &a, &err) < 0) return NULL;
+    if (a.kind == 'O') return acar_new_ndarray_objects(doc, a.ndim, a.shape, a.fortran, a.objects);
+    acar_buf d = {0};
+    if (acar_array_descr(&a, &d, &err) < 0) return NULL;
+    acar_buf_free(&d); /* (no NUL: rebuilt below with one) */
+    acar_out o = {&d, false, false, 0};
+    acar_array_descr(&a, &d, &err);
+    acar__out_byte(&o, 0);
+    const acar_val *g = acar_object_callable(in);
+    size_t nl;
+    const char *name = acar_str(acar_global_name(g), &nl);
+    acar_val *v;
+    if (a.scalar) v = acar_new_npscalar(doc, d.data, a.data, a.nbytes);
+    else
+        v = acar_new_ndarray(doc, d.data, a.ndim, a.shape, a.fortran, a.data, a.nbytes,
+                             oob ? ACAR_NDARRAY_OOB : nl == 11 && memcmp(name, "_frombuffer", 11) == 0 ? ACAR_NDARRAY_BUFFER
+                                                                                                : ACAR_NDARRAY_REDUCE);
+    acar_buf_free(&d);
+    return v;
+}
+
+/* Every dtype and layout the writer makes, against numpy's own pickles at
+ * protocols 2-5 and numpy.save's .npy (fixtures w_*: the data and metadata
+ * come from acar's reader, checked against NumPy by test_tensor.py). */
+static void test_write_all(void) {
+    static const char *const kinds[] = {"u2be", "f2", "bool", "S5", "U3", "c16", "i1", "f8be", "f4_4d_F",
+                                        "empty_0x3", "f8_0d", "u8", "i8be", "u4", "i2", "c8", "g", "M8ns",
+                                        "M8_10s", "m8s_be", "V4", "struct", "struct2", "obj", "obj_2x2_F",
+                                        "i4_2x3", "i4_2x3_F", "transposed", "sc_f8", "sc_i1", "sc_b", "sc_c16",
+                                        "sc_f2", "sc_U", "sc_S", "sc_M8"};
+    char path[160];
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        for (int proto = 2; proto <= 5; proto++) {
+            size_t len;
+            snprintf(path, sizeof path, FIX "w_%s_p%d.pkl", kinds[k], proto);
+            unsigned char *want = slurp(path, &len);
+            CHECK(want != NULL);
+            if (!want) continue;
+            acar_doc *doc = acar_doc_new(NULL);
+            acar_read_opts ro;
+            memset(&ro, 0, sizeof ro);
+            acar_err err;
+            acar_val *in = acar_read(doc, want, len, &ro, &err);
+            acar_val *v = in ? rebuild(doc, in, 0) : NULL;
+            acar_write_opts o;
+            memset(&o, 0, sizeof o);
+            o.version = ACAR_VERSION(proto);
+            acar_buf out = {0};
+            CHECK_MSG(v && acar_write(v, ACAR_FORMAT_PICKLE, &o, &out, &err) == 0, "%s: %s", path,
+                      acar_doc_error(doc) ? acar_doc_error(doc)->msg : err.msg);
+            CHECK_MSG(same(&out, want, len), "%s: acar's pickle differs from numpy's", path);
+            if (proto == 4 && strncmp(kinds[k], "sc_", 3) != 0) {
+                /* numpy.save's .npy of the same array */
+                size_t nlen;
+                snprintf(path, sizeof path, FIX "w_%s.npy", kinds[k]);
+                unsigned char *npy = slurp(path, &nlen);
+                acar_buf nb = {0};
+                CHECK(npy && acar_npy_write_array(&nb, v, &err) == 0);
+                CHECK_MSG(npy && same(&nb, npy, nlen), "%s: acar's .npy differs from numpy.save's", path);
+                /* and from acar's own .npy reader: same view again */
+                acar_array a, b;
+                if (npy && acar_npy_read(doc, npy, nlen, NULL, &b, &err) == 0 && acar_array_get(v, &a, &err) == 0) {
+                    CHECK_MSG(a.ndim == b.ndim && a.nbytes == b.nbytes && a.itemsize == b.itemsize &&
+                                  (!a.data || memcmp(a.data, b.data, a.nbytes) == 0),
+                              "%s: .npy view differs", path);
+                } else {
+                    CHECK_MSG(0, "%s: not read back: %s", path, err.msg);
+                }
+                acar_buf_free(&nb);
+                free(npy);
+            }
+            acar_buf_free(&out);
+            acar_doc_free(doc);
+            free(want);
+        }
+    }
+    /* protocol 5 out of band: numpy's pickle with buffer_callback, and the
+     * view of acar's node points at the caller's bytes */
+    static const char *const oob[] = {"i4_2x3", "f4_4d_F", "f8be", "U3", "f8_0d"};
+    for (size_t k = 0; k < sizeof oob / sizeof *oob; k++) {
+        size_t len, blen;
+        snprintf(path, sizeof path, FIX "%s_oob.pkl", oob[k]);
+        unsigned char *want = slurp(path, &len);
+        snprintf(path, sizeof path, FIX "%s_oob.pkl.oob0", oob[k]);
+        unsigned char *b = slurp(path, &blen);
+        CHECK(want && b);
+        if (!want || !b) continue;
+        acar_doc *doc = acar_doc_new(NULL);
+        acar_bytes buf = {b, blen};
+        acar_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.buffers = &buf;
+        ro.nbuffers = 1;
+        acar_err err;
+        acar_val *in = acar_read(doc, want, len, &ro, &err);
+        acar_val *v = in ? rebuild(doc, in, 1) : NULL;
+        acar_write_opts o;
+        memset(&o, 0, sizeof o);
+        o.version = ACAR_VERSION(5);
+        acar_buf out = {0};
+        CHECK(v && acar_write(v, ACAR_FORMAT_PICKLE, &o, &out, &err) == 0);
+        CHECK_MSG(same(&out, want, len), "%s: acar's out-of-band pickle differs from numpy's", path);
+        acar_array a;
+        CHECK(v && acar_array_get(v, &a, &err) == 0 && a.data == (const void *)b && a.oob_index == 0);
+        o.version = ACAR_VERSION(4); /* PickleBuffer needs protocol 5 */
+        CHECK(v && acar_write(v, ACAR_FORMAT_PICKLE, &o, &out, &err) == -1 && err.code == ACAR_ERR_TYPE);
+        acar_buf_free(&out);
+        acar_doc_free(doc);
+        free(want);
+        free(b);
+    }
+}
+
+/* Several arrays in one pickle: CPython shares its one-character strings
+ * ('<', 'C') and bytes (b'b') between them. */
+static void test_write_several(void) {
+    for (int proto = 2; proto <= 5; proto++) {
+        char path[128];
+        size_t len;
+        snprintf(path, sizeof path, FIX "w_several_p%d.pkl", proto);
+        unsigned char *want = slurp(path, &len);
+        CHECK(want != NULL);
+        if (!want) continue;
+        acar_doc *doc = acar_doc_new(NULL);
+        acar_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        acar_err err;
+        acar_val *in = acar_read(doc, want, len, &ro, &err), *d = acar_new_dict(doc);
+        for (size_t i = 0; in && i < acar_len(in); i++) {
+            size_t kl;
+            const char *ks = acar_str(acar_dict_key(in, i), &kl);
+            acar_dict_set(doc, d, acar_new_str(doc, ks, kl), rebuild(doc, acar_dict_value(in, i), 0));
+        }
+        acar_write_opts o;
+        memset(&o, 0, sizeof o);
+        o.version = ACAR_VERSION(proto);
+        acar_buf out = {0};
+        CHECK(in && acar_write(d, ACAR_FORMAT_PICKLE, &o, &out, &err) == 0);
+        len = 0;
+        free(want);
+        want = slurp(path, &len);
+        /* exact at every protocol: the writer memoizes the one-byte b'b'
+         * the array writer marks as CPython's shared object */
+        CHECK_MSG(same(&out, want, len), "%s: acar's pickle of several arrays differs from numpy's", path);
+        acar_buf_free(&out);
+        acar_doc_free(doc);
+        free(want);
+    }
+}
+
+/* .npz: members read back by acar's zip reader as .npy files */
+static void test_npz(void) {
+    acar_buf out = {0}, npy = {0};
+    acar_npz_writer w;
+    acar_err err;
+    int32_t x[6] = {0, 1, 2, 3, 4, 5};
+    int64_t shape[2] = {2, 3};
+    acar_npz_begin(&w, &out);
+    CHECK(acar_npy_write(&npy, "<i4", 2, shape, 0, x, 24, &err) == 0);
+    CHECK(acar_npz_add(&w, "a", npy.data, npy.len, &err) == 0);
+    CHECK(acar_npz_add(&w, "layer.0/w", npy.data, npy.len, &err) == 0);
+    size_t drained = out.len; /* the caller may drain between members */
+    char *copy = malloc(out.len);
+    memcpy(copy, out.data, out.len);
+    out.len = 0;
+    CHECK(acar_npz_add(&w, "b", npy.data, npy.len, &err) == 0);
+    CHECK(acar_npz_end(&w, &err) == 0);
+    size_t total = drained + out.len;
+    unsigned char *z = malloc(total);
+    memcpy(z, copy, drained);
+    memcpy(z + drained, out.data, out.len);
+    acar_zip_entry *es;
+    size_t n;
+    CHECK(acar__zip_list(z, total, &es, &n, &err) == 0 && n == 3);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        const uint8_t *m;
+        size_t ml;
+        int owned;
+        acar_array a;
+        acar_doc *doc = acar_doc_new(NULL);
+        CHECK(acar__zip_extract(z, total, &es[i], 0, &m, &ml, &owned, &err) == 0);
+        CHECK(ml == npy.len && memcmp(m, npy.data, ml) == 0);
+        CHECK(acar_npy_read(doc, m, ml, NULL, &a, &err) == 0 && a.nbytes == 24);
+        acar_doc_free(doc);
+    }
+    CHECK(n == 3 && es[1].name_len == 13 && memcmp(es[1].name, "layer.0/w.npy", 13) == 0);
+    free(es);
+    free(z);
+    free(copy);
+    acar_buf_free(&out);
+    /* zip64 (members, offsets and the directory past the limit, and more
+     * than 65535 members), read back by acar's zip reader */
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0: members of 152 bytes are "big", member 3 is not */
+        acar__npz_zip64_limit = pass ? 0xffffffffu : 100;
+        size_t members = pass ? 70000 : 5;
+        acar_npz_begin(&w, &out);
+        for (size_t i = 0; i < members; i++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "m%zu", i);
+            CHECK_MSG(acar_npz_add(&w, nm, npy.data, i == 3 ? 10 : npy.len, &err) == 0, "zip64 add %zu", i);
+        }
+        CHECK(acar_npz_end(&w, &err) == 0);
+        acar__npz_zip64_limit = 0xffffffffu;
+        CHECK(acar__zip_list((const uint8_t *)out.data, out.len, &es, &n, &err) == 0 && n == members);
+        for (size_t i = 0; i < n && i < members; i += pass ? 9973 : 1) {
+            const uint8_t *m;
+            size_t ml;
+            int owned;
+            char nm[32];
+            int nml = snprintf(nm, sizeof nm, "m%zu.npy", i);
+            CHECK(acar__zip_extract((const uint8_t *)out.data, out.len, &es[i], 0, &m, &ml, &owned, &err) == 0);
+            CHECK(ml == (i == 3 ? 10 : npy.len) && memcmp(m, npy.data, ml) == 0);
+            CHECK(es[i].name_len == (size_t)nml && memcmp(es[i].name, nm, (size_t)nml) == 0);
+        }
+        if (n) free(es);
+        acar_buf_free(&out);
+    }
+    /* bad calls */
+    acar_npz_begin(&w, &out);
+    CHECK(acar_npz_add(&w, "", npy.data, npy.len, &err) == -1 && err.code == ACAR_ERR_ARG);
+    acar_npz_abort(&w);
+    acar_buf_free(&out);
+    acar_buf_free(&npy);
+    /* .npy writer: refusals leave out as it was */
+    acar_buf b = {0};
+    CHECK(acar_npy_write(&b, "<i4", 2, shape, 0, x, 20, &err) == -1 && err.code == ACAR_ERR_ARG && b.len == 0);
+    CHECK(acar_npy_write(&b, "<q9", 2, shape, 0, x, 24, &err) == -1 && b.len == 0);
+    CHECK(acar_npy_write(&b, "[('a', '<i4'), ('', '<i4')]", 1, shape, 0, x, 8, &err) == -1 && b.len == 0);
+    CHECK(acar_npy_write(&b, "|O", 1, shape, 0, x, 16, &err) == -1 && b.len == 0);
+    CHECK(acar_npy_write(&b, "<M8[xs]", 1, shape, 0, x, 16, &err) == -1 && b.len == 0); /* no such unit */
+    CHECK(acar_npy_write(&b, "<i3", 1, shape, 0, x, 6, &err) == -1 && b.len == 0);
+    CHECK(acar_npy_write(&b, "<M8[25us]", 1, shape, 0, x, 16, &err) == 0 && b.len == 144);
+    acar_doc *d = acar_doc_new(NULL);
+    CHECK(acar_new_ndarray(d, "<m8[Y]", 1, shape, 0, x, 16, ACAR_NDARRAY_OOB) != NULL);
+    CHECK(acar_new_npscalar(d, "<f8", x, 4) == NULL && acar_doc_error(d)->code == ACAR_ERR_ARG);
+    acar_doc_free(d);
+    acar_buf_free(&b);
+}
+
 int main(void) {
     test_write();
+    test_write_all();
+    test_write_several();
+    test_npz();
     test_torch();
     test_oob();
     test_borrow();

@@ -312,6 +312,7 @@ static void test_limits(void) {
     acar_doc_free(doc);
     memset(&o, 0, sizeof o);
     o.limits.max_memory = 4096;
+    o.limits.max_input = 1 << 20;  /* the text, not the input, must hit max_memory */
     doc = acar_doc_new(&o);
     size_t n = 100000;
     char *in = malloc(n + 64);
