@@ -259,78 +259,10 @@ static acar_val *new_text(reader *r, acar_type t, const uint8_t *s, size_t n, un
     return v;
 }
 
-/* UTF-8 as CPython's surrogatepass decoder accepts it, by a shift-based
- * DFA: a byte's row holds, for each state (6 bits each), the next state
- * times 6, so a step is one load, one shift and one mask.  States: 0
- * accept, 1-3 that many continuation bytes to come, 4 after E0 (A0-BF
- * next), 5 after F0 (90-BF next), 6 after F4 (80-8F next), 7 error.
- * Surrogates (ED A0-BF) are allowed.  acar__utf8_check, byte by byte, was
- * a third of reading twitter.json's marshal. */
-#define U8_T(s, n) ((uint64_t)(n) * 6 << (s) * 6)
-/* The next state from each of states 0..6 (7 stays 7). */
-#define U8_ROW(n0, n1, n2, n3, n4, n5, n6) \
-    (U8_T(0, n0) | U8_T(1, n1) | U8_T(2, n2) | U8_T(3, n3) | U8_T(4, n4) | U8_T(5, n5) | \
-     U8_T(6, n6) | U8_T(7, 7))
-#define U8_LEAD(n) U8_ROW(n, 7, 7, 7, 7, 7, 7)
-#define U8_ROWOF(b) \
-    ((b) < 0x80 ? U8_LEAD(0) \
-     : (b) < 0x90 ? U8_ROW(7, 0, 1, 2, 7, 7, 2) \
-     : (b) < 0xa0 ? U8_ROW(7, 0, 1, 2, 7, 2, 7) \
-     : (b) < 0xc0 ? U8_ROW(7, 0, 1, 2, 1, 2, 7) \
-     : (b) < 0xc2 ? U8_LEAD(7) : (b) < 0xe0 ? U8_LEAD(1) : (b) == 0xe0 ? U8_LEAD(4) \
-     : (b) < 0xf0 ? U8_LEAD(2) : (b) == 0xf0 ? U8_LEAD(5) : (b) < 0xf4 ? U8_LEAD(3) \
-     : (b) == 0xf4 ? U8_LEAD(6) : U8_LEAD(7))
-#define U8_R4(b) U8_ROWOF(b), U8_ROWOF((b) + 1), U8_ROWOF((b) + 2), U8_ROWOF((b) + 3)
-#define U8_R16(b) U8_R4(b), U8_R4((b) + 4), U8_R4((b) + 8), U8_R4((b) + 12)
-#define U8_R64(b) U8_R16(b), U8_R16((b) + 16), U8_R16((b) + 32), U8_R16((b) + 48)
-static const uint64_t u8_rows[256] = {U8_R64(0x00), U8_R64(0x40), U8_R64(0x80), U8_R64(0xc0)};
-
-/* Whether s[0..n) is valid; *ascii says whether every byte is below 0x80. */
-static bool utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
-    size_t i = 0;
-    bool high = false;
-    for (;;) {
-        /* ASCII eight bytes at a time, between characters. */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ull) break;
-            i += 8;
-        }
-        while (i < n && s[i] < 0x80) i++;
-        if (i == n) break;
-        high = true;
-        /* A run of non-ASCII characters: two- and three-byte ones whose
-         * lead byte decides alone (C2-DF, E1-EF) take one test, the rest
-         * the DFA (a third fewer instructions reading twitter.json). */
-        while (i < n && s[i] >= 0x80) {
-            uint8_t c = s[i];
-            if (c >= 0xe1 && c <= 0xef) {
-                if (n - i >= 3 && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80) {
-                    i += 3;
-                    continue;
-                }
-            } else if (c >= 0xc2 && c <= 0xdf) {
-                if (n - i >= 2 && (s[i + 1] & 0xc0) == 0x80) {
-                    i += 2;
-                    continue;
-                }
-            }
-            uint64_t st = 0;
-            do {
-                st = u8_rows[s[i++]] >> (st & 63);
-            } while (i < n && (st & 63) != 0 && (st & 63) != 42);
-            if ((st & 63) != 0) return false;
-        }
-    }
-    *ascii = !high;
-    return true;
-}
-
 /* A str node from UTF-8 in the input (surrogatepass, as CPython decodes). */
 static acar_val *new_utf8(reader *r, const uint8_t *s, size_t n) {
     bool ascii;
-    if (!utf8_valid(s, n, &ascii)) {
+    if (!acar__utf8_valid(s, n, &ascii)) {
         bool bad;
         size_t at = acar__utf8_check((const char *)s, n, &bad, &ascii);
         FAIL(r, ACAR_ERR_MALFORMED, "'utf-8' codec can't decode byte 0x%02x in position %zu",

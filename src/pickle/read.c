@@ -521,94 +521,12 @@ static acar_val *new_text_buf(reader *r, acar_type t, size_t len, unsigned flags
 
 static bool borrowing(const reader *r) { return (r->flags & ACAR_READ_BORROW) != 0; }
 
-/* Where UTF-8 goes wrong, as CPython's surrogatepass decoder sees it (no
- * overlong forms, nothing past U+10FFFF, lone surrogates allowed): the
- * offset of the first bad sequence, or len.  Slow but exact; used to place
- * the error once utf8_scan has said there is one. */
-static size_t utf8_error_at(const uint8_t *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) { i++; continue; }
-        if (c < 0xc2 || c > 0xf4) return i;
-        size_t n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-        if (len - i < n) return i;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xc0) != 0x80) return i;
-        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-/* UTF-8 validation by a shift-based DFA: each byte's class selects a row
- * whose 6-bit fields give the next state for each current state, so a byte
- * costs a load, a shift and a mask with no branch (the branchy decoder was
- * 30% of reading repeat.json, short Cyrillic names).  States are bit
- * offsets; U8_ERR is a sink. */
-enum { U8_OK = 0, U8_ERR = 6, U8_C1 = 12, U8_C2 = 18, U8_E0 = 24, U8_C3 = 30, U8_F0 = 36, U8_F4 = 42 };
-#define U8T(from, to) ((uint64_t)(to) << (from))
-#define U8_ERRS(a, b, c, d, e, f, g) \
-    (U8T(a, U8_ERR) | U8T(b, U8_ERR) | U8T(c, U8_ERR) | U8T(d, U8_ERR) | U8T(e, U8_ERR) | U8T(f, U8_ERR) | U8T(g, U8_ERR))
-/* From U8_OK to `to`, every other state to the sink. */
-#define U8_LEAD(to) (U8T(U8_OK, to) | U8_ERRS(U8_ERR, U8_C1, U8_C2, U8_E0, U8_C3, U8_F0, U8_F4))
-static const uint64_t u8_rows[11] = {
-    /* 00-7F */ U8T(U8_OK, U8_OK) | U8_ERRS(U8_ERR, U8_C1, U8_C2, U8_E0, U8_C3, U8_F0, U8_F4),
-    /* 80-8F */ U8T(U8_C1, U8_OK) | U8T(U8_C2, U8_C1) | U8T(U8_C3, U8_C2) | U8T(U8_F4, U8_C2) |
-                U8T(U8_OK, U8_ERR) | U8T(U8_ERR, U8_ERR) | U8T(U8_E0, U8_ERR) | U8T(U8_F0, U8_ERR),
-    /* 90-9F */ U8T(U8_C1, U8_OK) | U8T(U8_C2, U8_C1) | U8T(U8_C3, U8_C2) | U8T(U8_F0, U8_C2) |
-                U8T(U8_OK, U8_ERR) | U8T(U8_ERR, U8_ERR) | U8T(U8_E0, U8_ERR) | U8T(U8_F4, U8_ERR),
-    /* A0-BF */ U8T(U8_C1, U8_OK) | U8T(U8_C2, U8_C1) | U8T(U8_C3, U8_C2) | U8T(U8_F0, U8_C2) |
-                U8T(U8_E0, U8_C1) | U8T(U8_OK, U8_ERR) | U8T(U8_ERR, U8_ERR) | U8T(U8_F4, U8_ERR),
-    /* C0-C1, F5-FF */ U8T(U8_OK, U8_ERR) | U8_ERRS(U8_ERR, U8_C1, U8_C2, U8_E0, U8_C3, U8_F0, U8_F4),
-    /* C2-DF */ U8_LEAD(U8_C1),
-    /* E0 */ U8_LEAD(U8_E0),
-    /* E1-EF */ U8_LEAD(U8_C2),
-    /* F0 */ U8_LEAD(U8_F0),
-    /* F1-F3 */ U8_LEAD(U8_C3),
-    /* F4 */ U8_LEAD(U8_F4),
-};
-
-/* The row of each byte 0x80-0xFF (bytes below 0x80 use row 0). */
-static const uint8_t u8_high_class[128] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 80-8F */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,   /* 90-9F */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,   /* A0-AF */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,   /* B0-BF */
-    4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,   /* C0-CF */
-    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,   /* D0-DF */
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,   /* E0-EF */
-    8, 9, 9, 9, 10, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,  /* F0-FF */
-};
-
 /* Checks UTF-8 as CPython's surrogatepass decoder accepts it: the offset
  * of the first bad sequence, or len; *ascii when every byte is < 0x80. */
-static size_t utf8_scan(const uint8_t *s, size_t len, bool *ascii) {
-    size_t i = 0;
-    uint64_t st = U8_OK;
-    unsigned any = 0;
-    while (i < len) {
-        /* ASCII runs, 16 bytes at a time, between characters. */
-        if (st == U8_OK) {
-            while (len - i >= 16) {
-                uint64_t a, b;
-                memcpy(&a, s + i, 8);
-                memcpy(&b, s + i + 8, 8);
-                if ((a | b) & 0x8080808080808080ull) break;
-                i += 16;
-            }
-        }
-        size_t stop = len - i > 16 ? i + 16 : len;
-        for (; i < stop; i++) {
-            uint8_t c = s[i];
-            st = (u8_rows[c < 0x80 ? 0 : u8_high_class[c - 0x80]] >> st) & 63;
-            any |= c;
-        }
-        if (st == U8_ERR) break;
-    }
-    *ascii = !(any & 0x80);
-    return st == U8_OK ? len : utf8_error_at(s, len);
+static inline size_t utf8_scan(const uint8_t *s, size_t len, bool *ascii) {
+    if (acar__utf8_valid(s, len, ascii)) return len;
+    bool bad;
+    return acar__utf8_check((const char *)s, len, &bad, ascii);
 }
 
 /* 1 when n bytes are all ASCII; words at a time, no branch per byte. */
