@@ -726,49 +726,55 @@ static int put_str_any(writer *w, const unsigned char *s, size_t len) {
     return 0;
 }
 
-/* Keys and short values (4 to 16 bytes) that need no escape: two
- * overlapping words from the two ends, tested together and copied whole,
- * never reading outside the string.  Inline, ahead of the general case:
- * citm_catalog's keys went from 136 to about 50 instructions each. */
-static ALWAYS_INLINE int put_str(writer *w, const unsigned char *s, size_t len) {
+/* A string of at most 16 bytes that needs no escaping: under 4 bytes by
+ * the tables, else as two overlapping words from its two ends (*a, *b),
+ * tested together, never reading outside the string. */
+static ALWAYS_INLINE bool short_clean(const writer *w, const unsigned char *s, size_t len, uint64_t *a,
+                                      uint64_t *b) {
     if (len < 4) {
         const uint8_t *clean = w->ascii ? clean_ascii : clean_raw;
-        if ((len < 1 || clean[s[0]]) && (len < 2 || clean[s[1]]) && (len < 3 || clean[s[2]])) {
-            char *d = reserve(w, 5);
-            if (!d) return 0;
-            d[0] = '"';
-            for (size_t k = 0; k < len; k++) d[k + 1] = (char)s[k];
-            d[len + 1] = '"';
-            w->out->buf->len += len + 2;
-            return 0;
-        }
-    } else if (len <= 16) {
-        uint64_t a, b;
-        if (len >= 8) {
-            memcpy(&a, s, 8);
-            memcpy(&b, s + len - 8, 8);
-        } else {
-            uint32_t x, y;
-            memcpy(&x, s, 4);
-            memcpy(&y, s + len - 4, 4);
-            a = b = x | (uint64_t)y << 32;  /* no zero padding: it would test dirty */
-        }
-        if (!pair_dirty(a, b, w->ascii)) {
-            char *d = reserve(w, 18);
-            if (!d) return 0;
-            d[0] = '"';
-            if (len >= 8) {
-                memcpy(d + 1, &a, 8);
-                memcpy(d + 1 + len - 8, &b, 8);
-            } else {
-                uint32_t x = (uint32_t)a, y = (uint32_t)(a >> 32);
-                memcpy(d + 1, &x, 4);
-                memcpy(d + 1 + len - 4, &y, 4);
-            }
-            d[len + 1] = '"';
-            w->out->buf->len += len + 2;
-            return 0;
-        }
+        *a = *b = 0;
+        return (len < 1 || clean[s[0]]) && (len < 2 || clean[s[1]]) && (len < 3 || clean[s[2]]);
+    }
+    if (len >= 8) {
+        memcpy(a, s, 8);
+        memcpy(b, s + len - 8, 8);
+    } else {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        *a = *b = x | (uint64_t)y << 32;  /* no zero padding: it would test dirty */
+    }
+    return !pair_dirty(*a, *b, w->ascii);
+}
+
+/* Writes the string short_clean passed, quoted, at d (18 bytes of room). */
+static ALWAYS_INLINE void short_copy(char *d, const unsigned char *s, size_t len, uint64_t a, uint64_t b) {
+    d[0] = '"';
+    if (len < 4) {
+        for (size_t k = 0; k < len; k++) d[k + 1] = (char)s[k];
+    } else if (len >= 8) {
+        memcpy(d + 1, &a, 8);
+        memcpy(d + 1 + len - 8, &b, 8);
+    } else {
+        uint32_t x = (uint32_t)a, y = (uint32_t)(a >> 32);
+        memcpy(d + 1, &x, 4);
+        memcpy(d + 1 + len - 4, &y, 4);
+    }
+    d[len + 1] = '"';
+}
+
+/* Keys and short values (up to 16 bytes) that need no escape go out
+ * inline, ahead of the general case: citm_catalog's keys went from 136 to
+ * about 50 instructions each. */
+static ALWAYS_INLINE int put_str(writer *w, const unsigned char *s, size_t len) {
+    uint64_t a, b;
+    if (len <= 16 && short_clean(w, s, len, &a, &b)) {
+        char *d = reserve(w, 18);
+        if (!d) return 0;
+        short_copy(d, s, len, a, b);
+        w->out->buf->len += len + 2;
+        return 0;
     }
     return put_str_any(w, s, len);
 }
@@ -1561,35 +1567,10 @@ static ALWAYS_INLINE int fast_scalar(const writer *w, const acar_val *v, char **
         const unsigned char *s = (const unsigned char *)v->u.s;
         size_t len = ACAR_LEN(v);
         if (room < 18) return 2;
-        if (len < 4) {
-            const uint8_t *clean = w->ascii ? clean_ascii : clean_raw;
-            if (!((len < 1 || clean[s[0]]) && (len < 2 || clean[s[1]]) && (len < 3 || clean[s[2]])))
-                return 2;
-            d[0] = '"';
-            for (size_t k = 0; k < len; k++) d[k + 1] = (char)s[k];
-            d[len + 1] = '"';
-        } else if (len <= 16) {
+        if (len <= 16) {
             uint64_t a, b;
-            if (len >= 8) {
-                memcpy(&a, s, 8);
-                memcpy(&b, s + len - 8, 8);
-            } else {
-                uint32_t x, y;
-                memcpy(&x, s, 4);
-                memcpy(&y, s + len - 4, 4);
-                a = b = x | (uint64_t)y << 32;
-            }
-            if (pair_dirty(a, b, w->ascii)) return 2;
-            d[0] = '"';
-            if (len >= 8) {
-                memcpy(d + 1, &a, 8);
-                memcpy(d + 1 + len - 8, &b, 8);
-            } else {
-                uint32_t x = (uint32_t)a, y = (uint32_t)(a >> 32);
-                memcpy(d + 1, &x, 4);
-                memcpy(d + 1 + len - 4, &y, 4);
-            }
-            d[len + 1] = '"';
+            if (!short_clean(w, s, len, &a, &b)) return 2;
+            short_copy(d, s, len, a, b);
         } else {
 #ifdef HAVE_SSE2
             /* longer clean text sixteen bytes at a time, the last sixteen

@@ -63,6 +63,22 @@ static void put_plain(acar_out *o, const acar__np_dtype *p) {
     put(o, t);
 }
 
+/* One field of a structured descr, as NumPy's header writes it:
+ * ('name', '<f8') or ('name', '<f8', (2, 3)), after ", " unless first. */
+static void put_field(acar_out *o, size_t k, const char *name, size_t nl, const acar__np_dtype *p,
+                      int nd, const int64_t *dims) {
+    put(o, k ? ", ('" : "('");
+    acar__out_write(o, name, nl);
+    put(o, "', '");
+    put_plain(o, p);
+    acar__out_byte(o, '\'');
+    if (nd) {
+        put(o, ", ");
+        put_tuple(o, nd, dims);
+    }
+    acar__out_byte(o, ')');
+}
+
 /* A field name NumPy's repr would print as is: printable ASCII without
  * quotes or backslashes. */
 static int plain_name(const char *s, size_t n) {
@@ -138,16 +154,7 @@ static int put_descr(acar_out *o, const char *dtype_str, size_t *itemsize, int *
             rc = -1;
             break;
         }
-        put(o, k ? ", ('" : "('");
-        acar__out_write(o, ns, nl);
-        put(o, "', '");
-        put_plain(o, &p);
-        acar__out_byte(o, '\'');
-        if (nd) {
-            put(o, ", ");
-            put_tuple(o, nd, dims);
-        }
-        acar__out_byte(o, ')');
+        put_field(o, k, ns, nl, &p, (int)nd, dims);
     }
     acar__out_byte(o, ']');
     acar_doc_free(doc);
@@ -326,16 +333,7 @@ static int list_descr(const acar_val *l, acar_out *o, acar_err *err) {
             return werr(err, ACAR_ERR_UNSUPPORTED, "structured descr acar cannot describe");
         for (size_t d = 0; d < nd; d++)
             if (!acar_int_get(acar_item(sh, d), &dims[d])) return werr(err, ACAR_ERR_UNSUPPORTED, "bad field shape");
-        put(o, k ? ", ('" : "('");
-        acar__out_write(o, ns, nl);
-        put(o, "', '");
-        put_plain(o, &p);
-        acar__out_byte(o, '\'');
-        if (nd) {
-            put(o, ", ");
-            put_tuple(o, (int)nd, dims);
-        }
-        acar__out_byte(o, ')');
+        put_field(o, k, ns, nl, &p, (int)nd, dims);
     }
     acar__out_byte(o, ']');
     return 0;
