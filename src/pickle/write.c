@@ -450,6 +450,19 @@ static inline int put_memo(W *w, uint32_t *out) {
         put1(w, ACAR_OP_MEMOIZE);
         return 0;
     }
+    if (w->proto && w->memo_n <= MEMO_MAX) { /* BINPUT / LONG_BINPUT: protocols 1-3 */
+        uint32_t idx = (uint32_t)w->memo_n++;
+        if (out) *out = idx;
+        if (idx < 256) {
+            put2(w, ACAR_OP_BINPUT, (uint8_t)idx);
+        } else {
+            uint8_t *q = need(w, 5);
+            q[0] = ACAR_OP_LONG_BINPUT;
+            le32(q + 1, idx);
+            w->p = q + 5;
+        }
+        return 0;
+    }
     return put_memo_slow(w, out);
 }
 
@@ -663,6 +676,15 @@ static int write_str_bin(W *w, const uint8_t *s, size_t len) {
         q[0] = ACAR_OP_SHORT_BINUNICODE;
         q[1] = (uint8_t)len;
         w->p = q + 2;
+        w_raw(w, s, len);
+        return 0;
+    }
+    if (w->proto < 4 && len <= 0xffffffffu) {
+        /* no frames below protocol 4: the header, then the text */
+        uint8_t *q = need(w, 5);
+        q[0] = ACAR_OP_BINUNICODE;
+        le32(q + 1, (uint32_t)len);
+        w->p = q + 5;
         w_raw(w, s, len);
         return 0;
     }
