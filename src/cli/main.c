@@ -58,8 +58,9 @@ static const command commands[] = {
      "marshal[:V] (version 0-5, default 4: marshal.dumps(value, V)), pyc (a code\n"
      "object as the .pyc of its own Python version, as py_compile writes it), json and\n"
      "jsonl (json.dumps), xmlrpc (xmlrpc.client.dumps; a value that is not a\n"
-     "tuple is written as the 1-tuple of params), plist and bplist (plistlib.dumps)\n"
-     "or repr.  Output goes to standard output unless -o OUT.\n"},
+     "tuple is written as the 1-tuple of params), plist and bplist (plistlib.dumps),\n"
+     "repr, or npy (a NumPy array as numpy.save writes it).  Output goes to\n"
+     "standard output unless -o OUT.\n"},
     {"check", CMD_CHECK, "[FILE] [--from FMT] [--source SRC] [OPTIONS]",
      "Reads FILE and reports whether it is valid; prints nothing on success.\n"
      "With --source, checks that the .pyc FILE is up to date with SRC instead.\n"},
@@ -142,9 +143,10 @@ static void print_usage(FILE *f) {
           "  help     [COMMAND]\n"
           "\n"
           "FILE absent or '-' reads standard input.  Formats: pickle, marshal, pyc,\n"
-          "json, jsonl, xmlrpc, plist, bplist, repr and npy (writing only).  Exit status:\n"
-          "0 success, 1 invalid input, 2 usage or I/O error.  'acar --version' prints\n"
-          "the version; 'acar help COMMAND' the options of a command.\n", f);
+          "json, jsonl, xmlrpc, plist, bplist, repr (writing only), npy (writing only).\n"
+          "Exit status: 0 success, 1 invalid input, 2 usage or I/O error.\n"
+          "'acar --version' prints the version; 'acar help COMMAND' the options of a\n"
+          "command.\n", f);
 }
 
 static void print_command_help(const command *c) {
