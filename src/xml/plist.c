@@ -110,30 +110,21 @@ enum { P_OTHER, P_DICT, P_ARRAY, P_KEY, P_STRING, P_INTEGER, P_REAL, P_TRUE, P_F
 /* Elements whose end takes the text. */
 static bool takes_text(int t) { return (t >= P_KEY && t <= P_REAL) || t == P_DATE || t == P_DATA; }
 
-/* name == lit (lit of len bytes), name[0] already known to match: stops
- * at the first difference, so it never reads past a shorter name's NUL. */
-static inline bool eqn(const char *name, const char *lit, size_t len) {
-    for (size_t i = 1; i < len; i++)
-        if (name[i] != lit[i]) return false;
-    return name[len] == 0;
-}
-#define EQ(n, lit) eqn(n, lit, sizeof(lit) - 1)
-
 /* The element's code, looked up once at its start (the first byte picks
  * the names to compare); the end handler takes it from the tag stack. */
 static int tag_of(const char *n) {
     switch (n[0]) {
-    case 'a': return EQ(n, "array") ? P_ARRAY : P_OTHER;
+    case 'a': return XML_NAME_IS(n, "array") ? P_ARRAY : P_OTHER;
     case 'd':
-        if (EQ(n, "dict")) return P_DICT;
-        if (EQ(n, "data")) return P_DATA;
-        return EQ(n, "date") ? P_DATE : P_OTHER;
-    case 'f': return EQ(n, "false") ? P_FALSE : P_OTHER;
-    case 'i': return EQ(n, "integer") ? P_INTEGER : P_OTHER;
-    case 'k': return EQ(n, "key") ? P_KEY : P_OTHER;
-    case 'r': return EQ(n, "real") ? P_REAL : P_OTHER;
-    case 's': return EQ(n, "string") ? P_STRING : P_OTHER;
-    case 't': return EQ(n, "true") ? P_TRUE : P_OTHER;
+        if (XML_NAME_IS(n, "dict")) return P_DICT;
+        if (XML_NAME_IS(n, "data")) return P_DATA;
+        return XML_NAME_IS(n, "date") ? P_DATE : P_OTHER;
+    case 'f': return XML_NAME_IS(n, "false") ? P_FALSE : P_OTHER;
+    case 'i': return XML_NAME_IS(n, "integer") ? P_INTEGER : P_OTHER;
+    case 'k': return XML_NAME_IS(n, "key") ? P_KEY : P_OTHER;
+    case 'r': return XML_NAME_IS(n, "real") ? P_REAL : P_OTHER;
+    case 's': return XML_NAME_IS(n, "string") ? P_STRING : P_OTHER;
+    case 't': return XML_NAME_IS(n, "true") ? P_TRUE : P_OTHER;
     }
     return P_OTHER;
 }

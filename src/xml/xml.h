@@ -103,6 +103,17 @@ static inline int acar__xml_push_tag(acar_xml *x, int tag) {
 
 static inline int acar__xml_pop_tag(acar_xml *x) { return x->tags[--x->depth]; }
 
+/* An element name (NUL-terminated, from expat) == lit (len bytes), name[0]
+ * already known to match: stops at the first difference, so it never
+ * reads past a shorter name's NUL.  The readers look each element up once,
+ * at its start, the first byte picking the names to compare. */
+static inline bool acar__xml_name_eq(const char *name, const char *lit, size_t len) {
+    for (size_t i = 1; i < len; i++)
+        if (name[i] != lit[i]) return false;
+    return name[len] == 0;
+}
+#define XML_NAME_IS(n, lit) acar__xml_name_eq(n, lit, sizeof(lit) - 1)
+
 /* A str node of the text (copied into the document). */
 acar_val *acar__xml_text_str(acar_xml *x);
 

@@ -42,15 +42,6 @@ enum {
     T_BASE64, T_DATETIME, T_VALUE, T_PARAMS, T_FAULT, T_METHODNAME
 };
 
-/* name == lit (lit of len bytes), name[0] already known to match: stops
- * at the first difference, so it never reads past a shorter name's NUL. */
-static inline bool eqn(const char *name, const char *lit, size_t len) {
-    for (size_t i = 1; i < len; i++)
-        if (name[i] != lit[i]) return false;
-    return name[len] == 0;
-}
-#define EQ(n, lit) eqn(n, lit, sizeof(lit) - 1)
-
 /* The Unmarshaller's dispatch table, looked up by the name after the
  * last ':' (its start handler strips the prefix; its end handler tries the
  * whole name first, which never has a ':' in the table, then the tail).
@@ -59,30 +50,30 @@ static inline bool eqn(const char *name, const char *lit, size_t len) {
  * compare (a chain of strcmp calls once took a fifth of a read). */
 static int tag_word(const char *n) {
     switch (n[0]) {
-    case 'a': return EQ(n, "array") ? T_ARRAY : T_OTHER;
+    case 'a': return XML_NAME_IS(n, "array") ? T_ARRAY : T_OTHER;
     case 'b':
-        if (EQ(n, "boolean")) return T_BOOLEAN;
-        if (EQ(n, "base64")) return T_BASE64;
-        if (EQ(n, "biginteger")) return T_INT;
-        return EQ(n, "bigdecimal") ? T_BIGDECIMAL : T_OTHER;
+        if (XML_NAME_IS(n, "boolean")) return T_BOOLEAN;
+        if (XML_NAME_IS(n, "base64")) return T_BASE64;
+        if (XML_NAME_IS(n, "biginteger")) return T_INT;
+        return XML_NAME_IS(n, "bigdecimal") ? T_BIGDECIMAL : T_OTHER;
     case 'd':
-        if (EQ(n, "double")) return T_DOUBLE;
-        return EQ(n, "dateTime.iso8601") ? T_DATETIME : T_OTHER;
+        if (XML_NAME_IS(n, "double")) return T_DOUBLE;
+        return XML_NAME_IS(n, "dateTime.iso8601") ? T_DATETIME : T_OTHER;
     case 'f':
-        if (EQ(n, "float")) return T_DOUBLE;
-        return EQ(n, "fault") ? T_FAULT : T_OTHER;
+        if (XML_NAME_IS(n, "float")) return T_DOUBLE;
+        return XML_NAME_IS(n, "fault") ? T_FAULT : T_OTHER;
     case 'i':
         if ((n[1] == '4' || n[1] == '8' || n[1] == '1' || n[1] == '2') && n[2] == 0) return T_INT;
-        return EQ(n, "int") ? T_INT : T_OTHER;
-    case 'm': return EQ(n, "methodName") ? T_METHODNAME : T_OTHER;
+        return XML_NAME_IS(n, "int") ? T_INT : T_OTHER;
+    case 'm': return XML_NAME_IS(n, "methodName") ? T_METHODNAME : T_OTHER;
     case 'n':
-        if (EQ(n, "name")) return T_STRING;
-        return EQ(n, "nil") ? T_NIL : T_OTHER;
-    case 'p': return EQ(n, "params") ? T_PARAMS : T_OTHER;
+        if (XML_NAME_IS(n, "name")) return T_STRING;
+        return XML_NAME_IS(n, "nil") ? T_NIL : T_OTHER;
+    case 'p': return XML_NAME_IS(n, "params") ? T_PARAMS : T_OTHER;
     case 's':
-        if (EQ(n, "string")) return T_STRING;
-        return EQ(n, "struct") ? T_STRUCT : T_OTHER;
-    case 'v': return EQ(n, "value") ? T_VALUE : T_OTHER;
+        if (XML_NAME_IS(n, "string")) return T_STRING;
+        return XML_NAME_IS(n, "struct") ? T_STRUCT : T_OTHER;
+    case 'v': return XML_NAME_IS(n, "value") ? T_VALUE : T_OTHER;
     }
     return T_OTHER;
 }
