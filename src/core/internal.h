@@ -228,6 +228,19 @@ void *acar__doc_fail(acar_doc *doc, acar_code code, const char *fmt, ...);
 void acar__err_set(acar_err *err, acar_code code, size_t offset, const char *fmt, ...);
 void acar__err_vset(acar_err *err, acar_code code, size_t offset, const char *fmt, va_list ap);
 
+/* A 64-bit finaliser (every input bit reaches every output bit) and a
+ * hash of bytes built on it: for acar's own hash tables, not Python's
+ * hash() (pyhash.h). */
+static inline uint64_t acar__mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+uint64_t acar__hash_bytes(const char *s, size_t n);
+
 /* Python's hash-compatible equality helpers. */
 uint64_t acar__hash(const acar_val *v);
 

@@ -600,16 +600,7 @@ static bool item_unhashable(const acar_val *v) {
 
 int acar_hashable(const acar_val *v) { return v && !item_unhashable(v); }
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t hash_bytes(const char *s, size_t n) {
+uint64_t acar__hash_bytes(const char *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull ^ n;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -620,18 +611,18 @@ static uint64_t hash_bytes(const char *s, size_t n) {
     }
     uint64_t w = 0;
     if (i < n) memcpy(&w, s + i, n - i);
-    return mix64(h ^ w);
+    return acar__mix64(h ^ w);
 }
 
 /* Exactly representable ints hash as int64; the rest of the numbers by
  * their double value, so that equal numbers (1 == 1.0 == True) hash alike. */
 static uint64_t hash_double(double d) {
     if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-        return mix64((uint64_t)(int64_t)d);
+        return acar__mix64((uint64_t)(int64_t)d);
     if (d != d) return 0x7ff8; /* all NaNs alike; they never compare equal anyway */
     uint64_t bits;
     memcpy(&bits, &d, 8);
-    return mix64(bits);
+    return acar__mix64(bits);
 }
 
 static double big_to_double(const acar_val *v) {
@@ -663,34 +654,34 @@ static bool big_is_double(const acar_val *v) {
 static uint64_t hash_depth(const acar_val *v, int depth) {
     switch (ACAR_TYPE(v)) {
     case ACAR_NONE: return 0x9e3779b97f4a7c15ull;
-    case ACAR_BOOL: return mix64((uint64_t)v->u.i);
+    case ACAR_BOOL: return acar__mix64((uint64_t)v->u.i);
     case ACAR_INT:
         if (ACAR_FLAGS(v) & ACAR_F_BIG) {
             /* one that is not exactly a double equals no float: hash its
              * limbs (rounding them to a double made many keys collide) */
             if (!big_is_double(v))
-                return hash_bytes(v->u.p, ACAR_LEN(v) * 4) ^ (ACAR_FLAGS(v) & ACAR_F_NEG);
+                return acar__hash_bytes(v->u.p, ACAR_LEN(v) * 4) ^ (ACAR_FLAGS(v) & ACAR_F_NEG);
             return hash_double(big_to_double(v));
         }
-        return mix64((uint64_t)v->u.i);
+        return acar__mix64((uint64_t)v->u.i);
     case ACAR_FLOAT:
         /* a NaN equals only itself (the same node): all NaNs hashing alike
          * made a dict of many NaN keys quadratic */
-        if (v->u.f != v->u.f) return mix64((uint64_t)(uintptr_t)v);
+        if (v->u.f != v->u.f) return acar__mix64((uint64_t)(uintptr_t)v);
         return hash_double(v->u.f);
     case ACAR_COMPLEX: {
         const double *d = v->u.p;
-        if (d[0] != d[0] || d[1] != d[1]) return mix64((uint64_t)(uintptr_t)v);
+        if (d[0] != d[0] || d[1] != d[1]) return acar__mix64((uint64_t)(uintptr_t)v);
         if (d[1] == 0) return hash_double(d[0]);
-        return hash_double(d[0]) ^ mix64(hash_double(d[1]) + 1);
+        return hash_double(d[0]) ^ acar__mix64(hash_double(d[1]) + 1);
     }
-    case ACAR_STR: return hash_bytes(v->u.s, ACAR_LEN(v));
-    case ACAR_BYTES: return hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x5555;
+    case ACAR_STR: return acar__hash_bytes(v->u.s, ACAR_LEN(v));
+    case ACAR_BYTES: return acar__hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x5555;
     case ACAR_TUPLE: {
         uint64_t h = 0x345678 + ACAR_LEN(v);
         size_t n = ACAR_LEN(v) < HASH_ITEMS ? ACAR_LEN(v) : HASH_ITEMS;
         if (depth > 0)
-            for (size_t i = 0; i < n; i++) h = mix64(h ^ hash_depth(v->u.items[i], depth - 1)) + i;
+            for (size_t i = 0; i < n; i++) h = acar__mix64(h ^ hash_depth(v->u.items[i], depth - 1)) + i;
         return h;
     }
     case ACAR_FROZENSET: {
@@ -698,16 +689,16 @@ static uint64_t hash_depth(const acar_val *v, int depth) {
         uint64_t h = 0x1234 + ACAR_LEN(v);
         acar_map *m = v->u.p;
         if (depth > 0 && ACAR_LEN(v) <= HASH_ITEMS)
-            for (size_t i = 0; i < ACAR_LEN(v); i++) h += mix64(hash_depth(m->items[i], depth - 1));
+            for (size_t i = 0; i < ACAR_LEN(v); i++) h += acar__mix64(hash_depth(m->items[i], depth - 1));
         return h;
     }
     case ACAR_GLOBAL: {
         acar_global_body *b = v->u.p;
         return hash_depth(b->module, 0) * 31 + hash_depth(b->name, 0);
     }
-    case ACAR_DATETIME: return mix64((uint64_t)v->u.i ^ 0xda7e); /* fold is not part of equality */
+    case ACAR_DATETIME: return acar__mix64((uint64_t)v->u.i ^ 0xda7e); /* fold is not part of equality */
     default:
-        return mix64((uint64_t)(uintptr_t)v);
+        return acar__mix64((uint64_t)(uintptr_t)v);
     }
 }
 

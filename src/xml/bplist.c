@@ -834,28 +834,6 @@ static int type_fail(writer *w, const char *what) {
     return wfail(w, ACAR_ERR_TYPE, "%s at %s", what, path);
 }
 
-static uint64_t mix(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t hash_mem(const char *s, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        h = (h ^ mix(x)) * 0x100000001b3ull;
-    }
-    uint64_t x = 0;
-    if (i < n) memcpy(&x, s + i, n - i);
-    return mix(h ^ x);
-}
-
 static bool is_uid(const acar_val *v) {
     if (ACAR_TYPE(v) != ACAR_OBJECT) return false;
     const acar_val *c = acar_object_callable(v);
@@ -892,13 +870,13 @@ static int classify(const acar_val *v, uint64_t *hash) {
     case ACAR_INT: {
         int64_t i;
         if (acar_int_get(v, &i)) {
-            *hash = mix((uint64_t)i ^ 0x1111);
+            *hash = acar__mix64((uint64_t)i ^ 0x1111);
         } else {
             int neg;
             const uint32_t *limbs;
             uint32_t tmp[3];
             size_t nl = acar_int_limbs(v, &neg, &limbs, tmp);
-            *hash = hash_mem((const char *)limbs, nl * 4) ^ (uint64_t)neg;
+            *hash = acar__hash_bytes((const char *)limbs, nl * 4) ^ (uint64_t)neg;
         }
         return K_INT;
     }
@@ -908,18 +886,18 @@ static int classify(const acar_val *v, uint64_t *hash) {
         if (f == 0.0) b = 0;
         else if (f != f) b = (uint64_t)(uintptr_t)v;
         else memcpy(&b, &f, 8);
-        *hash = mix(b ^ 0x2222);
+        *hash = acar__mix64(b ^ 0x2222);
         return K_FLOAT;
     }
-    case ACAR_STR: *hash = hash_mem(v->u.s, ACAR_LEN(v)) ^ 0x3333; return K_STR;
-    case ACAR_BYTES: *hash = hash_mem(v->u.s, ACAR_LEN(v)) ^ 0x4444; return K_BYTES;
-    case ACAR_DATETIME: *hash = mix((uint64_t)v->u.i ^ 0x5555); return K_DATE;
+    case ACAR_STR: *hash = acar__hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x3333; return K_STR;
+    case ACAR_BYTES: *hash = acar__hash_bytes(v->u.s, ACAR_LEN(v)) ^ 0x4444; return K_BYTES;
+    case ACAR_DATETIME: *hash = acar__mix64((uint64_t)v->u.i ^ 0x5555); return K_DATE;
     case ACAR_LIST: case ACAR_TUPLE: case ACAR_DICT: case ACAR_BYTEARRAY:
-        *hash = mix((uint64_t)(uintptr_t)v);
+        *hash = acar__mix64((uint64_t)(uintptr_t)v);
         return K_ID;
     case ACAR_OBJECT:
         if (!is_uid(v)) return 0;
-        *hash = mix((uint64_t)(uintptr_t)v);
+        *hash = acar__mix64((uint64_t)(uintptr_t)v);
         return K_ID;
     default:
         return 0;
