@@ -422,48 +422,33 @@ static inline bool memo_has(W *w, const void *key, uint32_t *idx) {
     }
 }
 
+/* An opcode and its 4-byte little-endian argument (LONG_BINPUT/GET). */
+static inline void put_op_u32(W *w, uint8_t op, uint32_t x) {
+    uint8_t *q = need(w, 5);
+    q[0] = op;
+    le32(q + 1, x);
+    w->p = q + 5;
+}
+
+/* put_memo's rare cases: protocol 0's PUT line, or no index left. */
 static int put_memo_slow(W *w, uint32_t *out) {
     if (out) *out = 0;
     if (w->memo_n > MEMO_MAX) return fail(w, ACAR_ERR_LIMIT, "memo id too large for LONG_BINPUT");
     uint32_t idx = (uint32_t)w->memo_n++;
-    if (w->proto >= 4) {
-        put1(w, ACAR_OP_MEMOIZE);
-    } else if (w->proto == 0) {
-        put_dec_line(w, ACAR_OP_PUT, idx);
-    } else if (idx < 256) {
-        put2(w, ACAR_OP_BINPUT, (uint8_t)idx);
-    } else {
-        uint8_t *q = need(w, 5);
-        q[0] = ACAR_OP_LONG_BINPUT;
-        le32(q + 1, idx);
-        w->p = q + 5;
-    }
+    put_dec_line(w, ACAR_OP_PUT, idx);
     if (out) *out = idx;
     return 0;
 }
 
 /* Writes the PUT for the next memo index and returns it. */
 static inline int put_memo(W *w, uint32_t *out) {
-    if (w->proto >= 4 && w->memo_n <= MEMO_MAX) {
-        if (out) *out = (uint32_t)w->memo_n;
-        w->memo_n++;
-        put1(w, ACAR_OP_MEMOIZE);
-        return 0;
-    }
-    if (w->proto && w->memo_n <= MEMO_MAX) { /* BINPUT / LONG_BINPUT: protocols 1-3 */
-        uint32_t idx = (uint32_t)w->memo_n++;
-        if (out) *out = idx;
-        if (idx < 256) {
-            put2(w, ACAR_OP_BINPUT, (uint8_t)idx);
-        } else {
-            uint8_t *q = need(w, 5);
-            q[0] = ACAR_OP_LONG_BINPUT;
-            le32(q + 1, idx);
-            w->p = q + 5;
-        }
-        return 0;
-    }
-    return put_memo_slow(w, out);
+    if (!w->proto || w->memo_n > MEMO_MAX) return put_memo_slow(w, out);
+    uint32_t idx = (uint32_t)w->memo_n++;
+    if (out) *out = idx;
+    if (w->proto >= 4) put1(w, ACAR_OP_MEMOIZE);
+    else if (idx < 256) put2(w, ACAR_OP_BINPUT, (uint8_t)idx);
+    else put_op_u32(w, ACAR_OP_LONG_BINPUT, idx);
+    return 0;
 }
 
 static void put_get_slow(W *w, uint32_t idx) {
@@ -472,10 +457,7 @@ static void put_get_slow(W *w, uint32_t idx) {
     } else if (idx < 256) {
         put2(w, ACAR_OP_BINGET, (uint8_t)idx);
     } else {
-        uint8_t *q = need(w, 5);
-        q[0] = ACAR_OP_LONG_BINGET;
-        le32(q + 1, idx);
-        w->p = q + 5;
+        put_op_u32(w, ACAR_OP_LONG_BINGET, idx);
     }
 }
 
