@@ -238,67 +238,6 @@ long acar_buffer_oob_index(const acar_val *v) {
     return v && ACAR_TYPE(v) == ACAR_BUFFER ? ((const acar_buffer_body *)v->u.p)->oob : -1;
 }
 
-/* ---- UTF-8 ---- */
-
-/* The rows of acar__utf8_valid's DFA (internal.h): a byte's row holds, for
- * each state (6 bits each), the next state times 6, so a step is one load,
- * one shift and one mask.  States: 0 accept, 1-3 that many continuation
- * bytes to come, 4 after E0 (A0-BF next), 5 after F0 (90-BF next), 6 after
- * F4 (80-8F next), 7 error.  Surrogates (ED A0-BF) are allowed. */
-#define U8_T(s, n) ((uint64_t)(n) * 6 << (s) * 6)
-/* The next state from each of states 0..6 (7 stays 7). */
-#define U8_ROW(n0, n1, n2, n3, n4, n5, n6) \
-    (U8_T(0, n0) | U8_T(1, n1) | U8_T(2, n2) | U8_T(3, n3) | U8_T(4, n4) | U8_T(5, n5) | \
-     U8_T(6, n6) | U8_T(7, 7))
-#define U8_LEAD(n) U8_ROW(n, 7, 7, 7, 7, 7, 7)
-#define U8_ROWOF(b) \
-    ((b) < 0x80 ? U8_LEAD(0) \
-     : (b) < 0x90 ? U8_ROW(7, 0, 1, 2, 7, 7, 2) \
-     : (b) < 0xa0 ? U8_ROW(7, 0, 1, 2, 7, 2, 7) \
-     : (b) < 0xc0 ? U8_ROW(7, 0, 1, 2, 1, 2, 7) \
-     : (b) < 0xc2 ? U8_LEAD(7) : (b) < 0xe0 ? U8_LEAD(1) : (b) == 0xe0 ? U8_LEAD(4) \
-     : (b) < 0xf0 ? U8_LEAD(2) : (b) == 0xf0 ? U8_LEAD(5) : (b) < 0xf4 ? U8_LEAD(3) \
-     : (b) == 0xf4 ? U8_LEAD(6) : U8_LEAD(7))
-#define U8_R4(b) U8_ROWOF(b), U8_ROWOF((b) + 1), U8_ROWOF((b) + 2), U8_ROWOF((b) + 3)
-#define U8_R16(b) U8_R4(b), U8_R4((b) + 4), U8_R4((b) + 8), U8_R4((b) + 12)
-#define U8_R64(b) U8_R16(b), U8_R16((b) + 16), U8_R16((b) + 32), U8_R16((b) + 48)
-const uint64_t acar__u8_rows[256] = {U8_R64(0x00), U8_R64(0x40), U8_R64(0x80), U8_R64(0xc0)};
-
-
-size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii) {
-    const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    *bad = false;
-    /* Eight bytes at a time while the text is ASCII. */
-    while (i + 8 <= len) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) break;
-        i += 8;
-    }
-    while (i < len && p[i] < 0x80) i++;
-    *ascii = i == len;
-    while (i < len) {
-        uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        size_t n;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; min = 0x80; }
-        else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; min = 0x800; }
-        else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; min = 0x10000; }
-        else { *bad = true; return i; }
-        if (len - i < n) { *bad = true; return i; }
-        for (size_t k = 1; k < n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) { *bad = true; return i; }
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        /* Surrogates are allowed: CPython's surrogatepass writes them. */
-        if (cp < min || cp > 0x10ffff) { *bad = true; return i; }
-        i += n;
-    }
-    return len;
-}
-
 /* ---- builders ---- */
 
 acar_val *acar_new_none(acar_doc *doc) { return &doc->none; }

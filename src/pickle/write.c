@@ -1696,23 +1696,47 @@ static inline int save_item(W *w, const acar_val *v) {
         w->p = q + 9;
         return 0;
     }
-    if (t == ACAR_STR && w->proto >= 4) {
+    if (t == ACAR_STR && w->proto >= 1) {
+        /* A str met before is a GET whatever its length; a new one of 3 to
+         * 255 bytes (4 KiB below protocol 4, which has no frames to respect)
+         * is no singleton and is written here with its memo opcode. */
         size_t len = (size_t)(tag >> 16);
-        if (len >= 3 && len <= 255 && w->memo_n < MEMO_MAX) {
-            size_t slot;
-            uint32_t idx;
-            boundary(w);
-            if (memo_find(w, v, &slot, &idx)) {
-                put_get(w, idx);
-                return 0;
+        size_t slot;
+        uint32_t idx;
+        boundary(w);
+        if (memo_find(w, v, &slot, &idx)) {
+            put_get(w, idx);
+            return 0;
+        }
+        if (slot == SIZE_MAX) return nomem(w);
+        if (len >= 3 && w->memo_n < MEMO_MAX) {
+            uint8_t *q;
+            if (w->proto >= 4) {
+                if (len > 255) return save(w, v);
+                q = need(w, len + 3);
+                q[0] = ACAR_OP_SHORT_BINUNICODE;
+                q[1] = (uint8_t)len;
+                memcpy(q + 2, v->u.s, len);
+                q[2 + len] = ACAR_OP_MEMOIZE;
+                q += 3 + len;
+            } else {
+                if (len > 4096) return save(w, v);
+                q = need(w, len + 10);
+                q[0] = ACAR_OP_BINUNICODE;
+                le32(q + 1, (uint32_t)len);
+                memcpy(q + 5, v->u.s, len);
+                q += 5 + len;
+                if (w->memo_n < 256) {
+                    q[0] = ACAR_OP_BINPUT;
+                    q[1] = (uint8_t)w->memo_n;
+                    q += 2;
+                } else {
+                    q[0] = ACAR_OP_LONG_BINPUT;
+                    le32(q + 1, (uint32_t)w->memo_n);
+                    q += 5;
+                }
             }
-            if (slot == SIZE_MAX) return nomem(w);
-            uint8_t *q = need(w, len + 3);
-            q[0] = ACAR_OP_SHORT_BINUNICODE;
-            q[1] = (uint8_t)len;
-            memcpy(q + 2, v->u.s, len);
-            q[2 + len] = ACAR_OP_MEMOIZE;
-            w->p = q + 3 + len;
+            w->p = q;
             idx = (uint32_t)w->memo_n++;
             if (slot != SLOT_SOLE) {
                 w->mkeys[slot] = v;
