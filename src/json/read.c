@@ -308,6 +308,25 @@ static inline const uint8_t *scan_plain(const uint8_t *q, const uint8_t *end) {
     return q;
 }
 
+/* The first byte at or after q that is '"', '\\' or below 0x20, or end:
+ * scan_plain that passes non-ASCII bytes (they are checked as a run by
+ * text_run). */
+static inline const uint8_t *scan_text(const uint8_t *q, const uint8_t *end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
+    while (end - q >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return q + ctz32(mask);
+        q += 16;
+    }
+#endif
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20) q++;
+    return q;
+}
+
 /* Length of the UTF-8 sequence at q (lead byte >= 0x80), or 0 when it is
  * not one.  Encoded surrogates pass (json.loads decodes with surrogatepass)
  * unless strict; *sur tells that one was met. */
@@ -329,6 +348,37 @@ static inline size_t utf8_len(const uint8_t *q, const uint8_t *end, bool *sur) {
         return 4;
     }
     return 0;
+}
+
+/* Checks the text from run (a non-ASCII byte) to stop (a quote, backslash
+ * or control byte, or the end): valid UTF-8, and no encoded surrogate when
+ * strict.  One vector check where it passes; the character walk only to
+ * name the bad byte, or when strict. */
+static COLD int text_run_slow(jr *r, const uint8_t *run, const uint8_t *stop) {
+    for (const uint8_t *q = run; q < stop;) {
+        if (*q < 0x80) {
+            q++;
+            continue;
+        }
+        bool sur = false;
+        size_t k = utf8_len(q, stop, &sur);
+        if (k == 0) {
+            fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8");
+            return -1;
+        }
+        if (sur && r->strict) {
+            fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
+                    "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
+            return -1;
+        }
+        q += k;
+    }
+    return 0;
+}
+
+static inline int text_run(jr *r, const uint8_t *run, const uint8_t *stop) {
+    if (LIKELY(!r->strict) && acar__utf8_valid_rest(run, (size_t)(stop - run))) return 0;
+    return text_run_slow(r, run, stop);
 }
 
 static inline int hexval(uint8_t c) {
@@ -441,19 +491,13 @@ static const uint8_t *str_slow(jr *r, const uint8_t *open, const uint8_t *q, siz
             r->buf[n++] = c;
             q++;
         } else {
-            /* a run of non-ASCII characters, checked, then copied whole
-             * (one by one it was 14% of reading twitter.json: tweets in
-             * Japanese with a newline escape early on) */
+            /* text up to the next quote, backslash or control byte,
+             * checked, then copied whole (one by one it was 14% of
+             * reading twitter.json: tweets in Japanese with a newline
+             * escape early on) */
             const uint8_t *run = q;
-            do {
-                bool sur = false;
-                size_t k = utf8_len(q, end, &sur);
-                if (k == 0) return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8");
-                if (sur && r->strict)
-                    return fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
-                                   "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
-                q += k;
-            } while (q < end && *q >= 0x80);
+            q = scan_text(q, end);
+            if (text_run(r, run, q) < 0) return NULL;
             *ascii = false;
             size_t k = (size_t)(q - run);
             if (UNLIKELY(r->buf_cap - n < k) && grow_buf(r, n, k, run) < 0) return NULL;
@@ -490,18 +534,11 @@ static HOT_INLINE int scan_str(jr *r, const uint8_t **pp, const uint8_t **s, siz
         uint8_t c = *q;
         if (LIKELY(c == '"')) break;
         if (c >= 0x80) {
-            /* Runs of non-ASCII text go here without the vector scan. */
-            do {
-                bool sur = false;
-                size_t k = utf8_len(q, end, &sur);
-                if (UNLIKELY(k == 0)) { fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN, "invalid UTF-8"); return -1; }
-                if (UNLIKELY(sur && r->strict)) {
-                    fail_at(r, ACAR_ERR_MALFORMED, q, EK_PLAIN,
-                            "lone surrogate in the UTF-8 text (not allowed with ACAR_READ_STRICT)");
-                    return -1;
-                }
-                q += k;
-            } while (q < end && *q >= 0x80);
+            /* Non-ASCII text: on to the next quote, backslash or control
+             * byte, checked as one run. */
+            const uint8_t *run = q;
+            q = scan_text(q, end);
+            if (UNLIKELY(text_run(r, run, q) < 0)) return -1;
             *ascii = false;
             continue;
         }
