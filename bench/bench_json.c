@@ -3,7 +3,7 @@
  * pick instead (cJSON, jansson, json-c, simdjson's DOM parser) and CPython's
  * json.loads, on the same files in one run.
  *
- *   bench_json [--python PY] [--min-time SECONDS] [--runs N] FILE|DIR ...
+ *   bench_json [--python PY] [--min-time SECONDS] [--runs N] [--acar-only] FILE|DIR ...
  *
  * Each parser reads each file into its own tree and frees it, as many times
  * as fit in --min-time (default 0.3 s) of process CPU time; the best of
@@ -13,13 +13,15 @@
  * acar_doc_reset empties between reads (its documented way to read many
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
  * ones missing print "-".  --python runs CPython's json.loads on the same
- * files (bytes in, as acar reads them) through timeit.
+ * files (bytes in, as acar reads them) through timeit.  --acar-only times
+ * acar alone (for perf record, and A/B runs of two builds).
  */
 /* popen, pclose, opendir: POSIX. */
 #define _DEFAULT_SOURCE
 #include "acar.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +229,7 @@ int main(int argc, char **argv) {
     const char *py = NULL;
     double min_time = 0.3;
     int runs = 5;
+    bool acar_only = false; /* for perf record and A/B runs of two builds */
     file *files = NULL;
     size_t nfiles = 0;
     setvbuf(stdout, NULL, _IOLBF, 0); /* rows as they are measured */
@@ -234,13 +237,14 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) py = argv[++i];
         else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--acar-only") == 0) acar_only = true;
         else if (add_path(argv[i], &files, &nfiles) < 0) {
             fprintf(stderr, "bench_json: cannot read %s\n", argv[i]);
             return 2;
         }
     }
     if (!nfiles) {
-        fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] FILE|DIR ...\n");
+        fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
         return 2;
     }
     double *pys = malloc(nfiles * sizeof *pys);
@@ -256,6 +260,7 @@ int main(int argc, char **argv) {
         const file *f = &files[i];
         double other[5] = {-1, -1, -1, -1, pys[i]};
         double a = measure(parse_acar, f, doc, min_time, runs);
+        if (acar_only) goto row;
 #ifdef HAVE_SIMDJSON
         other[0] = measure(parse_simdjson, f, NULL, min_time, runs);
 #endif
@@ -268,6 +273,7 @@ int main(int argc, char **argv) {
 #ifdef HAVE_JSONC
         other[3] = measure(parse_jsonc, f, NULL, min_time, runs);
 #endif
+    row:;
         const char *name = strrchr(f->path, '/');
         name = name ? name + 1 : f->path;
         printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);

@@ -51,6 +51,12 @@ typedef struct frame {
     size_t kbase; /* dicts: first key hash on the hash stack */
     size_t at;    /* text offset of the bracket */
     bool dict;
+    /* The whitespace last met before an item at this depth (up to 16
+     * bytes, ws_len 0: none kept): pretty-printed text repeats it, so the
+     * next item's is checked against it at once.  Kept while the slot is
+     * reused by the next container at the same depth. */
+    uint8_t ws_len;
+    uint64_t ws[2], ws_mask[2];
 } frame;
 
 typedef struct memo_ent {
@@ -207,6 +213,7 @@ static COLD int grow_frames(jr *r, const uint8_t *at) {
     size_t cap = r->fcap * 2;
     frame *f = scratch_grow(r, r->frames, r->frames0, r->fcap * sizeof *f, cap * sizeof *f, at);
     if (!f) return -1;
+    memset(f + r->fcap, 0, (cap - r->fcap) * sizeof *f); /* no whitespace kept */
     r->frames = f;
     r->fcap = cap;
     return 0;
@@ -246,6 +253,38 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
         }
     }
     return p;
+}
+
+/* skip_ws before an item of the container of frame f (after its bracket
+ * or a comma).  Indented text gives the same whitespace before every item
+ * at one depth: when the text matches what was kept, no loop runs and the
+ * next position does not wait for a scan (measured on apache_builds.json,
+ * pretty-printed: the whitespace loop was a quarter of the read). */
+static inline const uint8_t *skip_ws_item(frame *f, const uint8_t *p, const uint8_t *end) {
+    if (LIKELY(p < end && *p > ' ')) return p;
+    if (end - p <= 16) return skip_ws(p, end);
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    if (f->ws_len && (((a ^ f->ws[0]) & f->ws_mask[0]) | ((b ^ f->ws[1]) & f->ws_mask[1])) == 0 &&
+        p[f->ws_len] > ' ')
+        return p + f->ws_len;
+    const uint8_t *q = skip_ws(p, end);
+    size_t n = (size_t)(q - p);
+    if (n <= 16) {
+        /* keep it: the bytes and a mask of n bytes, in memory order */
+        uint8_t m[16];
+        memset(m, 0xff, n);
+        memset(m + n, 0, 16 - n);
+        memcpy(&f->ws_mask[0], m, 8);
+        memcpy(&f->ws_mask[1], m + 8, 8);
+        f->ws[0] = a;
+        f->ws[1] = b;
+        f->ws_len = (uint8_t)n;
+    } else {
+        f->ws_len = 0;
+    }
+    return q;
 }
 
 #if defined(__SSE2__)
@@ -1020,7 +1059,7 @@ value:
         f->kbase = r->nhash;
         f->at = (size_t)(p - r->text);
         f->dict = *p == '{';
-        p = skip_ws(p + 1, end);
+        p = skip_ws_item(f, p + 1, end);
         if (!f->dict) {
             if (p < end && *p == ']') {
                 p++;
@@ -1079,7 +1118,7 @@ have:
         frame *f = &r->frames[r->nframes - 1];
         if (f->dict) {
             if (LIKELY(p < end && *p == ',')) {
-                p = skip_ws(p + 1, end);
+                p = skip_ws_item(f, p + 1, end);
                 goto key;
             }
             if (LIKELY(p < end && *p == '}')) {
@@ -1090,7 +1129,7 @@ have:
             }
         } else {
             if (LIKELY(p < end && *p == ',')) {
-                p++;
+                p = skip_ws_item(f, p + 1, end);
                 goto value;
             }
             if (LIKELY(p < end && *p == ']')) {
@@ -1228,6 +1267,7 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts) {
     r->vcap = r->hcap = VALS0;
     r->frames = r->frames0;
     r->fcap = FRAMES0;
+    memset(r->frames0, 0, sizeof r->frames0);
     r->memo = r->memo0;
     r->memo_cap = MEMO0;
     memset(r->memo0, 0, sizeof r->memo0);
