@@ -10,16 +10,12 @@
  * read back, and writing that again must give the same bytes.
  */
 #include "acar.h"
+#include "fuzz_fail.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fail(const char *why) {
-    (void)why;
-    abort();
-}
 
 static int same(const acar_buf *a, const acar_buf *b) {
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);

@@ -9,17 +9,13 @@
  * inside the input, in increasing order.
  */
 #include "acar.h"
+#include "fuzz_fail.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fail(const char *why) {
-    fprintf(stderr, "fuzz_dis: %s\n", why);
-    abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     acar_dis_opts o;

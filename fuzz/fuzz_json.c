@@ -13,17 +13,13 @@
  * form reads back as the same value (the same repr).
  */
 #include "acar.h"
+#include "fuzz_fail.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fail(const char *why) {
-    (void)why;
-    abort();
-}
 
 typedef struct result {
     bool ok;

@@ -21,6 +21,7 @@
  * code and a message (malformed bytecode, no code object), never a crash.
  */
 #include "acar.h"
+#include "fuzz_fail.h"
 
 #if defined(__has_include)
 #if __has_include("marshal/marshal.h")
@@ -33,11 +34,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fail(const char *why) {
-    (void)why;
-    abort();
-}
 
 static int same(const acar_buf *a, const acar_buf *b) {
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);

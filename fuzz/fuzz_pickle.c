@@ -6,17 +6,13 @@
  * and writing again must give the same bytes.
  */
 #include "acar.h"
+#include "fuzz_fail.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fail(const char *why) {
-    (void)why;
-    abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     acar_doc_opts o = {0};

@@ -60,6 +60,24 @@
 static inline void acar__stored(acar_val *v) {
     if (v) v->tag &= ~((uint64_t)ACAR_F_SOLE << 8);
 }
+/* Whether v makes a tuple holding it unhashable: a list, dict, set or
+ * bytearray, or a tuple marked so.  Tuples are immutable, so every maker of
+ * a tuple (builders and readers) sets ACAR_F_UNHASHABLE when it is made,
+ * and the question never walks a tuple graph. */
+static inline bool acar__unhashable(const acar_val *v) {
+    switch (v->tag & 0xffu) {
+    case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
+        return true;
+    case ACAR_TUPLE:
+        return ((v->tag >> 8) & ACAR_F_UNHASHABLE) != 0;
+    default:
+        return false;
+    }
+}
+/* The type an unhashable v is refused for, as CPython names it: the first
+ * unhashable item inside a tuple, at any depth. */
+const char *acar__unhashable_name(const acar_val *v);
+
 /* Marshal marks: set by the marshal reader, used by its writer so that what
  * acar reads it writes back byte for byte (docs/marshal.md).  Bits 0x40 and
  * 0x80 are the marshal layer's; other code must test flags with masks. */

@@ -13,7 +13,6 @@
 
 #define MAP_SCAN_MAX 8
 
-static bool item_unhashable(const acar_val *v);
 
 /* ---- type and common accessors ---- */
 
@@ -355,7 +354,7 @@ acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n
     unsigned flags = 0;
     if (t == ACAR_TUPLE)
         for (size_t i = 0; i < n && !flags; i++)
-            if (item_unhashable(items[i])) flags = ACAR_F_UNHASHABLE;
+            if (acar__unhashable(items[i])) flags = ACAR_F_UNHASHABLE;
     acar_val *v = acar__node(doc, ACAR_TAG(t, flags, n));
     if (v) v->u.items = arr;
     return v;
@@ -523,21 +522,17 @@ int acar_object_setitem(acar_doc *doc, acar_val *obj, acar_val *key, acar_val *v
 
 /* ---- hashing and equality ---- */
 
-/* Whether an item makes the tuple holding it unhashable.  Tuples are
- * immutable, so each records this when it is made (ACAR_F_UNHASHABLE) and
- * the question never walks a tuple graph. */
-static bool item_unhashable(const acar_val *v) {
-    switch (ACAR_TYPE(v)) {
-    case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
-        return true;
-    case ACAR_TUPLE:
-        return (ACAR_FLAGS(v) & ACAR_F_UNHASHABLE) != 0;
-    default:
-        return false;
-    }
-}
+int acar_hashable(const acar_val *v) { return v && !acar__unhashable(v); }
 
-int acar_hashable(const acar_val *v) { return v && !item_unhashable(v); }
+const char *acar__unhashable_name(const acar_val *v) {
+    while (ACAR_TYPE(v) == ACAR_TUPLE) {
+        size_t i = 0, n = ACAR_LEN(v);
+        while (i < n && !acar__unhashable(v->u.items[i])) i++;
+        if (i == n) break;
+        v = v->u.items[i];
+    }
+    return acar_type_name(ACAR_TYPE(v));
+}
 
 uint64_t acar__hash_bytes(const char *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull ^ n;
@@ -856,7 +851,7 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
         return -1;
     }
     if (!acar_hashable(key)) {
-        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(key)));
+        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar__unhashable_name(key));
         return -1;
     }
     acar__stored(key);
@@ -878,7 +873,7 @@ int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item) {
         return -1;
     }
     if (!acar_hashable(item)) {
-        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar_type_name(ACAR_TYPE(item)));
+        acar__doc_fail(doc, ACAR_ERR_TYPE, "unhashable type: '%s'", acar__unhashable_name(item));
         return -1;
     }
     acar__stored(item);

@@ -517,17 +517,6 @@ static inline int read_count(reader *r, bool one_byte, const char *what, size_t 
  * caller may store a node twice); the reader stores each node once. */
 static inline unsigned sole_of(const acar_val *v) { return ACAR_FLAGS(v) & ACAR_F_SOLE; }
 
-static bool unhashable(const acar_val *v) {
-    switch (ACAR_TYPE(v)) {
-    case ACAR_LIST: case ACAR_DICT: case ACAR_SET: case ACAR_BYTEARRAY:
-        return true;
-    case ACAR_TUPLE:
-        return (ACAR_FLAGS(v) & ACAR_F_UNHASHABLE) != 0;
-    default:
-        return false;
-    }
-}
-
 /* A list or tuple of n items (n > 0): its item array is made now, the
  * items go straight in. */
 static int open_seq(reader *r, acar_val *v, uint8_t type, size_t n) {
@@ -681,7 +670,7 @@ static int deliver(reader *r, frame *f, acar_val *v, size_t at) {
     }
     default: /* tuples */
         f->node->u.items[f->filled++] = v;
-        if (unhashable(v)) mark(f->node, ACAR_F_UNHASHABLE);
+        if (acar__unhashable(v)) mark(f->node, ACAR_F_UNHASHABLE);
         break;
     }
     return --f->left == 0;
@@ -1047,7 +1036,7 @@ static acar_val *read_value(reader *r) {
                 if (!f->key) {
                     if (ACAR_TYPE(v) != ACAR_STR && !acar_hashable(v)) {
                         fail_at(r, ACAR_ERR_MALFORMED, at, "unhashable type: '%s'",
-                                acar_type_name(ACAR_TYPE(v)));
+                                acar__unhashable_name(v));
                         return NULL;
                     }
                     f->key = v;

@@ -1243,7 +1243,11 @@ static acar_val *new_seq(reader *r, acar_type t, size_t start, size_t n) {
     size_t cap = acar__cap(n);
     acar_val *v = acar__alloc(r->doc, sizeof *v + cap * sizeof(acar_val *));
     if (!v) { fail_doc(r); return NULL; }
-    v->tag = ACAR_TAG(t, 0, n);
+    unsigned flags = 0;
+    if (t == ACAR_TUPLE)
+        for (size_t i = 0; i < n && !flags; i++)
+            if (acar__unhashable(r->stk[start + i])) flags = ACAR_F_UNHASHABLE;
+    v->tag = ACAR_TAG(t, flags, n);
     v->u.items = (acar_val **)(v + 1);
     if (n) memcpy(v->u.items, r->stk + start, n * sizeof(acar_val *));
     return v;
@@ -1400,7 +1404,7 @@ static int do_setitems(reader *r, size_t x) {
                 if (t == ACAR_OBJECT)
                     return fail(r, ACAR_ERR_UNSUPPORTED, "unhashable key of type '%s' set on an object",
                                 tname(k));
-                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", tname(k));
+                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", acar__unhashable_name(k));
             }
         }
         if (deepen(r, x - 1, depth_of(r, x, n)) < 0) return -1;
@@ -1430,7 +1434,7 @@ static int do_additems(reader *r, size_t x) {
     }
     for (size_t i = x; i < r->sp; i++)
         if (!acar_hashable(r->stk[i]))
-            return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", tname(r->stk[i]));
+            return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", acar__unhashable_name(r->stk[i]));
     if (deepen(r, x - 1, depth_of(r, x, n)) < 0) return -1;
     for (size_t i = x; i < r->sp; i++)
         if (acar_set_add(r->doc, target, r->stk[i]) < 0) return fail_doc(r);
@@ -1523,7 +1527,7 @@ static int build_from_mark(reader *r, uint8_t opc, const uint8_t **p) {
         if (n % 2) return fail(r, ACAR_ERR_MALFORMED, "odd number of items for DICT");
         for (size_t i = mark; i < r->sp; i += 2)
             if (!acar_hashable(r->stk[i]))
-                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", tname(r->stk[i]));
+                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", acar__unhashable_name(r->stk[i]));
         if (!(v = new_map(r, ACAR_DICT))) return -1;
         for (size_t i = mark; i < r->sp; i += 2)
             if (acar_dict_set(r->doc, v, r->stk[i], r->stk[i + 1]) < 0) return fail_doc(r);
@@ -1531,7 +1535,7 @@ static int build_from_mark(reader *r, uint8_t opc, const uint8_t **p) {
     case ACAR_OP_FROZENSET:
         for (size_t i = mark; i < r->sp; i++)
             if (!acar_hashable(r->stk[i]))
-                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", tname(r->stk[i]));
+                return fail(r, ACAR_ERR_MALFORMED, "unhashable type: '%s'", acar__unhashable_name(r->stk[i]));
         v = new_set_of(r, ACAR_FROZENSET, r->stk + mark, n);
         break;
     case ACAR_OP_OBJ: {

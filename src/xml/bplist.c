@@ -1266,6 +1266,7 @@ static void write_double(acar_out *o, unsigned tok, double d) {
 }
 
 static void write_refs(writer *w, size_t from, size_t n, unsigned rs) {
+    if (!n) return; /* an empty container: w->refs may still be NULL */
     uint8_t *p = (uint8_t *)acar__out_reserve(w->out, n * rs);
     if (!p) return;
     const uint64_t *r = w->refs + from;

@@ -672,6 +672,13 @@ static const errcase err_cases[] = {
     {"\x8f(]\x90.", 5, "", ACAR_ERR_MALFORMED, 3, "unhashable type: 'list'"},
     /* FROZENSET of a dict.  CPython: TypeError: unhashable type: 'dict' */
     {"(}\x91.", 4, "", ACAR_ERR_MALFORMED, 2, "unhashable type: 'dict'"},
+    /* A tuple holding a list is unhashable too, and CPython names the list.
+     * SETITEMS: TypeError: unhashable type: 'list' */
+    {"}(]\x85K\x01u.", 8, "", ACAR_ERR_MALFORMED, 6, "unhashable type: 'list'"},
+    /* SETITEM with ((list,),) as the key */
+    {"}]\x85\x85K\x01s.", 8, "", ACAR_ERR_MALFORMED, 6, "unhashable type: 'list'"},
+    /* FROZENSET of ((list,),) */
+    {"(]\x85\x85\x91.", 6, "", ACAR_ERR_MALFORMED, 4, "unhashable type: 'list'"},
     /* BINGET of a missing entry.  CPython: UnpicklingError: Memo value not found at index 5 */
     {"h\x05.", 3, "", ACAR_ERR_MALFORMED, 0, "Memo value not found at index 5"},
     /* LONG_BINGET of a missing entry.  CPython: UnpicklingError: Memo value not found at index 4294967295 */
@@ -1172,6 +1179,10 @@ static void test_options(void) {
     memset(&o, 0, sizeof o);
     /* shapes CPython does not write stay objects: set of an unhashable, latin-1 of a non-latin-1 str */
     SHOWS("cbuiltins\nset\n]]a\x85R.", &o, "builtins.set([[]])");
+    /* ... also when the unhashable item is a tuple holding a list (the
+     * reader marks such tuples as it makes them; unmarked, two equal ones
+     * were merged or not as their addresses hashed) */
+    SHOWS("cbuiltins\nset\n](]\x85]\x85" "e\x85R.", &o, "builtins.set([([],), ([],)])");
     SHOWS("c_codecs\nencode\nX\x03\x00\x00\x00\xe2\x82\xacX\x06\x00\x00\x00latin1\x86R.", &o,
           "_codecs.encode('\xe2\x82\xac', 'latin1')");
     /* Python 2's bytearray(unicode, 'latin-1') */
