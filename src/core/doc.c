@@ -237,6 +237,7 @@ void acar_doc_reset(acar_doc *doc) {
     doc->chunks = keep;
     if (keep) {
         keep->next = NULL;
+        keep->solo = false; /* filled from now on */
         doc->cur = doc->last = (char *)(keep + 1);
         doc->end = doc->cur + keep->size;
     } else {
@@ -298,6 +299,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         c->size = csize;
         advise_huge(doc, c, total);
     }
+    c->solo = false;
     doc->used += total;
     if (oversized && doc->cur) {
         /* An oversized request: keep the current chunk as the one to fill. */
@@ -315,14 +317,73 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
 }
 
 
+/* Blocks acar__grow makes from this size on get a chunk of their own:
+ * growing a big list in the arena left each smaller copy of its items
+ * behind (8 MB of the 33 that reading list(range(10**6)) took). */
+#define SOLO_MIN ((size_t)64 << 10)
+
+/* A chunk holding one block of size bytes, linked after the chunk being
+ * filled (which stays the one acar__alloc fills). */
+static void *solo_new(acar_doc *doc, size_t size) {
+    size_t total = sizeof(acar_chunk) + size;
+    if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
+        doc->used > doc->limits.max_memory - total)
+        return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+                              doc->limits.max_memory);
+    size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
+    acar_chunk *c = chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
+    if (c) {
+        total = sizeof(acar_chunk) + c->size;
+    } else {
+        c = doc->alloc.malloc(doc->alloc.ctx, total);
+        if (!c) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+        c->size = size;
+        advise_huge(doc, c, total);
+    }
+    c->solo = true;
+    doc->used += total;
+    if (doc->chunks) {
+        c->next = doc->chunks->next;
+        doc->chunks->next = c;
+    } else {
+        c->next = NULL;
+        doc->chunks = c;
+    }
+    return c + 1;
+}
+
+/* Grows the block of solo chunk c, which *link points to, to size bytes. */
+static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t size) {
+    if (size <= c->size) return c + 1;
+    size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + size;
+    if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
+        doc->used - old_total > doc->limits.max_memory - total)
+        return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+                              doc->limits.max_memory);
+    acar_chunk *nc = doc->alloc.realloc(doc->alloc.ctx, c, old_total, total);
+    if (!nc) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+    *link = nc;
+    nc->size = size;
+    doc->used = doc->used - old_total + total;
+    return nc + 1;
+}
+
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size) {
     old_size = ALIGN8(old_size);
     new_size = ALIGN8(new_size);
-    if (p && p == doc->last && new_size - old_size <= (size_t)(doc->end - doc->cur)) {
+    /* In place only when p is the latest block.  An empty array (old_size
+     * 0, as a reader's exact empty list has) may point just past its node,
+     * where the latest block can start: that is not p's to take. */
+    if (p && old_size && p == doc->last && new_size - old_size <= (size_t)(doc->end - doc->cur)) {
         doc->cur = doc->last + new_size;
         return p;
     }
-    void *q = acar__alloc(doc, new_size);
+    if (p && old_size >= SOLO_MIN) {
+        acar_chunk **link = &doc->chunks;
+        for (acar_chunk *c; (c = *link) != NULL; link = &c->next)
+            if (c->solo && (void *)(c + 1) == p) return solo_grow(doc, link, c, new_size);
+    }
+    void *q = new_size >= SOLO_MIN ? solo_new(doc, new_size) : acar__alloc(doc, new_size);
     if (q && p && old_size) memcpy(q, p, old_size);
     return q;
 }

@@ -11,7 +11,7 @@
  *     FLOAT      u.f
  *     COMPLEX    u.p -> double[2]
  *     STR/BYTES/BYTEARRAY  u.s -> len bytes (not terminated)
- *     LIST/TUPLE u.items -> acar_val *[acar__cap(len)]
+ *     LIST/TUPLE u.items -> acar_val *[acar__items_cap(v, len)]
  *     DICT/SET/FROZENSET   u.p -> acar_map
  *     GLOBAL     u.p -> acar_global_body
  *     OBJECT     u.p -> acar_object_body (flags: acar_build)
@@ -19,8 +19,11 @@
  *     BUFFER     u.p -> acar_buffer_body
  *     DATETIME   u.i: packed fields (value.c), fold in flags
  *
- * Item arrays always have room for acar__cap(len) pointers, so capacity is
- * never stored: appending reallocates exactly when len reaches a power of two.
+ * Item arrays have room for acar__cap(len) pointers (2 len for a dict), so
+ * capacity is never stored: appending reallocates exactly when len reaches
+ * a power of two.  A reader that knows the size makes the array exactly
+ * that big and marks the node ACAR_F_EXACT; the first append then moves it
+ * to a power of two and clears the mark.
  */
 #ifndef ACAR_INTERNAL_H
 #define ACAR_INTERNAL_H
@@ -35,6 +38,9 @@
 #define ACAR_F_ASCII 0x01u  /* STR: every byte < 0x80 (repr and writers go fast) */
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
+/* LIST/TUPLE/DICT/SET/FROZENSET: the item array holds exactly the items
+ * (or pairs) there are, not acar__cap of them; an empty one may have none. */
+#define ACAR_F_EXACT 0x04u
 #define ACAR_F_BUILD_MASK 0x07u /* OBJECT: the acar_build value */
 #define ACAR_F_FOLD  0x01u  /* DATETIME: fold=1 */
 /* Any type: exactly one place in the document refers to this node.  A reader
@@ -104,6 +110,11 @@ static inline size_t acar__cap(size_t len) {
     return c;
 }
 
+/* Capacity of container v's item array, which holds n pointers. */
+static inline size_t acar__items_cap(const acar_val *v, size_t n) {
+    return ((v->tag >> 8) & ACAR_F_EXACT) ? n : acar__cap(n);
+}
+
 typedef struct acar_map {
     acar_val **items;     /* dict: key, value, key, value ...; sets: items */
     uint32_t *index;      /* open-addressing table of item index + 1, or NULL */
@@ -135,6 +146,7 @@ typedef struct acar_buffer_body {
 typedef struct acar_chunk {
     struct acar_chunk *next;
     size_t size;          /* bytes after the header */
+    bool solo;            /* holds one block that grows by realloc (acar__grow) */
 } acar_chunk;
 
 struct acar_doc {
@@ -166,7 +178,10 @@ static inline void *acar__alloc(acar_doc *doc, size_t size) {
     }
     return acar__alloc_chunk(doc, size);
 }
-/* Grows a block made by acar__alloc, in place when it is the latest one. */
+/* Grows a block made by acar__alloc or by an earlier acar__grow: in place
+ * when it is the latest one; from 64 KiB on in a chunk of its own that later
+ * growth reallocates (nothing left behind, no copy where realloc can move
+ * pages). */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
 /* A new node with the given tag (payload zeroed). */
 acar_val *acar__node(acar_doc *doc, uint64_t tag);

@@ -370,11 +370,14 @@ acar_val *acar_new_tuple(acar_doc *doc, acar_val *const *items, size_t n) {
     return acar__seq(doc, ACAR_TUPLE, items, n);
 }
 
-/* Makes room for one more item in an array of len items. */
-static acar_val **grow_items(acar_doc *doc, acar_val **items, size_t len, size_t per_item) {
-    size_t cap = acar__cap(len * per_item);
+/* Makes room for one more item (per_item pointers) in the array of
+ * container v, which has len items: a power of two from then on. */
+static acar_val **grow_items(acar_doc *doc, acar_val *v, acar_val **items, size_t len, size_t per_item) {
+    size_t cap = acar__items_cap(v, len * per_item);
     if (len * per_item + per_item <= cap) return items;
-    return acar__grow(doc, items, cap * sizeof *items, acar__cap(len * per_item + per_item) * sizeof *items);
+    items = acar__grow(doc, items, cap * sizeof *items, acar__cap(len * per_item + per_item) * sizeof *items);
+    if (items) v->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
+    return items;
 }
 
 int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
@@ -384,7 +387,7 @@ int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
                        doc->limits.max_items);
         return -1;
     }
-    acar_val **items = grow_items(doc, seq->u.items, len, 1);
+    acar_val **items = grow_items(doc, seq, seq->u.items, len, 1);
     if (!items) return -1;
     items[len] = item;
     seq->u.items = items;
@@ -400,12 +403,16 @@ int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, siz
         return -1;
     }
     if (n == 0) return 0;
-    size_t cap = acar__cap(len);
+    size_t cap = acar__items_cap(list, len);
     acar_val **arr = list->u.items;
     if (len + n > cap) {
-        arr = acar__grow(doc, arr, cap * sizeof *arr, acar__cap(len + n) * sizeof *arr);
+        /* An exact empty list (a reader's) gets exactly the n items: most
+         * lists get all theirs at once (a pickle's APPENDS) */
+        bool exact = len == 0 && (ACAR_FLAGS(list) & ACAR_F_EXACT);
+        arr = acar__grow(doc, arr, cap * sizeof *arr, (exact ? n : acar__cap(len + n)) * sizeof *arr);
         if (!arr) return -1;
         list->u.items = arr;
+        if (!exact) list->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
     }
     memcpy(arr + len, items, n * sizeof *arr);
     acar__set_len(list, len + n);
@@ -830,7 +837,7 @@ static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *val
                        doc->limits.max_items);
         return -1;
     }
-    acar_val **items = grow_items(doc, m->items, n, stride);
+    acar_val **items = grow_items(doc, map, m->items, n, stride);
     if (!items) return -1;
     m->items = items;
     items[n * stride] = key;

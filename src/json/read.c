@@ -921,19 +921,18 @@ static COLD acar_val *too_many(jr *r, const uint8_t *at, size_t n) {
     return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "container of %zu items exceeds max_items", n);
 }
 
-/* The list of the values [base, nvals): node and item array in one block
- * (room for acar__cap(n) items, value.c's layout). */
+/* The list of the values [base, nvals): node and item array (exactly n
+ * items, ACAR_F_EXACT) in one block. */
 static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
     size_t n = r->nvals - base;
     if (UNLIKELY(n > r->max_items)) return too_many(r, at, n);
-    size_t cap = acar__cap(n);
-    if (UNLIKELY(cap > (SIZE_MAX - sizeof(acar_val)) / sizeof(acar_val *)))
+    if (UNLIKELY(n > (SIZE_MAX - sizeof(acar_val)) / sizeof(acar_val *)))
         return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
-    acar_val *v = acar__alloc(r->doc, sizeof *v + cap * sizeof(acar_val *));
+    acar_val *v = acar__alloc(r->doc, sizeof *v + n * sizeof(acar_val *));
     if (UNLIKELY(!v)) return fail_doc(r, at);
     acar_val **items = (acar_val **)(v + 1);
     if (n) memcpy(items, r->vals + base, n * sizeof *items);
-    v->tag = ACAR_TAG(ACAR_LIST, 0, n);
+    v->tag = ACAR_TAG(ACAR_LIST, ACAR_F_EXACT, n);
     v->u.items = items;
     r->nvals = base;
     return v;
@@ -943,7 +942,7 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
  * layout directly, as the pickle and marshal readers do (until value.c has
  * a bulk builder the three can share: proposed as acar__dict_build in the
  * JSON reader's report).  The layout: items k0 v0 k1 v1
- * ... with room for acar__cap(2 * len) pointers; no index up to SCAN_MAX
+ * ... with room for exactly 2 np pointers (ACAR_F_EXACT); no index up to SCAN_MAX
  * pairs, else index_cap (a power of two, >= 16, >= twice the pairs) uint32
  * slots of pair position + 1, probed linearly from acar__hash(key).  Keys
  * are memoized, so equal keys are the same node: a repeated key keeps its
@@ -958,7 +957,7 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
         icap = 16;
         while (icap < 2 * np) icap <<= 1;
     }
-    size_t cap = acar__cap(2 * np);
+    size_t cap = 2 * np; /* exactly (ACAR_F_EXACT); duplicates leave some unused */
     size_t bytes = sizeof(acar_val) + sizeof(acar_map) + cap * sizeof(acar_val *) + icap * sizeof(uint32_t);
     acar_val *v = acar__alloc(r->doc, bytes);
     if (UNLIKELY(!v)) return fail_doc(r, at);
@@ -996,7 +995,7 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
     m->items = items;
     m->index = index;
     m->index_cap = icap;
-    v->tag = ACAR_TAG(ACAR_DICT, 0, len);
+    v->tag = ACAR_TAG(ACAR_DICT, ACAR_F_EXACT, len);
     v->u.p = m;
     r->nvals = base;
     r->nhash = kbase;
@@ -1483,15 +1482,14 @@ acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len, acar_
             too_many(&r, data, nitems);
             ok = false;
         } else {
-            size_t cap = acar__cap(nitems);
-            list = acar__alloc(doc, sizeof *list + cap * sizeof(acar_val *));
+            list = acar__alloc(doc, sizeof *list + nitems * sizeof(acar_val *));
             if (!list) {
                 fail_doc(&r, data);
                 ok = false;
             } else {
                 acar_val **arr = (acar_val **)(list + 1);
                 if (nitems) memcpy(arr, items, nitems * sizeof *arr);
-                list->tag = ACAR_TAG(ACAR_LIST, 0, nitems);
+                list->tag = ACAR_TAG(ACAR_LIST, ACAR_F_EXACT, nitems);
                 list->u.items = arr;
                 opts->consumed = len;
             }

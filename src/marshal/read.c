@@ -517,10 +517,10 @@ static inline int read_count(reader *r, bool one_byte, const char *what, size_t 
  * caller may store a node twice); the reader stores each node once. */
 static inline unsigned sole_of(const acar_val *v) { return ACAR_FLAGS(v) & ACAR_F_SOLE; }
 
-/* A list or tuple of n items (n > 0): its item array is made now, the
- * items go straight in. */
+/* A list or tuple of n items (n > 0): its item array (exactly n, the node
+ * is ACAR_F_EXACT) is made now, the items go straight in. */
 static int open_seq(reader *r, acar_val *v, uint8_t type, size_t n) {
-    acar_val **items = acar__alloc(r->doc, acar__cap(n) * sizeof *items);
+    acar_val **items = acar__alloc(r->doc, n * sizeof *items);
     if (!items) return fail_doc(r, r->at);
     v->u.items = items;
     if (open_frame(r, v, type, n, NO_REF) < 0) return -1;
@@ -544,16 +544,16 @@ static acar_val *const no_items[1];
 static acar_map empty_map = {(acar_val **)no_items, NULL, 0};
 
 /* A fresh map for a dict of up to npairs pairs: the acar_map and its item
- * array (room for acar__cap(2 * npairs) pointers, value.c's layout) in one
+ * array (exactly 2 npairs pointers: the node becomes ACAR_F_EXACT) in one
  * block. */
 static inline acar_map *new_dict_map(reader *r, frame *f, size_t npairs) {
-    size_t cap = acar__cap(2 * npairs);
-    acar_map *m = acar__alloc(r->doc, sizeof *m + cap * sizeof(acar_val *));
+    acar_map *m = acar__alloc(r->doc, sizeof *m + 2 * npairs * sizeof(acar_val *));
     if (!m) { fail_doc(r, f->at); return NULL; }
     m->items = (acar_val **)(m + 1);
     m->index = NULL;
     m->index_cap = 0;
     f->node->u.p = m;
+    mark(f->node, ACAR_F_EXACT);
     return m;
 }
 
@@ -932,12 +932,10 @@ static acar_val *read_value(reader *r) {
             const char *what = type == ACAR_MT_LIST ? "list" : "tuple";
             if (check_depth(r) < 0 || read_count(r, type == ACAR_MT_SMALL_TUPLE, what, &n) < 0)
                 return NULL;
-            v = new_node(r, ACAR_TAG(type == ACAR_MT_LIST ? ACAR_LIST : ACAR_TUPLE, 0, 0));
+            v = new_node(r, ACAR_TAG(type == ACAR_MT_LIST ? ACAR_LIST : ACAR_TUPLE, ACAR_F_EXACT, 0));
             if (!v || ref_add(r, v, flag) < 0) return NULL;
             if (n == 0) {
-                acar_val **items = acar__alloc(doc, acar__cap(0) * sizeof *items);
-                if (!items) { fail_doc(r, r->at); return NULL; }
-                v->u.items = items;
+                v->u.items = (acar_val **)no_items; /* no room: an append allocates */
                 break;
             }
             if (open_seq(r, v, (uint8_t)type, n) < 0) return NULL;

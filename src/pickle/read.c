@@ -46,8 +46,10 @@
 
 #if defined(__GNUC__)
 #define HOT_INLINE static inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
 #else
 #define HOT_INLINE static inline
+#define NOINLINE
 #endif
 
 /* Initial room for the value stack, marks and memo, kept inside the reader
@@ -1087,7 +1089,7 @@ static bool all_hashable(acar_val *const *items, size_t n) {
 }
 
 /* A set or frozenset of n hashable items (duplicates dropped). */
-static acar_val *new_map(reader *r, acar_type t);
+HOT_INLINE acar_val *new_map(reader *r, acar_type t);
 
 static acar_val *new_set_of(reader *r, acar_type t, acar_val *const *items, size_t n) {
     acar_val *s = new_map(r, t);
@@ -1233,20 +1235,19 @@ static acar_val *new_object(reader *r, acar_build how, acar_val *callable, acar_
     return v;
 }
 
-/* A list or tuple of n items from the stack, node and item array (room
- * for acar__cap(n), as value.c keeps it) in one arena block. */
+/* A list or tuple of n items from the stack, node and item array (exactly
+ * n: ACAR_F_EXACT) in one arena block. */
 static acar_val *new_seq(reader *r, acar_type t, size_t start, size_t n) {
     if (n > r->doc->limits.max_items) {
         fail(r, ACAR_ERR_LIMIT, "container of %zu items exceeds max_items", n);
         return NULL;
     }
-    size_t cap = acar__cap(n);
-    acar_val *v = acar__alloc(r->doc, sizeof *v + cap * sizeof(acar_val *));
+    acar_val *v = acar__alloc(r->doc, sizeof *v + n * sizeof(acar_val *));
     if (!v) { fail_doc(r); return NULL; }
-    unsigned flags = 0;
+    unsigned flags = ACAR_F_EXACT;
     if (t == ACAR_TUPLE)
-        for (size_t i = 0; i < n && !flags; i++)
-            if (acar__unhashable(r->stk[start + i])) flags = ACAR_F_UNHASHABLE;
+        for (size_t i = 0; i < n && !(flags & ACAR_F_UNHASHABLE); i++)
+            if (acar__unhashable(r->stk[start + i])) flags |= ACAR_F_UNHASHABLE;
     v->tag = ACAR_TAG(t, flags, n);
     v->u.items = (acar_val **)(v + 1);
     if (n) memcpy(v->u.items, r->stk + start, n * sizeof(acar_val *));
@@ -1260,16 +1261,16 @@ static acar_val *tuple_of(reader *r, size_t start, size_t n) {
     return t;
 }
 
-/* An empty dict or set: node, map and a first item array in one block. */
-static acar_val *new_map(reader *r, acar_type t) {
-    size_t cap = acar__cap(0);
-    acar_val *v = acar__alloc(r->doc, sizeof *v + sizeof(acar_map) + cap * sizeof(acar_val *));
+/* An empty dict or set: node and map in one block, no item array yet
+ * (ACAR_F_EXACT: SETITEMS makes one as big as it needs). */
+HOT_INLINE acar_val *new_map(reader *r, acar_type t) {
+    acar_val *v = acar__alloc(r->doc, sizeof *v + sizeof(acar_map));
     if (!v) { fail_doc(r); return NULL; }
     acar_map *m = (acar_map *)(v + 1);
-    m->items = (acar_val **)(m + 1);
+    m->items = (acar_val **)(m + 1); /* no room, but not NULL for memcpy */
     m->index = NULL;
     m->index_cap = 0;
-    v->tag = ACAR_TAG(t, 0, 0);
+    v->tag = ACAR_TAG(t, ACAR_F_EXACT, 0);
     v->u.p = m;
     return v;
 }
@@ -1313,7 +1314,7 @@ static int do_append(reader *r, size_t x) {
  * key is hashed once into an index made at its final size.
  *
  * This writes the map layout of value.c directly, so it must agree with it:
- * items k0 v0 k1 v1 ... with room for acar__cap(2 * len) pointers; index
+ * items k0 v0 k1 v1 ... with room for acar__items_cap(dict, 2 * len) pointers; index
  * NULL, or a table of index_cap (a power of two, >= 16, at least twice the
  * pairs) uint32 entries holding pair position + 1, probed linearly from
  * acar__hash(key) & (index_cap - 1).  Returns 1 when done, 0 when the
@@ -1341,8 +1342,12 @@ static int dict_fill_str(reader *r, size_t x) {
     }
     if (deepen(r, x - 1, d + 1) < 0) return -1;
     acar_val **items = m->items;
-    if (2 * npairs > acar__cap(0)) {
-        items = acar__alloc(r->doc, acar__cap(2 * npairs) * sizeof *items);
+    /* exactly the pairs when the dict is new_map's (duplicate keys may
+     * leave slots unused: the array is then bigger than ACAR_F_EXACT says,
+     * which only makes a later append reallocate) */
+    size_t need = (ACAR_FLAGS(dict) & ACAR_F_EXACT) ? 2 * npairs : acar__cap(2 * npairs);
+    if (need > acar__items_cap(dict, 0)) {
+        items = acar__alloc(r->doc, need * sizeof *items);
         if (!items) return fail_doc(r);
     }
     uint32_t *index = NULL;
@@ -1721,7 +1726,9 @@ static inline acar_val *new_float(reader *r, double d) {
                         r->stk[r->sp] = v_; r->dep[r->sp] = (d); r->sp++; } while (0)
 #define PUSH_DOC(v) do { acar_val *w_ = (v); if (!w_) { fail_doc(r); goto fail; } PUSH(w_, 0); } while (0)
 
-static acar_val *run(reader *r) {
+/* Out of line on purpose: when gcc inlined it into its one caller, the
+ * opcode loop read list(range(10**6)) 23% slower. */
+static NOINLINE acar_val *run(reader *r) {
     const uint8_t *p = r->data, *end = r->data + r->len;
     const uint8_t *op = p; /* the opcode being run, for the error offset */
     acar_doc *doc = r->doc;

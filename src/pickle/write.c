@@ -1677,9 +1677,14 @@ static int save(W *w, const acar_val *v) {
 
 /* ---- continuing frames ---- */
 
-/* save() with what containers mostly hold inline: small ints, floats, and
- * str of 3 to 255 bytes at protocol 4+ (shorter ones may be singletons):
- * a function call and a type switch less per item. */
+/* save() with what containers mostly hold inline: small ints, floats, str
+ * met before, and new str of 3 to 255 bytes (shorter ones may be
+ * singletons; 4 KiB below protocol 4): a function call and a type switch
+ * less per item.  Always inlined into its two loops: where gcc chose not
+ * to, writing instruments.json's pickle took 14% longer. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int save_item(W *w, const acar_val *v) {
     uint64_t tag = v->tag;
     acar_type t = (acar_type)(tag & 0xff);

@@ -609,8 +609,9 @@ static acar_val *get(reader *r, uint64_t ref, size_t from, bool key) {
             return fail(r, ACAR_ERR_LIMIT, at, "container of %llu items exceeds max_items",
                         (unsigned long long)size);
         if (per == 1) {
-            acar_val **items = acar__alloc(r->doc, acar__cap((size_t)size) * sizeof *items);
-            v = items ? acar__node(r->doc, ACAR_TAG(ACAR_LIST, 0, 0)) : NULL;
+            /* exactly size items (ACAR_F_EXACT) */
+            acar_val **items = acar__alloc(r->doc, (size_t)size * sizeof *items);
+            v = items ? acar__node(r->doc, ACAR_TAG(ACAR_LIST, ACAR_F_EXACT, 0)) : NULL;
             if (v) v->u.items = items;
         } else {
             v = acar__map(r->doc, ACAR_DICT);
