@@ -532,7 +532,9 @@ int acar_object_setitem(acar_doc *doc, acar_val *obj, acar_val *key, acar_val *v
 int acar_hashable(const acar_val *v) { return v && !acar__unhashable(v); }
 
 const char *acar__unhashable_name(const acar_val *v) {
-    while (ACAR_TYPE(v) == ACAR_TUPLE) {
+    /* A marshal tuple can hold itself: the walk stops after a while and
+     * names the tuple. */
+    for (int steps = 0; ACAR_TYPE(v) == ACAR_TUPLE && steps < 1000; steps++) {
         size_t i = 0, n = ACAR_LEN(v);
         while (i < n && !acar__unhashable(v->u.items[i])) i++;
         if (i == n) break;

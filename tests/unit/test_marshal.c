@@ -297,6 +297,11 @@ static void test_read_errors(void) {
     /* CPython names the list inside the tuple key */
     ERR("{)\x01[\x00\x00\x00\x00N0", ACAR_ERR_MALFORMED, 1, "unhashable type: 'list'");
     ERR(">\x01\x00\x00\x00{0", ACAR_ERR_MALFORMED, 5, "unhashable type: 'dict'");
+    /* A set item t = (t, []): unhashable, and the first unhashable item of t
+     * is t itself, so naming the culprit must not walk forever (CPython
+     * 3.11 crashes on it, recursing in the tuple's hash). */
+    ERR("<\x01\x00\x00\x00\xa9\x02r\x00\x00\x00\x00[\x00\x00\x00\x00", ACAR_ERR_MALFORMED, 5,
+        "unhashable type: 'tuple'");
     /* Python 3 reads no Python 2 codes, and the other way round. */
     ERR2("\xe9\x01\x00\x00\x00", ACAR_ERR_MALFORMED, 0, "unknown type code 0xe9");
     ERR2("z\x01" "a", ACAR_ERR_MALFORMED, 0, "unknown type code");
