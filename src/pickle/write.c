@@ -1677,8 +1677,8 @@ static int save(W *w, const acar_val *v) {
 
 /* ---- continuing frames ---- */
 
-/* save() with what containers mostly hold inline: small ints, floats, str
- * met before, and new str of 3 to 255 bytes (shorter ones may be
+/* save() with what containers mostly hold inline: None, bools, small ints,
+ * floats, str met before, and new str of 3 to 255 bytes (shorter ones may be
  * singletons; 4 KiB below protocol 4): a function call and a type switch
  * less per item.  Always inlined into its two loops: where gcc chose not
  * to, writing instruments.json's pickle took 14% longer. */
@@ -1699,6 +1699,11 @@ static inline int save_item(W *w, const acar_val *v) {
         q[0] = ACAR_OP_BINFLOAT;
         be_double(q + 1, v->u.f);
         w->p = q + 9;
+        return 0;
+    }
+    if (t == ACAR_NONE || (t == ACAR_BOOL && w->proto >= 2)) {
+        boundary(w);
+        put1(w, t == ACAR_NONE ? ACAR_OP_NONE : v->u.i ? ACAR_OP_NEWTRUE : ACAR_OP_NEWFALSE);
         return 0;
     }
     if (t == ACAR_STR && w->proto >= 1) {
@@ -1826,12 +1831,53 @@ out:
     return j;
 }
 
+/* A dict of 1 to SMALL_DICT pairs as save() would write it (EMPTY_DICT,
+ * its memo, then SETITEM or MARK ... SETITEMS), with flat items written
+ * here without a frame or the batch bookkeeping, which cost more than the
+ * items of the small dicts most documents are made of (repeat.json's
+ * pickle: 35% of the write).  Returns 0 when written, 1 when a frame was
+ * pushed for items that are not flat, -1 on error, NOT_SMALL when v is not
+ * such a dict. */
+#define SMALL_DICT 16
+#define NOT_SMALL 2
+static int save_small_dict(W *w, const acar_val *v) {
+    size_t n = ACAR_LEN(v);
+    if (n == 0 || n > SMALL_DICT || w->proto == 0) return NOT_SMALL;
+    acar_val *const *items = map_items(v);
+    size_t slot;
+    uint32_t idx;
+    boundary(w);
+    if (memo_find(w, v, &slot, &idx)) {
+        put_get(w, idx);
+        return 0;
+    }
+    if (enter(w) < 0) return -1;
+    put1(w, ACAR_OP_EMPTY_DICT);
+    if (memo_put_slot(w, v, slot) < 0) return -1;
+    if (!all_flat(items, 2 * n)) {
+        /* push_batch's frame, without its second look at the items */
+        wframe *f = push(w, F_BATCH, v, true);
+        if (!f) return -1;
+        batch_init(f, v, items, 2 * n, 2, ST_EXACT_DICT, ACAR_OP_SETITEM, ACAR_OP_SETITEMS);
+        return 1;
+    }
+    if (n > 1) put1(w, ACAR_OP_MARK);
+    for (size_t i = 0; i < 2 * n; i++)
+        if (save_item(w, items[i]) < 0) return -1;
+    put1(w, n > 1 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
+    return w->failed ? nomem(w) : 0;
+}
+
 static int step_batch(W *w, wframe *f) {
     for (;;) {
         if (f->open) {
+            /* Runs of numbers only in lists: a dict's values sit between
+             * keys, where a run is one long and the run's setup cost more
+             * than the number (instruments.json's pickle). */
+            bool runs = f->stride == 1;
             while (f->j < f->end) {
                 const acar_val *x = f->items[f->j];
-                if (x && number_like(x)) {
+                if (runs && x && number_like(x)) {
                     size_t j = write_numbers(w, f->items, f->j, f->end);
                     if (j != f->j) {
                         f->j = j;
@@ -1839,6 +1885,13 @@ static int step_batch(W *w, wframe *f) {
                     }
                 }
                 f->j++;
+                if (x && ACAR_TYPE(x) == ACAR_DICT) {
+                    int r = save_small_dict(w, x);
+                    if (r != NOT_SMALL) {
+                        if (r) return r; /* pushed (f may have moved) or failed */
+                        continue;
+                    }
+                }
                 int r = save_item(w, x);
                 if (r) return r; /* f may have moved */
             }
