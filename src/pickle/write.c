@@ -1831,18 +1831,17 @@ out:
     return j;
 }
 
-/* A dict of 1 to SMALL_DICT pairs as save() would write it (EMPTY_DICT,
- * its memo, then SETITEM or MARK ... SETITEMS), with flat items written
- * here without a frame or the batch bookkeeping, which cost more than the
- * items of the small dicts most documents are made of (repeat.json's
- * pickle: 35% of the write).  Returns 0 when written, 1 when a frame was
- * pushed for items that are not flat, -1 on error, NOT_SMALL when v is not
- * such a dict. */
-#define SMALL_DICT 16
+/* A dict of 1 to BATCHSIZE pairs (one batch) as save() would write it
+ * (EMPTY_DICT, its memo, then SETITEM or MARK ... SETITEMS), with flat
+ * items written here without a frame or the batch bookkeeping, which cost
+ * more than the items of the small dicts most documents are made of
+ * (repeat.json's pickle: 35% of the write).  Returns 0 when written, 1
+ * when a frame was pushed for items that are not flat, -1 on error,
+ * NOT_SMALL when v is not such a dict. */
 #define NOT_SMALL 2
 static int save_small_dict(W *w, const acar_val *v) {
     size_t n = ACAR_LEN(v);
-    if (n == 0 || n > SMALL_DICT || w->proto == 0) return NOT_SMALL;
+    if (n == 0 || n > BATCHSIZE || w->proto == 0) return NOT_SMALL;
     acar_val *const *items = map_items(v);
     size_t slot;
     uint32_t idx;
@@ -1868,6 +1867,45 @@ static int save_small_dict(W *w, const acar_val *v) {
     return w->failed ? nomem(w) : 0;
 }
 
+/* The same for a list of up to BATCHSIZE items: EMPTY_LIST, its memo,
+ * then nothing, APPEND, or MARK ... APPENDS, with runs of numbers written
+ * by write_numbers. */
+static int save_small_list(W *w, const acar_val *v) {
+    size_t n = ACAR_LEN(v);
+    if (n > BATCHSIZE || w->proto == 0) return NOT_SMALL;
+    acar_val *const *items = v->u.items;
+    size_t slot;
+    uint32_t idx;
+    boundary(w);
+    if (memo_find(w, v, &slot, &idx)) {
+        put_get(w, idx);
+        return 0;
+    }
+    if (enter(w) < 0) return -1;
+    put1(w, ACAR_OP_EMPTY_LIST);
+    if (memo_put_slot(w, v, slot) < 0) return -1;
+    if (n == 0) return 0;
+    if (!all_flat(items, n)) {
+        wframe *f = push(w, F_BATCH, v, true);
+        if (!f) return -1;
+        batch_init(f, v, items, n, 1, ST_EXACT_LIST, ACAR_OP_APPEND, ACAR_OP_APPENDS);
+        return 1;
+    }
+    if (n > 1) put1(w, ACAR_OP_MARK);
+    for (size_t j = 0; j < n;) {
+        if (number_like(items[j])) {
+            size_t k = write_numbers(w, items, j, n);
+            if (k != j) {
+                j = k;
+                continue;
+            }
+        }
+        if (save_item(w, items[j++]) < 0) return -1;
+    }
+    put1(w, n > 1 ? ACAR_OP_APPENDS : ACAR_OP_APPEND);
+    return w->failed ? nomem(w) : 0;
+}
+
 static int step_batch(W *w, wframe *f) {
     for (;;) {
         if (f->open) {
@@ -1885,8 +1923,8 @@ static int step_batch(W *w, wframe *f) {
                     }
                 }
                 f->j++;
-                if (x && ACAR_TYPE(x) == ACAR_DICT) {
-                    int r = save_small_dict(w, x);
+                if (x && (ACAR_TYPE(x) == ACAR_DICT || ACAR_TYPE(x) == ACAR_LIST)) {
+                    int r = ACAR_TYPE(x) == ACAR_DICT ? save_small_dict(w, x) : save_small_list(w, x);
                     if (r != NOT_SMALL) {
                         if (r) return r; /* pushed (f may have moved) or failed */
                         continue;
