@@ -328,7 +328,7 @@ int main(int argc, char **argv) {
         if (have_py) {
             char path[64];
             snprintf(path, sizeof path, "%s/%d.json", outdir, i);
-            size_t plen;
+            size_t plen = 0;
             char *want = read_file(path, &plen);
             acar_buf out = {0};
             acar_err err;
@@ -342,7 +342,7 @@ int main(int argc, char **argv) {
             free(want);
             remove(path);
         }
-        size_t n_a, n_c, n_cj, n_ja, n_jc;
+        size_t n_a = 0, n_c = 0, n_cj = 0, n_ja = 0, n_jc = 0;
         double t_a = best_time(run_acar, &ac, &n_a);
         double t_c = best_time(run_acar, &cc, &n_c);
         double t_cj = best_time(run_cjson, ct, &n_cj);
@@ -357,7 +357,7 @@ int main(int argc, char **argv) {
 #ifdef HAVE_SIMDJSON
         void *sj = bench_simdjson_doc_new(text, len);
         if (sj) {
-            size_t n_sj;
+            size_t n_sj = 0;
             double t_sj = best_time(bench_simdjson_write, sj, &n_sj);
             printf(" %.0f (%.1fx) |", n_sj / t_sj / 1e6, t_sj / t_c);
             bench_simdjson_doc_free(sj);
