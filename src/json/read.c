@@ -46,17 +46,23 @@
 #define MEMO0 64
 #define BUF0 256
 
+/* Whitespace kept to check the next run against (skip_ws_kept): up to 16
+ * bytes and a mask of them in memory order; len 0: none kept. */
+typedef struct ws_kept {
+    uint64_t w[2], mask[2];
+    uint8_t len;
+} ws_kept;
+
 typedef struct frame {
     size_t base;  /* first item (or key) on the value stack */
     size_t kbase; /* dicts: first key hash on the hash stack */
     size_t at;    /* text offset of the bracket */
     bool dict;
-    /* The whitespace last met before an item at this depth (up to 16
-     * bytes, ws_len 0: none kept): pretty-printed text repeats it, so the
-     * next item's is checked against it at once.  Kept while the slot is
-     * reused by the next container at the same depth. */
-    uint8_t ws_len;
-    uint64_t ws[2], ws_mask[2];
+    /* The whitespace last met at this depth before an item and before the
+     * closing bracket: pretty-printed text repeats it, so the next is
+     * checked against it at once.  Kept while the slot is reused by the
+     * next container at the same depth. */
+    ws_kept ws_item, ws_close;
 } frame;
 
 typedef struct memo_ent {
@@ -256,34 +262,33 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
     return p;
 }
 
-/* skip_ws before an item of the container of frame f (after its bracket
- * or a comma).  Indented text gives the same whitespace before every item
- * at one depth: when the text matches what was kept, no loop runs and the
- * next position does not wait for a scan (measured on apache_builds.json,
- * pretty-printed: the whitespace loop was a quarter of the read). */
-static inline const uint8_t *skip_ws_item(frame *f, const uint8_t *p, const uint8_t *end) {
+/* skip_ws where the whitespace of the same place at the same depth was
+ * last k: before an item of a container (after its bracket or a comma) or
+ * before its closing bracket.  Indented text repeats it: when the text
+ * matches, no loop runs and the next position does not wait for a scan
+ * (measured on apache_builds.json, pretty-printed: the whitespace loop was
+ * a quarter of the read). */
+static inline const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const uint8_t *end) {
     if (LIKELY(p < end && *p > ' ')) return p;
     if (end - p <= 16) return skip_ws(p, end);
     uint64_t a, b;
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
-    if (f->ws_len && (((a ^ f->ws[0]) & f->ws_mask[0]) | ((b ^ f->ws[1]) & f->ws_mask[1])) == 0 &&
-        p[f->ws_len] > ' ')
-        return p + f->ws_len;
+    if (k->len && (((a ^ k->w[0]) & k->mask[0]) | ((b ^ k->w[1]) & k->mask[1])) == 0 && p[k->len] > ' ')
+        return p + k->len;
     const uint8_t *q = skip_ws(p, end);
     size_t n = (size_t)(q - p);
     if (n <= 16) {
-        /* keep it: the bytes and a mask of n bytes, in memory order */
         uint8_t m[16];
         memset(m, 0xff, n);
         memset(m + n, 0, 16 - n);
-        memcpy(&f->ws_mask[0], m, 8);
-        memcpy(&f->ws_mask[1], m + 8, 8);
-        f->ws[0] = a;
-        f->ws[1] = b;
-        f->ws_len = (uint8_t)n;
+        memcpy(&k->mask[0], m, 8);
+        memcpy(&k->mask[1], m + 8, 8);
+        k->w[0] = a;
+        k->w[1] = b;
+        k->len = (uint8_t)n;
     } else {
-        f->ws_len = 0;
+        k->len = 0;
     }
     return q;
 }
@@ -1066,7 +1071,7 @@ value:
         f->kbase = r->nhash;
         f->at = (size_t)(p - r->text);
         f->dict = *p == '{';
-        p = skip_ws_item(f, p + 1, end);
+        p = skip_ws_kept(&f->ws_item, p + 1, end);
         if (!f->dict) {
             if (p < end && *p == ']') {
                 p++;
@@ -1120,12 +1125,12 @@ have:
         return v;
     }
     PUSH_VAL(v);
-    p = skip_ws(p, end);
     {
         frame *f = &r->frames[r->nframes - 1];
+        p = skip_ws_kept(&f->ws_close, p, end);
         if (f->dict) {
             if (LIKELY(p < end && *p == ',')) {
-                p = skip_ws_item(f, p + 1, end);
+                p = skip_ws_kept(&f->ws_item, p + 1, end);
                 goto key;
             }
             if (LIKELY(p < end && *p == '}')) {
@@ -1136,7 +1141,7 @@ have:
             }
         } else {
             if (LIKELY(p < end && *p == ',')) {
-                p = skip_ws_item(f, p + 1, end);
+                p = skip_ws_kept(&f->ws_item, p + 1, end);
                 goto value;
             }
             if (LIKELY(p < end && *p == ']')) {
