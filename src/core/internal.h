@@ -218,9 +218,9 @@ extern const uint64_t acar__u8_rows[256];
 bool acar__utf8_valid_rest(const uint8_t *s, size_t n);
 /* The same without SIMD (what other CPUs run; tested against the above). */
 bool acar__utf8_valid_rest_portable(const uint8_t *s, size_t n);
-static inline bool acar__utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
+/* Length of the ASCII run at the start of s[0..n), eight bytes at a time. */
+static inline size_t acar__ascii_prefix(const uint8_t *s, size_t n) {
     size_t i = 0;
-    /* ASCII eight bytes at a time, inline: most text is. */
     while (i + 8 <= n) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -228,6 +228,10 @@ static inline bool acar__utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
         i += 8;
     }
     while (i < n && s[i] < 0x80) i++;
+    return i;
+}
+static inline bool acar__utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
+    size_t i = acar__ascii_prefix(s, n); /* inline: most text is ASCII */
     *ascii = i == n;
     return i == n || acar__utf8_valid_rest(s + i, n - i);
 }

@@ -48,16 +48,8 @@ const uint64_t acar__u8_rows[256] = {U8_R64(0x00), U8_R64(0x40), U8_R64(0x80), U
 
 size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii) {
     const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
     *bad = false;
-    /* Eight bytes at a time while the text is ASCII. */
-    while (i + 8 <= len) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) break;
-        i += 8;
-    }
-    while (i < len && p[i] < 0x80) i++;
+    size_t i = acar__ascii_prefix(p, len);
     *ascii = i == len;
     while (i < len) {
         uint8_t c = p[i];
@@ -106,14 +98,7 @@ bool acar__utf8_valid_rest_portable(const uint8_t *s, size_t n) {
             } while (i < n && (st & 63) != 0 && (st & 63) != 42);
             if ((st & 63) != 0) return false;
         }
-        /* ASCII, eight bytes at a time. */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ull) break;
-            i += 8;
-        }
-        while (i < n && s[i] < 0x80) i++;
+        i += acar__ascii_prefix(s + i, n - i);
         if (i == n) return true;
     }
 }

@@ -1839,20 +1839,32 @@ out:
  * when a frame was pushed for items that are not flat, -1 on error,
  * NOT_SMALL when v is not such a dict. */
 #define NOT_SMALL 2
-static int save_small_dict(W *w, const acar_val *v) {
-    size_t n = ACAR_LEN(v);
-    if (n == 0 || n > BATCHSIZE || w->proto == 0) return NOT_SMALL;
-    acar_val *const *items = map_items(v);
+
+/* What save() writes first for a list or dict: a GET when it was met
+ * before (returns 1: nothing more to write), else its empty opcode and its
+ * memo (0); -1 on error. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int open_small(W *w, const acar_val *v, uint8_t empty_op) {
     size_t slot;
     uint32_t idx;
     boundary(w);
     if (memo_find(w, v, &slot, &idx)) {
         put_get(w, idx);
-        return 0;
+        return 1;
     }
     if (enter(w) < 0) return -1;
-    put1(w, ACAR_OP_EMPTY_DICT);
-    if (memo_put_slot(w, v, slot) < 0) return -1;
+    put1(w, empty_op);
+    return memo_put_slot(w, v, slot) < 0 ? -1 : 0;
+}
+
+static int save_small_dict(W *w, const acar_val *v) {
+    size_t n = ACAR_LEN(v);
+    if (n == 0 || n > BATCHSIZE || w->proto == 0) return NOT_SMALL;
+    acar_val *const *items = map_items(v);
+    int o = open_small(w, v, ACAR_OP_EMPTY_DICT);
+    if (o) return o > 0 ? 0 : -1;
     if (!all_flat(items, 2 * n)) {
         /* push_batch's frame, without its second look at the items */
         wframe *f = push(w, F_BATCH, v, true);
@@ -1874,16 +1886,8 @@ static int save_small_list(W *w, const acar_val *v) {
     size_t n = ACAR_LEN(v);
     if (n > BATCHSIZE || w->proto == 0) return NOT_SMALL;
     acar_val *const *items = v->u.items;
-    size_t slot;
-    uint32_t idx;
-    boundary(w);
-    if (memo_find(w, v, &slot, &idx)) {
-        put_get(w, idx);
-        return 0;
-    }
-    if (enter(w) < 0) return -1;
-    put1(w, ACAR_OP_EMPTY_LIST);
-    if (memo_put_slot(w, v, slot) < 0) return -1;
+    int o = open_small(w, v, ACAR_OP_EMPTY_LIST);
+    if (o) return o > 0 ? 0 : -1;
     if (n == 0) return 0;
     if (!all_flat(items, n)) {
         wframe *f = push(w, F_BATCH, v, true);
