@@ -276,6 +276,12 @@ static void advise_huge(acar_doc *doc, void *p, size_t size) {
 #endif
 }
 
+/* The error of an allocation that would take the document past max_memory. */
+static void *over_max_memory(acar_doc *doc) {
+    return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+                          doc->limits.max_memory);
+}
+
 /* Slow path of acar__alloc: a new chunk big enough for size (already a
  * multiple of 8). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
@@ -285,9 +291,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
     size_t total = sizeof(acar_chunk) + csize;
     if (total > doc->limits.max_memory || doc->used > doc->limits.max_memory - total)
-        return acar__doc_fail(doc, ACAR_ERR_LIMIT,
-                              "document memory limit of %zu bytes exceeded (max_memory)",
-                              doc->limits.max_memory);
+        return over_max_memory(doc);
     bool oversized = size == csize;
     /* a reused chunk may be up to twice the size, within max_memory */
     size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
@@ -330,8 +334,7 @@ static void *solo_new(acar_doc *doc, size_t size) {
     size_t total = sizeof(acar_chunk) + size;
     if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
         doc->used > doc->limits.max_memory - total)
-        return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
-                              doc->limits.max_memory);
+        return over_max_memory(doc);
     size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
     acar_chunk *c = chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
     if (c) {
@@ -359,8 +362,7 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
     size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + size;
     if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
         doc->used - old_total > doc->limits.max_memory - total)
-        return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
-                              doc->limits.max_memory);
+        return over_max_memory(doc);
     /* A cached chunk first, copied into, the old one cached in turn: the
      * pages realloc adds are fresh each time, and reading 100,000 short
      * str again and again took 48% longer in page faults. */

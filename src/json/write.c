@@ -1635,6 +1635,15 @@ static ALWAYS_INLINE int fast_scalar(const writer *w, const acar_val *v, char **
     }
 }
 
+/* A separator of up to 16 bytes (its padded copy in two words) at d, where
+ * there are 16 bytes of room: one fixed-size store instead of a copy of n
+ * bytes.  Returns the end of the n bytes. */
+static ALWAYS_INLINE char *put_sep16(char *d, uint64_t s0, uint64_t s1, size_t n) {
+    memcpy(d, &s0, 8);
+    memcpy(d + 8, &s1, 8);
+    return d + n;
+}
+
 /* A non-empty list, tuple or dict of what fast_scalar writes (str keys,
  * no sort_keys for more than one pair), without indent: written whole at
  * *dp, without a frame of its own, 0; else 2 with nothing committed (*dp
@@ -1675,14 +1684,10 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
             if (ACAR_TYPE(k) != ACAR_STR) return 2;
             if (i) {
                 if (lim - d < 16) return 2;
-                memcpy(d, &is0, 8);
-                memcpy(d + 8, &is1, 8);
-                d += isl;
+                d = put_sep16(d, is0, is1, isl);
             }
             if (fast_scalar(w, k, &d, lim) != 0 || lim - d < 16) return 2;
-            memcpy(d, &ks0, 8);
-            memcpy(d + 8, &ks1, 8);
-            d += ksl;
+            d = put_sep16(d, ks0, ks1, ksl);
             if (fast_scalar(w, items[2 * i + 1], &d, lim) != 0) return 2;
         }
         if (lim - d < 1) return 2;
@@ -1694,9 +1699,7 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
         for (size_t i = 0; i < n; i++) {
             if (i) {
                 if (lim - d < 16) return 2;
-                memcpy(d, &is0, 8);
-                memcpy(d + 8, &is1, 8);
-                d += isl;
+                d = put_sep16(d, is0, is1, isl);
             }
             if (fast_scalar(w, items[i], &d, lim) != 0) return 2;
         }
@@ -1744,9 +1747,7 @@ static int step(writer *w) {
         while (i < n) {
             if (i) {
                 if (short_seps && lim - d >= 16) {
-                    memcpy(d, &is0, 8);
-                    memcpy(d + 8, &is1, 8);
-                    d += isl;
+                    d = put_sep16(d, is0, is1, isl);
                 } else {
                     SYNC();
                     if (put_sep(w, level) < 0) return -1;
@@ -1771,9 +1772,7 @@ static int step(writer *w) {
             if (ACAR_TYPE(k) == ACAR_STR) {
                 if (written) {
                     if (short_seps && lim - d >= 16) {
-                        memcpy(d, &is0, 8);
-                        memcpy(d + 8, &is1, 8);
-                        d += isl;
+                        d = put_sep16(d, is0, is1, isl);
                     } else {
                         SYNC();
                         if (put_sep(w, level) < 0) return -1;
@@ -1812,9 +1811,7 @@ static int step(writer *w) {
                 RELOAD();
             }
             if (short_seps && lim - d >= 16) {
-                memcpy(d, &ks0, 8);
-                memcpy(d + 8, &ks1, 8);
-                d += ksl;
+                d = put_sep16(d, ks0, ks1, ksl);
             } else {
                 SYNC();
                 if (w->ksep_len <= 16) put_padded(w, w->ksep_pad, w->ksep_len);
