@@ -459,8 +459,9 @@ static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
 /* ---- strings ---- */
 
 /* A str node over s[0..n): node and bytes in one block, or the node alone
- * pointing into the input when borrowing. */
-static inline acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow,
+ * pointing into the input when borrowing.  in_text: s is in the input
+ * (not the unescaped copy in r->buf). */
+static inline acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
                                  const uint8_t *at) {
     if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
     acar_val *v;
@@ -468,6 +469,16 @@ static inline acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, 
         v = acar__alloc(r->doc, sizeof *v);
         if (UNLIKELY(!v)) return fail_doc(r, at);
         v->u.s = n ? (const char *)s : "";
+    } else if (n <= 32 && in_text && r->end - s >= 32 &&
+               (size_t)(r->doc->end - r->doc->cur) >= sizeof *v + 32) {
+        /* Text of up to 32 bytes in the input, and room for 32 after the
+         * node in the arena's chunk: a fixed 32-byte copy instead of a libc
+         * call per string, the bytes past the text left for the next
+         * allocation to overwrite (update-center.json +8%, citm_catalog
+         * +4%, 1.6% over the 21 files). */
+        v = acar__alloc(r->doc, sizeof *v + n);
+        memcpy(v + 1, s, 32);
+        v->u.s = (const char *)(v + 1);
     } else {
         if (UNLIKELY(n > SIZE_MAX - 2 * sizeof *v)) return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
         v = acar__alloc(r->doc, sizeof *v + n);
@@ -621,7 +632,7 @@ static inline int single_slot(const uint8_t *s, size_t n) {
  * then memoizes it once, as pickle.dumps does. */
 static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
     if (!r->single[slot]) {
-        acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, at);
+        acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, false, at);
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         r->single[slot] = v;
@@ -639,7 +650,7 @@ static inline acar_val *parse_str(jr *r, const uint8_t **pp) {
         int slot = single_slot(s, n);
         if (slot >= 0) return single_node(r, slot, s, n, at);
     }
-    return str_node(r, s, n, ascii, r->borrow && !esc, at);
+    return str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
 }
 
 static COLD int grow_memo(jr *r, const uint8_t *at) {
@@ -761,7 +772,7 @@ static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
             return k;
         }
     }
-    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, at);
+    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
     if (!k) return NULL;
     uint64_t h = acar__hash(k);
     r->memo[i].key = k;
