@@ -166,34 +166,27 @@ static COLD void *fail_doc(jr *r, const uint8_t *at) {
     return fail_at(r, e ? e->code : ACAR_ERR_NOMEM, at, EK_PLAIN, "%s", e ? e->msg : "out of memory");
 }
 
-/* ---- scratch memory (the doc's allocator, counted against max_memory) ---- */
+/* ---- scratch memory (acar__scratch, counted against max_memory) ---- */
 
 /* Grows (or first allocates) a scratch block of old bytes to size bytes.
  * A block still in the reader's inline storage (p == inl, or NULL) moves
- * to the heap, copying what fits. */
+ * out, copying what fits. */
 static void *scratch_grow(jr *r, void *p, const void *inl, size_t old, size_t size, const uint8_t *at) {
-    acar_doc *doc = r->doc;
-    size_t max = doc->limits.max_memory;
-    bool heap = p && p != inl;
-    size_t counted = heap ? old : 0;
-    if (size > max || doc->used + r->scratch - counted > max - size)
-        return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
-                       "reading needs more than %zu bytes of memory (max_memory)", max);
-    void *q;
-    if (!heap) {
-        q = doc->alloc.malloc(doc->alloc.ctx, size);
-        if (q && p && old) memcpy(q, p, old < size ? old : size);
-        if (q) r->scratch += size;
-    } else {
-        q = doc->alloc.realloc(doc->alloc.ctx, p, old, size);
-        if (q) r->scratch += size - old;
+    bool held = p && p != inl;
+    acar_code why = ACAR_ERR_NOMEM;
+    void *q = acar__scratch(r->doc, &r->scratch, held ? p : NULL, held ? old : 0, size, &why);
+    if (!q) {
+        if (why == ACAR_ERR_LIMIT)
+            return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
+                           "reading needs more than %zu bytes of memory (max_memory)", r->doc->limits.max_memory);
+        return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
     }
-    if (!q) return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
+    if (!held && p && old) memcpy(q, p, old < size ? old : size);
     return q;
 }
 
 static void scratch_release(jr *r, void *p, void *inline_block, size_t size) {
-    if (p && p != inline_block) r->doc->alloc.free(r->doc->alloc.ctx, p, size);
+    if (p && p != inline_block) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
 }
 
 static COLD int grow_vals(jr *r, const uint8_t *at) {
@@ -665,10 +658,7 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
         while (m[s].key) s = (s + 1) & (cap - 1);
         m[s] = r->memo[i];
     }
-    if (r->memo != r->memo0) {
-        r->doc->alloc.free(r->doc->alloc.ctx, r->memo, r->memo_cap * sizeof *m);
-        r->scratch -= r->memo_cap * sizeof *m;
-    }
+    scratch_release(r, r->memo, r->memo0, r->memo_cap * sizeof *m);
     r->memo = m;
     r->memo_cap = cap;
     r->memo_shift--;
@@ -1410,7 +1400,7 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_r
         if (n == SIZE_MAX) {
             decode_error(err, enc_name(e, bom), data, bom + bad, len - bom - bad > 1 ? len - bom - bad : 1,
                          why, 0);
-            doc->alloc.free(doc->alloc.ctx, tbuf, tcap);
+            scratch_release(&r, tbuf, NULL, tcap);
             jr_done(&r);
             return NULL;
         }
@@ -1438,7 +1428,7 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_r
         if (e != ENC_UTF8 || !decode_first(err, body, body_len, bom, "utf-8", &zero))
             report(&r, err, e, body, body_len, bom, 0);
     }
-    if (tbuf) doc->alloc.free(doc->alloc.ctx, tbuf, tcap);
+    scratch_release(&r, tbuf, NULL, tcap);
     jr_done(&r);
     return v;
 }
@@ -1512,7 +1502,7 @@ acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len, acar_
         }
         if (!ok) report(&r, err, ENC_UTF8, NULL, 0, 0, 0);
     }
-    if (items) doc->alloc.free(doc->alloc.ctx, items, icap * sizeof *items);
+    scratch_release(&r, items, NULL, icap * sizeof *items);
     jr_done(&r);
     return ok ? list : NULL;
 }

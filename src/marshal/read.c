@@ -117,39 +117,27 @@ static int fail_doc(reader *r, size_t at) {
 static int truncated(reader *r) { return FAIL(r, ACAR_ERR_TRUNCATED, "marshal data too short"); }
 
 /* ====================================================================
- * Scratch memory: the doc's allocator, counted against max_memory.
+ * Scratch memory: acar__scratch, counted against max_memory.
  * ================================================================== */
 
-static void *scratch_alloc(reader *r, size_t size) {
-    acar_doc *doc = r->doc;
-    if (size > doc->limits.max_memory || doc->used + r->scratch > doc->limits.max_memory - size) {
-        FAIL(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
-             doc->limits.max_memory);
-        return NULL;
-    }
-    void *q = doc->alloc.malloc(doc->alloc.ctx, size);
-    if (!q) {
-        FAIL(r, ACAR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    r->scratch += size;
-    return q;
-}
-
 static void scratch_free(reader *r, void *p, size_t size, const void *inline_buf) {
-    if (!p || p == inline_buf) return;
-    r->doc->alloc.free(r->doc->alloc.ctx, p, size);
-    r->scratch -= size;
+    if (p && p != inline_buf) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
 }
 
 /* Doubles an array of elem-byte entries (held inline or in scratch). */
 static int grow(reader *r, void **arr, size_t *cap, size_t elem, const void *inline_buf) {
     if (*cap > SIZE_MAX / 4 / elem) return FAIL(r, ACAR_ERR_NOMEM, "out of memory");
     size_t ncap = *cap ? *cap * 2 : 16;
-    void *n = scratch_alloc(r, ncap * elem);
-    if (!n) return -1;
-    if (*cap) memcpy(n, *arr, *cap * elem);
-    scratch_free(r, *arr, *cap * elem, inline_buf);
+    bool held = *arr && *arr != inline_buf;
+    acar_code why = ACAR_ERR_NOMEM;
+    void *n = acar__scratch(r->doc, &r->scratch, held ? *arr : NULL, held ? *cap * elem : 0, ncap * elem, &why);
+    if (!n) {
+        if (why == ACAR_ERR_LIMIT)
+            return FAIL(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+                        r->doc->limits.max_memory);
+        return FAIL(r, ACAR_ERR_NOMEM, "out of memory");
+    }
+    if (!held && *cap) memcpy(n, *arr, *cap * elem);
     *arr = n;
     *cap = ncap;
     return 0;

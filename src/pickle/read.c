@@ -157,50 +157,36 @@ static const char *tname(const acar_val *v) { return acar_type_name(ACAR_TYPE(v)
 static const char *article(const acar_val *v) { return strchr("aeiou", tname(v)[0]) ? "an" : "a"; }
 
 /* ====================================================================
- * Scratch memory (stacks, memo, text): the caller's allocator, counted
- * with the document against max_memory.
+ * Scratch memory (stacks, memo, text): acar__scratch, counted with the
+ * document against max_memory.
  * ================================================================== */
 
-static int over_memory(reader *r, size_t add) {
-    acar_doc *doc = r->doc;
-    if (add > doc->limits.max_memory || doc->used + r->scratch > doc->limits.max_memory - add)
-        return fail(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
-                    doc->limits.max_memory);
-    return 0;
+static void *scratch_fail(reader *r, acar_code why) {
+    if (why == ACAR_ERR_LIMIT)
+        fail(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+             r->doc->limits.max_memory);
+    else
+        fail(r, ACAR_ERR_NOMEM, "out of memory");
+    return NULL;
 }
 
 static void *scratch_alloc(reader *r, size_t size) {
-    if (over_memory(r, size) < 0) return NULL;
-    void *q = r->doc->alloc.malloc(r->doc->alloc.ctx, size);
-    if (!q) {
-        fail(r, ACAR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    r->scratch += size;
-    return q;
+    acar_code why = ACAR_ERR_NOMEM;
+    void *q = acar__scratch(r->doc, &r->scratch, NULL, 0, size, &why);
+    return q ? q : scratch_fail(r, why);
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    if (!p) return;
-    r->doc->alloc.free(r->doc->alloc.ctx, p, size);
-    r->scratch -= size;
+    if (p) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
 }
 
 /* Resizes a block from old to size bytes; a block in the reader itself
  * (inline) is copied out.  NULL on failure, the block unchanged. */
 static void *scratch_resize(reader *r, void *p, size_t old, size_t size, bool inline_block) {
-    if (inline_block) {
-        void *q = scratch_alloc(r, size);
-        if (q) memcpy(q, p, old);
-        return q;
-    }
-    if (over_memory(r, size - old) < 0) return NULL;
-    void *q = r->doc->alloc.realloc(r->doc->alloc.ctx, p, old, size);
-    if (!q) {
-        fail(r, ACAR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    r->scratch += size - old;
+    acar_code why = ACAR_ERR_NOMEM;
+    void *q = acar__scratch(r->doc, &r->scratch, inline_block ? NULL : p, inline_block ? 0 : old, size, &why);
+    if (!q) return scratch_fail(r, why);
+    if (inline_block) memcpy(q, p, old);
     return q;
 }
 

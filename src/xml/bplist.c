@@ -216,21 +216,19 @@ static void *fail_doc(reader *r, size_t at) {
     return fail(r, code, at, "%s", e->msg);
 }
 
+/* Scratch memory through acar__scratch (a zero-byte block takes one). */
 static void *scratch_alloc(reader *r, size_t size) {
-    acar_doc *doc = r->doc;
-    if (size > doc->limits.max_memory || doc->used + r->scratch > doc->limits.max_memory - size)
+    acar_code why = ACAR_ERR_NOMEM;
+    void *q = acar__scratch(r->doc, &r->scratch, NULL, 0, size ? size : 1, &why);
+    if (q) return q;
+    if (why == ACAR_ERR_LIMIT)
         return fail(r, ACAR_ERR_LIMIT, 0, "document memory limit of %zu bytes exceeded (max_memory)",
-                    doc->limits.max_memory);
-    void *q = doc->alloc.malloc(doc->alloc.ctx, size ? size : 1);
-    if (!q) return fail(r, ACAR_ERR_NOMEM, 0, "out of memory");
-    r->scratch += size;
-    return q;
+                    r->doc->limits.max_memory);
+    return fail(r, ACAR_ERR_NOMEM, 0, "out of memory");
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    if (!p) return;
-    r->doc->alloc.free(r->doc->alloc.ctx, p, size ? size : 1);
-    r->scratch -= size;
+    if (p) (void)acar__scratch(r->doc, &r->scratch, p, size ? size : 1, 0, NULL);
 }
 
 /* Big-endian unsigned number of n bytes; UINT64_MAX when it does not fit

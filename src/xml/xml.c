@@ -16,27 +16,15 @@
  * ================================================================== */
 
 void *acar__xml_scratch(acar_xml *x, void *p, size_t old, size_t size) {
-    acar_doc *doc = x->doc;
-    if (size == 0) {
-        if (p) doc->alloc.free(doc->alloc.ctx, p, old);
-        x->scratch -= old;
-        return NULL;
-    }
-    if (size > old) {
-        size_t add = size - old, lim = doc->limits.max_memory;
-        if (add > lim || doc->used + x->scratch > lim - add) {
-            acar__xml_fail(x, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
-                           lim);
-            return NULL;
-        }
-    }
-    void *q = p ? doc->alloc.realloc(doc->alloc.ctx, p, old, size) : doc->alloc.malloc(doc->alloc.ctx, size);
-    if (!q) {
+    acar_code why = ACAR_ERR_NOMEM;
+    void *q = acar__scratch(x->doc, &x->scratch, p, old, size, &why);
+    if (q || size == 0) return q;
+    if (why == ACAR_ERR_LIMIT)
+        acar__xml_fail(x, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+                       x->doc->limits.max_memory);
+    else
         acar__xml_fail(x, ACAR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    x->scratch = x->scratch - old + size;
-    return q;
+    return NULL;
 }
 
 int acar__xml_reserve(acar_xml *x, void **p, size_t *cap, size_t len, size_t n, size_t elem) {

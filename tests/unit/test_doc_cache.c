@@ -2,14 +2,60 @@
  * test_doc_cache.c -- the process-wide cache of arena chunks (doc.c): a
  * document built on chunks another document freed holds exactly its own
  * values, limits still hold, acar_release_memory empties the cache, and
- * documents on several threads at once share it safely.
+ * documents on several threads at once share it safely.  Readers' big
+ * scratch blocks (acar__scratch: a key memo of thousands of keys) go
+ * through the same cache.
  */
 #include "acar.h"
 #include "check.h"
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* {"k0": 0, "k1": 1, ...}: KEYS distinct keys, whose memo in the JSON
+ * reader (and, pickled, in the pickle reader) outgrows 16 KiB. */
+#define KEYS 3000
+static char json_text[KEYS * 24];
+static acar_buf pickle_text;
+
+static void make_texts(void) {
+    size_t n = 0;
+    json_text[n++] = '{';
+    for (int i = 0; i < KEYS; i++)
+        n += (size_t)snprintf(json_text + n, sizeof json_text - n, "%s\"k%d\": %d", i ? ", " : "", i, i);
+    json_text[n++] = '}';
+    json_text[n] = 0;
+}
+
+/* The dict read from text holds "k<i>": i for every i. */
+static int keys_hold(acar_val *d) {
+    if (!d || acar_len(d) != KEYS) return 0;
+    for (int i = 0; i < KEYS; i += 7) {
+        char key[16];
+        int n = snprintf(key, sizeof key, "k%d", i);
+        int64_t x;
+        if (acar_int_get(acar_dict_get_str(d, key, (size_t)n), &x) < 0 || x != i) return 0;
+    }
+    return 1;
+}
+
+/* Reads the JSON text and its pickle into a fresh document each. */
+static int read_both(void) {
+    int ok = 1;
+    for (int k = 0; k < 2 && ok; k++) {
+        acar_doc *doc = acar_doc_new(NULL);
+        acar_read_opts o = {0};
+        o.format = k ? ACAR_FORMAT_PICKLE : ACAR_FORMAT_JSON;
+        const void *t = k ? (const void *)pickle_text.data : json_text;
+        size_t len = k ? pickle_text.len : strlen(json_text);
+        ok = doc && keys_hold(acar_read(doc, t, len, &o, NULL));
+        acar_doc_free(doc);
+    }
+    return ok;
+}
 
 /* A list of n ints start, start+1, ... built through the API: 16 bytes a
  * node plus the item array, so n = 100000 spans chunks of 16 KiB to 2 MiB. */
@@ -38,12 +84,38 @@ static void *worker(void *arg) {
         acar_val *v = doc ? build(doc, start, 50000) : NULL;
         ok = v && holds(v, start, 50000);
         acar_doc_free(doc);
+        ok = ok && read_both();
         if (round % 7 == 6) acar_release_memory();
     }
     return ok ? arg : NULL;
 }
 
 int main(void) {
+    make_texts();
+    {
+        acar_doc *d = acar_doc_new(NULL);
+        acar_read_opts o = {0};
+        o.format = ACAR_FORMAT_JSON;
+        acar_val *v = acar_read(d, json_text, strlen(json_text), &o, NULL);
+        CHECK(keys_hold(v));
+        CHECK(acar_write(v, ACAR_FORMAT_PICKLE, NULL, &pickle_text, NULL) == 0);
+        acar_doc_free(d);
+    }
+    /* Readers' scratch comes back from the cache for the next read. */
+    for (int round = 0; round < 3; round++) CHECK(read_both());
+    /* ... and a small max_memory still stops the memo's growth. */
+    {
+        acar_doc_opts lo = {0};
+        lo.limits.max_memory = 100000;
+        acar_doc *d = acar_doc_new(&lo);
+        acar_read_opts o = {0};
+        o.format = ACAR_FORMAT_JSON;
+        acar_err e;
+        CHECK(acar_read(d, json_text, strlen(json_text), &o, &e) == NULL);
+        CHECK(e.code == ACAR_ERR_LIMIT && strstr(e.msg, "max_memory"));
+        acar_doc_free(d);
+    }
+
     /* The second document reuses what the first freed, and sees only its own values. */
     for (int round = 0; round < 3; round++) {
         acar_doc *doc = acar_doc_new(NULL);
@@ -81,5 +153,6 @@ int main(void) {
         CHECK(pthread_join(t[i], &r) == 0 && r == (void *)(i + 1));
     }
     acar_release_memory();
+    acar_buf_free(&pickle_text);
     return CHECK_DONE();
 }
