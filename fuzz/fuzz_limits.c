@@ -17,6 +17,7 @@
  */
 #include "acar.h"
 #include "core/internal.h" /* acar_doc.chunk_cap: tiny chunks */
+#include "fuzz_fail.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -125,16 +126,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         acar_buf got = {0};
         acar_err err;
         if (read_repr(d2, fmt, data, size, &got, &err) < 0) {
-            if (err.code == ACAR_OK || !err.msg[0]) abort();
+            if (err.code == ACAR_OK || !err.msg[0]) fail("failing allocation: an error without code or message");
             /* a failure of its own, or the one the plain read has */
-            if (err.code != ACAR_ERR_NOMEM && (rrc == 0 || err.code != rerr.code)) abort();
-        } else if (rrc < 0 || !same(&ref, &got)) {
-            abort();
+            if (err.code != ACAR_ERR_NOMEM && (rrc == 0 || err.code != rerr.code)) {
+                fprintf(stderr, "plain read: %d %s; this read: %d %s\n", rrc < 0 ? (int)rerr.code : 0,
+                        rrc < 0 ? rerr.msg : "", (int)err.code, err.msg);
+                fail("failing allocation: an error other than NOMEM or the plain read's");
+            }
+        } else if (rrc < 0) {
+            fprintf(stderr, "plain read: %d %s\n", (int)rerr.code, rerr.msg);
+            fail("failing allocation: read where the plain read failed");
+        } else if (!same(&ref, &got)) {
+            fprintf(stderr, "plain: %.*s\nthis:  %.*s\n", (int)ref.len, ref.data, (int)got.len, got.data);
+            fail("failing allocation: another repr than the plain read's");
         }
         acar_buf_free(&got);
         acar_doc_free(d2);
     }
-    if (h.live != 0 || h.bad) abort();
+    if (h.live != 0) fail("failing allocation: bytes not given back");
+    if (h.bad) fail("failing allocation: realloc or free named another size");
 
     /* the opcode limit */
     if (fmt == ACAR_FORMAT_PICKLE && max_ops < size) {
@@ -147,9 +157,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (read_repr(d3, fmt, data, size, &got, &err) < 0) {
                 bool limit = err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_ops") && err.offset < size;
                 bool as_plain = rrc < 0 && err.code == rerr.code && err.offset == rerr.offset;
-                if (!limit && !as_plain) abort();
-            } else if (rrc < 0 || !same(&ref, &got)) {
-                abort();
+                if (!limit && !as_plain) {
+                    fprintf(stderr, "plain read: %d @%zu %s; this read: %d @%zu %s\n", rrc < 0 ? (int)rerr.code : 0,
+                            rrc < 0 ? rerr.offset : 0, rrc < 0 ? rerr.msg : "", (int)err.code, err.offset, err.msg);
+                    fail("max_ops: an error other than the limit or the plain read's");
+                }
+            } else if (rrc < 0) {
+                fail("max_ops: read where the plain read failed");
+            } else if (!same(&ref, &got)) {
+                fprintf(stderr, "plain: %.*s\nthis:  %.*s\n", (int)ref.len, ref.data, (int)got.len, got.data);
+                fail("max_ops: another repr than the plain read's");
             }
             acar_buf_free(&got);
             acar_doc_free(d3);

@@ -640,6 +640,16 @@ static uint64_t hash_depth(const acar_val *v, int depth) {
         return hash_depth(b->module, 0) * 31 + hash_depth(b->name, 0);
     }
     case ACAR_DATETIME: return acar__mix64((uint64_t)v->u.i ^ 0xda7e); /* fold is not part of equality */
+    case ACAR_PERSID: {
+        /* Equal when their pids are (equal_depth), so hashed by the pid:
+         * by its value, or by its type and length when it has none (by
+         * address, equal persistent ids met apart in a set with an index
+         * and together in one without, as addresses fell). */
+        const acar_val *pid = v->u.p;
+        if (depth <= 0) return 0x9e12;
+        if (acar__unhashable(pid)) return acar__mix64(((uint64_t)ACAR_TYPE(pid) << 40 ^ ACAR_LEN(pid)) + 0x9e12);
+        return acar__mix64(hash_depth(pid, depth - 1) + 0x9e12);
+    }
     default:
         return acar__mix64((uint64_t)(uintptr_t)v);
     }

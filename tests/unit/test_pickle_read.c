@@ -1202,6 +1202,13 @@ static void test_options(void) {
     /* persistent ids: nodes without a callback, the callback's value with one */
     memset(&o, 0, sizeof o);
     SHOWS("(Pa\nK\x01Qt.", &o, "(persistent_load('a'), persistent_load(1))");
+    /* Equal pids are one set member, whatever the set's size: an
+     * address-based hash kept both in sets big enough for an index. */
+    SHOWS("\x80\x04(\x8c\x01xQK\x01\x8c\x01xQ\x91.", &o, "frozenset({persistent_load('x'), 1})");
+    SHOWS("\x80\x04(K\x01K\x02K\x03K\x04K\x05K\x06K\x07K\x08K\x09K\x0a\x8c\x01xQ\x8c\x01xQ\x91.", &o,
+          "frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, persistent_load('x')})");
+    SHOWS("\x80\x04(K\x01K\x02K\x03K\x04K\x05K\x06K\x07K\x08K\x09K\x0aK\x01\x85QK\x01\x85Q\x91.", &o,
+          "frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, persistent_load((1,))})");
     o.persistent_load = pload;
     SHOWS("(Pa\nK\x01Qt.", &o, "(\"'a'!\", '1!')");
 
