@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* An allocator that fails the N-th allocation and counts live bytes. */
@@ -225,6 +226,88 @@ static void test_equal(void) {
     acar_doc_free(doc);
 }
 
+/* Every hashable kind of value, each made twice as distinct nodes: equal
+ * values must be one member of a set, with a hash index (past eight
+ * members) or without one, and unequal ones two; so a node's hash must
+ * follow equality (persistent ids once hashed by address). */
+static size_t hashable_values(acar_doc *doc, acar_val **out) {
+    size_t n = 0;
+    uint32_t l70[3] = {0, 0, 64}, l64p1[3] = {1, 0, 1};
+    acar_datetime dt = {2020, 1, 2, 3, 4, 5, 6, 0};
+    for (int copy = 0; copy < 2; copy++) {
+        out[n++] = acar_new_none(doc);
+        out[n++] = acar_new_bool(doc, 0);
+        out[n++] = acar_new_bool(doc, 1);
+        out[n++] = acar_new_int(doc, 0);
+        out[n++] = acar_new_int(doc, 1);
+        out[n++] = acar_new_int(doc, -1);
+        out[n++] = acar_new_int(doc, 2);
+        out[n++] = acar_new_float(doc, 0.0);
+        out[n++] = acar_new_float(doc, -0.0);
+        out[n++] = acar_new_float(doc, 1.0);
+        out[n++] = acar_new_float(doc, 0.5);
+        out[n++] = acar_new_bigint(doc, 0, l70, 3);
+        out[n++] = acar_new_float(doc, ldexp(1.0, 70));
+        out[n++] = acar_new_bigint(doc, 0, l64p1, 3);
+        out[n++] = acar_new_float(doc, NAN);
+        out[n++] = acar_new_float(doc, INFINITY);
+        out[n++] = acar_new_complex(doc, 1.0, 0.0);
+        out[n++] = acar_new_complex(doc, 0.0, 1.0);
+        out[n++] = acar_new_complex(doc, 1.0, 1.0);
+        out[n++] = acar_new_str(doc, "", 0);
+        out[n++] = acar_new_str(doc, "a", 1);
+        out[n++] = acar_new_str(doc, "ab", 2);
+        out[n++] = acar_new_bytes(doc, "", 0);
+        out[n++] = acar_new_bytes(doc, "a", 1);
+        out[n++] = acar_new_tuple(doc, NULL, 0);
+        out[n++] = acar_new_tuple(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1);
+        out[n++] = acar_new_tuple(doc, (acar_val *[]){acar_new_float(doc, 1.0)}, 1);
+        out[n++] = acar_new_tuple(doc, (acar_val *[]){acar_new_bool(doc, 1)}, 1);
+        acar_val *t1 = acar_new_tuple(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1);
+        out[n++] = acar_new_tuple(doc, &t1, 1);
+        out[n++] = acar_new_frozenset(doc, NULL, 0);
+        out[n++] = acar_new_frozenset(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1);
+        out[n++] = acar_new_frozenset(doc, (acar_val *[]){acar_new_float(doc, 1.0), acar_new_int(doc, 2)}, 2);
+        out[n++] = acar_new_frozenset(doc, (acar_val *[]){acar_new_int(doc, 2), acar_new_int(doc, 1)}, 2);
+        out[n++] = acar_new_global(doc, "builtins", 8, "int", 3);
+        out[n++] = acar_new_global(doc, "builtins", 8, "float", 5);
+        out[n++] = acar_new_ellipsis(doc);
+        out[n++] = acar_new_datetime(doc, &dt);
+        out[n++] = acar_new_persid(doc, acar_new_str(doc, "x", 1));
+        out[n++] = acar_new_persid(doc, acar_new_int(doc, 1));
+        out[n++] = acar_new_persid(doc, acar_new_float(doc, 1.0));
+        out[n++] = acar_new_persid(doc, t1);
+        out[n++] = acar_new_persid(doc, acar_new_frozenset(doc, (acar_val *[]){acar_new_int(doc, 1)}, 1));
+    }
+    return n;
+}
+
+static void test_hash_follows_equal(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_val *v[128];
+    size_t n = hashable_values(doc, v);
+    CHECK(n <= 128);
+    for (size_t i = 0; i < n; i++) CHECK_MSG(v[i] != NULL, "value %zu", i);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            int eq = acar_equal(v[i], v[j]);
+            for (int fillers = 0; fillers <= 20; fillers += 20) {
+                acar_val *set = acar_new_set(doc);
+                for (int k = 0; k < fillers; k++) {
+                    char name[16];
+                    int len = snprintf(name, sizeof name, "filler-%d", k);
+                    acar_set_add(doc, set, acar_new_str(doc, name, (size_t)len));
+                }
+                CHECK(acar_set_add(doc, set, v[i]) == 0 && acar_set_add(doc, set, v[j]) == 0);
+                CHECK_MSG(acar_len(set) == (size_t)fillers + (eq ? 1 : 2),
+                          "values %zu and %zu (equal %d), %d fillers: %zu members", i, j, eq, fillers,
+                          acar_len(set));
+            }
+        }
+    }
+    acar_doc_free(doc);
+}
+
 static void test_objects(void) {
     acar_doc *doc = acar_doc_new(NULL);
     acar_val *g = acar_new_global(doc, "collections", 11, "OrderedDict", 11);
@@ -426,6 +509,7 @@ int main(void) {
     test_int_dec();
     test_containers();
     test_equal();
+    test_hash_follows_equal();
     test_objects();
     test_limits_and_alloc();
     test_reader_containers_grow();
