@@ -226,7 +226,7 @@ static void test_equal(void) {
     acar_doc_free(doc);
 }
 
-/* Every hashable kind of value, each made twice as distinct nodes: equal
+/* Every hashable kind of value (43), each made twice as distinct nodes: equal
  * values must be one member of a set, with a hash index (past eight
  * members) or without one, and unequal ones two; so a node's hash must
  * follow equality (persistent ids once hashed by address). */
@@ -273,6 +273,9 @@ static size_t hashable_values(acar_doc *doc, acar_val **out) {
         out[n++] = acar_new_global(doc, "builtins", 8, "float", 5);
         out[n++] = acar_new_ellipsis(doc);
         out[n++] = acar_new_datetime(doc, &dt);
+        acar_datetime folded = dt; /* equal to dt, as in Python: fold is not compared */
+        folded.fold = 1;
+        out[n++] = acar_new_datetime(doc, &folded);
         out[n++] = acar_new_persid(doc, acar_new_str(doc, "x", 1));
         out[n++] = acar_new_persid(doc, acar_new_int(doc, 1));
         out[n++] = acar_new_persid(doc, acar_new_float(doc, 1.0));
