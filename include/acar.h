@@ -190,10 +190,11 @@ ACAR_API void acar_doc_free(acar_doc *doc);
  * does not return memory to the system and fault it back in each time. */
 ACAR_API void acar_doc_reset(acar_doc *doc);
 /* Documents on the default allocator hand their arena chunks of 16 KiB and
- * up to a small process-wide cache when freed or reset, at most 16 chunks
- * and 64 MiB, so that the next document starts on warm pages (fresh
- * pages from the kernel cost more than reading into them).  This frees the
- * cached chunks now.  Thread-safe. */
+ * up to a small process-wide cache when freed or reset, and readers their
+ * scratch tables of that size when they return, at most 32 blocks and 64
+ * MiB, so that the next document starts on warm pages (fresh pages from
+ * the kernel cost more than reading into them).  This frees the cached
+ * blocks now.  Thread-safe. */
 ACAR_API void acar_release_memory(void);
 /* The root set by a reader (or acar_doc_set_root), or NULL. */
 ACAR_API acar_val *acar_doc_root(const acar_doc *doc);
