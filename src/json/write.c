@@ -1644,12 +1644,6 @@ static ALWAYS_INLINE char *put_sep16(char *d, uint64_t s0, uint64_t s1, size_t n
     return d + n;
 }
 
-/* A non-empty list, tuple or dict of what fast_scalar writes (str keys,
- * no sort_keys for more than one pair), without indent: written whole at
- * *dp, without a frame of its own, 0; else 2 with nothing committed (*dp
- * unchanged), for the general path.  It cannot hold itself, so the one
- * cycle to rule out is its being open already; errors cannot arise inside,
- * so no frame is needed to name a path. */
 /* Whether x is a scalar fast_scalar may take, or an empty container. */
 static inline bool flat_item(const acar_val *x) {
     acar_type t = ACAR_TYPE(x);
@@ -1657,9 +1651,16 @@ static inline bool flat_item(const acar_val *x) {
     return t == ACAR_STR || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
 }
 
+/* A non-empty list, tuple or dict of what fast_scalar writes (str keys,
+ * no sort_keys for more than one pair), without indent: written whole at
+ * *dp, without a frame of its own, 0; else 2 with nothing committed (*dp
+ * unchanged), for the general path.  It cannot hold itself, so the one
+ * cycle to rule out is its being open already; errors cannot arise inside,
+ * so no frame is needed to name a path. */
 static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
     size_t n = ACAR_LEN(v);
     if (w->indent || !w->short_seps || n == 0 || w->top >= w->max_depth) return 2;
+    if (w->sort && n > 1 && ACAR_TYPE(v) == ACAR_DICT) return 2;
     /* a look at the types first: a nested container found halfway wasted
      * the half written (twitter.json -5%) */
     if (ACAR_TYPE(v) == ACAR_DICT) {
@@ -1675,13 +1676,11 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
     const uint64_t is0 = w->seps[0], is1 = w->seps[1], ks0 = w->seps[2], ks1 = w->seps[3];
     const size_t isl = w->isep_len, ksl = w->ksep_len;
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        if (w->sort && n > 1) return 2;
         acar_val *const *items = ((const acar_map *)v->u.p)->items;
         if (lim - d < 1) return 2;
         *d++ = '{';
         for (size_t i = 0; i < n; i++) {
-            const acar_val *k = items[2 * i];
-            if (ACAR_TYPE(k) != ACAR_STR) return 2;
+            const acar_val *k = items[2 * i]; /* a str: looked at above */
             if (i) {
                 if (lim - d < 16) return 2;
                 d = put_sep16(d, is0, is1, isl);
