@@ -466,15 +466,31 @@ static inline void put_get(W *w, uint32_t idx) {
     else put_get_slow(w, idx);
 }
 
+/* Writes a GET of key when it was memoized before (true); else false with
+ * *slot as memo_find gives it. */
+static inline bool put_get_if_met(W *w, const void *key, size_t *slot) {
+    uint32_t idx;
+    if (!memo_find(w, key, slot, &idx)) return false;
+    put_get(w, idx);
+    return true;
+}
+
+/* Enters key, memoized as idx, at the slot memo_find gave (a sole node
+ * is never looked up, so it has no entry). */
+static inline void memo_enter(W *w, const void *key, size_t slot, uint32_t idx) {
+    if (slot == SLOT_SOLE) return;
+    w->mkeys[slot] = key;
+    w->mvals[slot] = idx;
+    w->mcount++;
+}
+
 /* Memoizes key at the slot memo_find gave. */
 static int memo_put_slot(W *w, const void *key, size_t slot) {
     uint32_t idx;
     if (slot == SLOT_SOLE) return put_memo(w, NULL);
     if (slot == SIZE_MAX) return nomem(w);
     if (put_memo(w, &idx) < 0) return -1;
-    w->mkeys[slot] = key;
-    w->mvals[slot] = idx;
-    w->mcount++;
+    memo_enter(w, key, slot, idx);
     return 0;
 }
 
@@ -491,9 +507,7 @@ static int memo_alias(W *w, const void *key, uint32_t idx) {
     uint32_t old;
     if (memo_find(w, key, &slot, &old) || slot == SLOT_SOLE) return 0;
     if (slot == SIZE_MAX) return nomem(w);
-    w->mkeys[slot] = key;
-    w->mvals[slot] = idx;
-    w->mcount++;
+    memo_enter(w, key, slot, idx);
     return 0;
 }
 
@@ -764,10 +778,7 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
         return put_memo(w, NULL);
     }
     size_t slot;
-    if (memo_find(w, key, &slot, &idx)) {
-        put_get(w, idx);
-        return 0;
-    }
+    if (put_get_if_met(w, key, &slot)) return 0;
     /* CPython has exactly one empty str, so every empty data str is it. */
     if (c == 256 || (c >= 0 && data_singleton(w, key, c))) {
         w->s1_data[c] = 1;
@@ -1531,11 +1542,7 @@ static int save(W *w, const acar_val *v) {
 
     /* Everything else is memoized by pointer. */
     size_t slot;
-    uint32_t idx;
-    if (memo_find(w, v, &slot, &idx)) {
-        put_get(w, idx);
-        return 0;
-    }
+    if (put_get_if_met(w, v, &slot)) return 0;
     /* The empty tuple is an atom (never memoized), as the reader counts it. */
     if (t == ACAR_LIST || t == ACAR_DICT || (t == ACAR_TUPLE && ACAR_LEN(v)) || t == ACAR_SET ||
         t == ACAR_FROZENSET || t == ACAR_OBJECT) {
@@ -1712,12 +1719,8 @@ static inline int save_item(W *w, const acar_val *v) {
          * is no singleton and is written here with its memo opcode. */
         size_t len = (size_t)(tag >> 16);
         size_t slot;
-        uint32_t idx;
         boundary(w);
-        if (memo_find(w, v, &slot, &idx)) {
-            put_get(w, idx);
-            return 0;
-        }
+        if (put_get_if_met(w, v, &slot)) return 0;
         if (slot == SIZE_MAX) return nomem(w);
         if (len >= 3 && w->memo_n < MEMO_MAX) {
             uint8_t *q;
@@ -1747,12 +1750,7 @@ static inline int save_item(W *w, const acar_val *v) {
                 }
             }
             w->p = q;
-            idx = (uint32_t)w->memo_n++;
-            if (slot != SLOT_SOLE) {
-                w->mkeys[slot] = v;
-                w->mvals[slot] = idx;
-                w->mcount++;
-            }
+            memo_enter(w, v, slot, (uint32_t)w->memo_n++);
             return 0;
         }
     }
@@ -1848,12 +1846,8 @@ __attribute__((always_inline))
 #endif
 static inline int open_small(W *w, const acar_val *v, uint8_t empty_op) {
     size_t slot;
-    uint32_t idx;
     boundary(w);
-    if (memo_find(w, v, &slot, &idx)) {
-        put_get(w, idx);
-        return 1;
-    }
+    if (put_get_if_met(w, v, &slot)) return 1;
     if (enter(w) < 0) return -1;
     put1(w, empty_op);
     return memo_put_slot(w, v, slot) < 0 ? -1 : 0;
