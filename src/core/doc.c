@@ -186,6 +186,12 @@ void acar_release_memory(void) {
 #endif
 }
 
+/* Whether add more bytes, with used taken already, go past max_memory. */
+static bool past_max_memory(const acar_doc *doc, size_t used, size_t add) {
+    size_t lim = doc->limits.max_memory;
+    return add > lim || used > lim - add;
+}
+
 /* ---- readers' scratch memory ----
  * One helper for every reader's stacks and tables.  Blocks from CACHE_MIN
  * up carry a chunk header and come from, and go back to, the chunk cache:
@@ -216,8 +222,7 @@ void *acar__scratch(acar_doc *doc, size_t *held, void *p, size_t old, size_t siz
         *held -= old;
         return NULL;
     }
-    size_t lim = doc->limits.max_memory;
-    if (size > old && (size - old > lim || doc->used + *held > lim - (size - old))) {
+    if (size > old && past_max_memory(doc, doc->used + *held, size - old)) {
         *why = ACAR_ERR_LIMIT;
         return NULL;
     }
@@ -339,6 +344,15 @@ static void *over_max_memory(acar_doc *doc) {
                           doc->limits.max_memory);
 }
 
+
+/* A cached chunk for size bytes when used are taken (a chunk header and
+ * size bytes fit within max_memory): at most twice the size, and within
+ * max_memory with its header. */
+static acar_chunk *reuse_within(acar_doc *doc, size_t used, size_t size) {
+    size_t room = doc->limits.max_memory - used - sizeof(acar_chunk);
+    return chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
+}
+
 /* Slow path of acar__alloc: a new chunk big enough for size (already a
  * multiple of 8). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
@@ -347,12 +361,9 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     if (csize > SIZE_MAX - sizeof(acar_chunk))
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
     size_t total = sizeof(acar_chunk) + csize;
-    if (total > doc->limits.max_memory || doc->used > doc->limits.max_memory - total)
-        return over_max_memory(doc);
+    if (past_max_memory(doc, doc->used, total)) return over_max_memory(doc);
     bool oversized = size == csize;
-    /* a reused chunk may be up to twice the size, within max_memory */
-    size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
-    acar_chunk *c = chunk_reuse(doc, csize, csize <= room / 2 ? 2 * csize : room);
+    acar_chunk *c = reuse_within(doc, doc->used, csize);
     if (c) {
         csize = c->size;
         total = sizeof(acar_chunk) + csize;
@@ -389,11 +400,9 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
  * filled (which stays the one acar__alloc fills). */
 static void *solo_new(acar_doc *doc, size_t size) {
     size_t total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
-        doc->used > doc->limits.max_memory - total)
+    if (size > SIZE_MAX - sizeof(acar_chunk) || past_max_memory(doc, doc->used, total))
         return over_max_memory(doc);
-    size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
-    acar_chunk *c = chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
+    acar_chunk *c = reuse_within(doc, doc->used, size);
     if (c) {
         total = sizeof(acar_chunk) + c->size;
     } else {
@@ -417,14 +426,12 @@ static void *solo_new(acar_doc *doc, size_t size) {
 static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t size) {
     if (size <= c->size) return c + 1;
     size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) || total > doc->limits.max_memory ||
-        doc->used - old_total > doc->limits.max_memory - total)
+    if (size > SIZE_MAX - sizeof(acar_chunk) || past_max_memory(doc, doc->used - old_total, total))
         return over_max_memory(doc);
     /* A cached chunk first, copied into, the old one cached in turn: the
      * pages realloc adds are fresh each time, and reading 100,000 short
      * str again and again took 48% longer in page faults. */
-    size_t room = doc->limits.max_memory - (doc->used - old_total) - sizeof(acar_chunk);
-    acar_chunk *nc = chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
+    acar_chunk *nc = reuse_within(doc, doc->used - old_total, size);
     if (nc) {
         memcpy(nc + 1, c + 1, c->size);
         nc->next = c->next;
