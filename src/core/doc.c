@@ -214,7 +214,7 @@ static acar_chunk *scratch_chunk(acar_doc *doc, size_t size) {
     return c;
 }
 
-void *acar__scratch(acar_doc *doc, size_t *held, void *p, size_t old, size_t size, acar_code *why) {
+static void *scratch_block(acar_doc *doc, size_t *held, void *p, size_t old, size_t size, acar_code *why) {
     if (!p) old = 0;
     if (size == 0) {
         if (p && old >= CACHE_MIN) chunk_release(doc, (acar_chunk *)p - 1);
@@ -245,6 +245,17 @@ void *acar__scratch(acar_doc *doc, size_t *held, void *p, size_t old, size_t siz
         return NULL;
     }
     *held = *held - old + size;
+    return q;
+}
+
+void *acar__scratch(acar_doc *doc, size_t *held, void *p, const void *inl, size_t old, size_t size,
+                    acar_code *why) {
+    if (p && p != inl) return scratch_block(doc, held, p, old, size, why);
+    /* none yet, or the reader's inline storage: a new block, what fits of
+     * the old bytes copied */
+    if (size == 0) return NULL;
+    void *q = scratch_block(doc, held, NULL, 0, size, why);
+    if (q && p && old) memcpy(q, p, old < size ? old : size);
     return q;
 }
 

@@ -184,12 +184,15 @@ static inline void *acar__alloc(acar_doc *doc, size_t size) {
  * pages). */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
 /* A reader's scratch memory (stacks, tables; freed before it returns):
- * resizes block p, held at old bytes, to size bytes; p NULL makes one,
- * size 0 frees it.  *held, the scratch the reader holds, is checked with
- * the document's memory against max_memory and kept up to date.  NULL on
- * failure with *why ACAR_ERR_LIMIT or ACAR_ERR_NOMEM, p unchanged.  Big
- * blocks are kept for the next read like the arena's chunks. */
-void *acar__scratch(acar_doc *doc, size_t *held, void *p, size_t old, size_t size, acar_code *why);
+ * resizes block p, held at old bytes, to size bytes; size 0 frees it.  p
+ * NULL, or p == inl (the reader's inline storage, which stays where it
+ * is), makes a new block holding what fits of p's old bytes.  *held, the
+ * scratch the reader holds, is checked with the document's memory against
+ * max_memory and kept up to date.  NULL on failure with *why
+ * ACAR_ERR_LIMIT or ACAR_ERR_NOMEM, p unchanged.  Big blocks are kept for
+ * the next read like the arena's chunks. */
+void *acar__scratch(acar_doc *doc, size_t *held, void *p, const void *inl, size_t old, size_t size,
+                    acar_code *why);
 /* A new node with the given tag (payload zeroed). */
 acar_val *acar__node(acar_doc *doc, uint64_t tag);
 

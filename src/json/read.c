@@ -172,21 +172,19 @@ static COLD void *fail_doc(jr *r, const uint8_t *at) {
  * A block still in the reader's inline storage (p == inl, or NULL) moves
  * out, copying what fits. */
 static void *scratch_grow(jr *r, void *p, const void *inl, size_t old, size_t size, const uint8_t *at) {
-    bool held = p && p != inl;
     acar_code why = ACAR_ERR_NOMEM;
-    void *q = acar__scratch(r->doc, &r->scratch, held ? p : NULL, held ? old : 0, size, &why);
+    void *q = acar__scratch(r->doc, &r->scratch, p, inl, old, size, &why);
     if (!q) {
         if (why == ACAR_ERR_LIMIT)
             return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN,
                            "reading needs more than %zu bytes of memory (max_memory)", r->doc->limits.max_memory);
         return fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory");
     }
-    if (!held && p && old) memcpy(q, p, old < size ? old : size);
     return q;
 }
 
 static void scratch_release(jr *r, void *p, void *inline_block, size_t size) {
-    if (p && p != inline_block) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
+    (void)acar__scratch(r->doc, &r->scratch, p, inline_block, size, 0, NULL);
 }
 
 static COLD int grow_vals(jr *r, const uint8_t *at) {

@@ -121,23 +121,21 @@ static int truncated(reader *r) { return FAIL(r, ACAR_ERR_TRUNCATED, "marshal da
  * ================================================================== */
 
 static void scratch_free(reader *r, void *p, size_t size, const void *inline_buf) {
-    if (p && p != inline_buf) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
+    (void)acar__scratch(r->doc, &r->scratch, p, inline_buf, size, 0, NULL);
 }
 
 /* Doubles an array of elem-byte entries (held inline or in scratch). */
 static int grow(reader *r, void **arr, size_t *cap, size_t elem, const void *inline_buf) {
     if (*cap > SIZE_MAX / 4 / elem) return FAIL(r, ACAR_ERR_NOMEM, "out of memory");
     size_t ncap = *cap ? *cap * 2 : 16;
-    bool held = *arr && *arr != inline_buf;
     acar_code why = ACAR_ERR_NOMEM;
-    void *n = acar__scratch(r->doc, &r->scratch, held ? *arr : NULL, held ? *cap * elem : 0, ncap * elem, &why);
+    void *n = acar__scratch(r->doc, &r->scratch, *arr, inline_buf, *cap * elem, ncap * elem, &why);
     if (!n) {
         if (why == ACAR_ERR_LIMIT)
             return FAIL(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
                         r->doc->limits.max_memory);
         return FAIL(r, ACAR_ERR_NOMEM, "out of memory");
     }
-    if (!held && *cap) memcpy(n, *arr, *cap * elem);
     *arr = n;
     *cap = ncap;
     return 0;

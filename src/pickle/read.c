@@ -172,22 +172,20 @@ static void *scratch_fail(reader *r, acar_code why) {
 
 static void *scratch_alloc(reader *r, size_t size) {
     acar_code why = ACAR_ERR_NOMEM;
-    void *q = acar__scratch(r->doc, &r->scratch, NULL, 0, size, &why);
+    void *q = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, size, &why);
     return q ? q : scratch_fail(r, why);
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    if (p) (void)acar__scratch(r->doc, &r->scratch, p, size, 0, NULL);
+    (void)acar__scratch(r->doc, &r->scratch, p, NULL, size, 0, NULL);
 }
 
 /* Resizes a block from old to size bytes; a block in the reader itself
- * (inline) is copied out.  NULL on failure, the block unchanged. */
-static void *scratch_resize(reader *r, void *p, size_t old, size_t size, bool inline_block) {
+ * (p == inl) is copied out.  NULL on failure, the block unchanged. */
+static void *scratch_resize(reader *r, void *p, const void *inl, size_t old, size_t size) {
     acar_code why = ACAR_ERR_NOMEM;
-    void *q = acar__scratch(r->doc, &r->scratch, inline_block ? NULL : p, inline_block ? 0 : old, size, &why);
-    if (!q) return scratch_fail(r, why);
-    if (inline_block) memcpy(q, p, old);
-    return q;
+    void *q = acar__scratch(r->doc, &r->scratch, p, inl, old, size, &why);
+    return q ? q : scratch_fail(r, why);
 }
 
 /* Capacity for want entries of elem bytes: doubling from cap, or -1. */
@@ -223,12 +221,12 @@ static int stack_grow(reader *r) {
     size_t cap = 0;
     if (next_cap(r, r->scap, r->scap + 1, sizeof(acar_val *), &cap) < 0) return -1;
     if (r->stk_cap < cap) {
-        acar_val **s = scratch_resize(r, r->stk, r->stk_cap * sizeof *s, cap * sizeof *s, r->stk == r->stk0);
+        acar_val **s = scratch_resize(r, r->stk, r->stk0, r->stk_cap * sizeof *s, cap * sizeof *s);
         if (!s) return -1;
         r->stk = s;
         r->stk_cap = cap;
     }
-    uint32_t *d = scratch_resize(r, r->dep, r->dep_cap * sizeof *d, cap * sizeof *d, r->dep == r->dep0);
+    uint32_t *d = scratch_resize(r, r->dep, r->dep0, r->dep_cap * sizeof *d, cap * sizeof *d);
     if (!d) return -1;
     r->dep = d;
     r->dep_cap = cap;
@@ -258,7 +256,7 @@ static int push_mark(reader *r) {
     if (r->nmarks == r->mcap) {
         size_t cap = 0;
         if (next_cap(r, r->mcap, r->mcap + 1, sizeof(size_t), &cap) < 0) return -1;
-        size_t *m = scratch_resize(r, r->marks, r->mcap * sizeof *m, cap * sizeof *m, r->marks == r->marks0);
+        size_t *m = scratch_resize(r, r->marks, r->marks0, r->mcap * sizeof *m, cap * sizeof *m);
         if (!m) return -1;
         r->marks = m;
         r->mcap = cap;
@@ -363,7 +361,7 @@ static int memo_put(reader *r, uint64_t idx, acar_val *v) {
     if (idx >= r->mcap_memo && idx < 2 * (uint64_t)r->memo_count + MEMO_SLACK) {
         size_t cap = 0;
         if (next_cap(r, r->mcap_memo, (size_t)idx + 1, sizeof(acar_val *), &cap) < 0) return -1;
-        acar_val **m = scratch_resize(r, r->memo, r->mcap_memo * sizeof *m, cap * sizeof *m, r->memo == r->memo0);
+        acar_val **m = scratch_resize(r, r->memo, r->memo0, r->mcap_memo * sizeof *m, cap * sizeof *m);
         if (!m) return -1;
         memset(m + r->mcap_memo, 0, (cap - r->mcap_memo) * sizeof *m);
         r->memo = m;

@@ -219,7 +219,7 @@ static void *fail_doc(reader *r, size_t at) {
 /* Scratch memory through acar__scratch (a zero-byte block takes one). */
 static void *scratch_alloc(reader *r, size_t size) {
     acar_code why = ACAR_ERR_NOMEM;
-    void *q = acar__scratch(r->doc, &r->scratch, NULL, 0, size ? size : 1, &why);
+    void *q = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, size ? size : 1, &why);
     if (q) return q;
     if (why == ACAR_ERR_LIMIT)
         return fail(r, ACAR_ERR_LIMIT, 0, "document memory limit of %zu bytes exceeded (max_memory)",
@@ -228,7 +228,7 @@ static void *scratch_alloc(reader *r, size_t size) {
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    if (p) (void)acar__scratch(r->doc, &r->scratch, p, size ? size : 1, 0, NULL);
+    (void)acar__scratch(r->doc, &r->scratch, p, NULL, size ? size : 1, 0, NULL);
 }
 
 /* Big-endian unsigned number of n bytes; UINT64_MAX when it does not fit

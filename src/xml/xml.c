@@ -17,7 +17,7 @@
 
 void *acar__xml_scratch(acar_xml *x, void *p, size_t old, size_t size) {
     acar_code why = ACAR_ERR_NOMEM;
-    void *q = acar__scratch(x->doc, &x->scratch, p, old, size, &why);
+    void *q = acar__scratch(x->doc, &x->scratch, p, NULL, old, size, &why);
     if (q || size == 0) return q;
     if (why == ACAR_ERR_LIMIT)
         acar__xml_fail(x, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
