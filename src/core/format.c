@@ -113,6 +113,7 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
     acar_format fmt = opts->format ? opts->format : acar_detect(data, len);
     acar_val *v = NULL;
     doc->err.code = ACAR_OK;
+    acar__arena_fit(doc, len);
     switch (fmt) {
     case ACAR_FORMAT_PICKLE:
         v = acar__pickle_read(doc, data, len, opts, err);

@@ -159,6 +159,8 @@ struct acar_doc {
     size_t next_chunk;    /* size of the next chunk */
     size_t chunk_cap;     /* next_chunk doubles up to this (64 MiB; the
                            * allocation-failure test makes chunks tiny) */
+    size_t read_cap;      /* and up to this, set from each read's input size
+                           * (acar__arena_fit) */
     acar_val *root;
     acar_val none, true_, false_, ellipsis, stopiter;
     acar_err err;         /* sticky builder error */
@@ -168,6 +170,7 @@ struct acar_doc {
  * ACAR_ERR_LIMIT (max_memory) on the doc.  The fast path is inline: readers
  * call it once per node (a call each was 12% of reading citm_catalog). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size);
+void acar__arena_fit(acar_doc *doc, size_t input);
 static inline void *acar__alloc(acar_doc *doc, size_t size) {
     size = (size + 7) & ~(size_t)7;
     if (size == 0) size = 8;

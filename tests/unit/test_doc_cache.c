@@ -4,10 +4,12 @@
  * values, limits still hold, acar_release_memory empties the cache, and
  * documents on several threads at once share it safely.  Readers' big
  * scratch blocks (acar__scratch: a key memo of thousands of keys) go
- * through the same cache.
+ * through the same cache.  A read sizes the chunks it adds by its input, so
+ * the unused tail of the last one stays under a quarter of the input.
  */
 #include "acar.h"
 #include "check.h"
+#include "core/internal.h" /* acar_doc's cur and end: the last chunk's tail */
 
 #include <pthread.h>
 #include <stdint.h>
@@ -73,6 +75,54 @@ static int holds(const acar_val *list, int64_t start, size_t n) {
         if (acar_int_get(acar_item(list, i), &x) < 0 || x != start + (int64_t)i) return 0;
     }
     return 1;
+}
+
+static void *plain_malloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void *plain_realloc(void *ctx, void *p, size_t old, size_t n) { (void)ctx; (void)old; return realloc(p, n); }
+static void plain_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; free(p); }
+
+/* Reads text (len bytes, in format f) into doc: the list build(0, n)
+ * makes comes back, and the newest chunk's unused tail is at most a
+ * quarter of len (the chunks doubled up to twice the document before). */
+static int read_fits(acar_doc *doc, const void *text, size_t len, acar_format f, size_t n) {
+    acar_read_opts o = {0};
+    o.format = f;
+    acar_val *v = acar_read(doc, text, len, &o, NULL);
+    size_t tail = (size_t)(doc->end - doc->cur);
+    CHECK_MSG(tail <= len / 4, "format %d: %zu bytes unused after reading %zu", (int)f, tail, len);
+    return v && holds(v, 0, n) && tail <= len / 4;
+}
+
+/* Input of 300 KB to 1.5 MB: pickles and JSON of 60,000 to 300,000
+ * ints, each read into a document on a caller's allocator (no cached
+ * chunk of up to twice the size asked), and after a small read. */
+static void test_read_fits(void) {
+    acar_alloc plain = {plain_malloc, plain_realloc, plain_free, NULL};
+    acar_doc_opts opts = {0};
+    opts.alloc = &plain;
+    for (size_t n = 60000; n <= 300000; n *= 5) {
+        acar_doc *src = acar_doc_new(NULL);
+        acar_val *list = build(src, 0, n);
+        acar_buf pk = {0}, js = {0};
+        CHECK(list && acar_write(list, ACAR_FORMAT_PICKLE, NULL, &pk, NULL) == 0);
+        CHECK(acar_write(list, ACAR_FORMAT_JSON, NULL, &js, NULL) == 0);
+        acar_doc_free(src);
+        for (int k = 0; k < 2; k++) {
+            acar_doc *doc = acar_doc_new(&opts);
+            CHECK(read_fits(doc, pk.data, pk.len, ACAR_FORMAT_PICKLE, n));
+            acar_doc_free(doc);
+            doc = acar_doc_new(&opts);
+            CHECK(read_fits(doc, js.data, js.len, ACAR_FORMAT_JSON, n));
+            acar_doc_free(doc);
+        }
+        acar_doc *doc = acar_doc_new(&opts);
+        acar_read_opts o = {0};
+        CHECK(acar_read(doc, "[1, 2, 3]", 9, &o, NULL) != NULL);
+        CHECK(read_fits(doc, pk.data, pk.len, ACAR_FORMAT_PICKLE, n));
+        acar_doc_free(doc);
+        acar_buf_free(&pk);
+        acar_buf_free(&js);
+    }
 }
 
 static void *worker(void *arg) {
@@ -144,6 +194,8 @@ int main(void) {
 
     acar_release_memory();
     acar_release_memory(); /* empty: nothing to do */
+
+    test_read_fits();
 
     /* Threads share the cache. */
     pthread_t t[4];
