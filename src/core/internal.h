@@ -117,9 +117,43 @@ static inline size_t acar__items_cap(const acar_val *v, size_t n) {
 
 typedef struct acar_map {
     acar_val **items;     /* dict: key, value, key, value ...; sets: items */
-    uint32_t *index;      /* open-addressing table of item index + 1, or NULL */
+    void *index;          /* open-addressing table of item index + 1, or NULL */
     size_t index_cap;     /* slots in index (power of two) */
 } acar_map;
+
+/* A map of up to ACAR_MAP_SCAN_MAX items has no index: finding a key scans
+ * the items.  Past that, index_cap (acar__index_cap) slots, at most half
+ * of them used, each holding an item (dict: pair) position + 1 or 0 when
+ * empty, probed linearly from acar__hash(key) & (index_cap - 1).  A slot
+ * is as wide as its largest value needs, as in CPython's dicts: one byte
+ * up to 256 slots, two up to 65536, else four (twitter.json's indexes
+ * took 134 KB at four bytes a slot, 15% of its pickle's document). */
+#define ACAR_MAP_SCAN_MAX 8
+
+/* Slots of the index of a map of n items: 0 (none), or the least power of
+ * two of at least 16 and 2 n. */
+static inline size_t acar__index_cap(size_t n) {
+    if (n <= ACAR_MAP_SCAN_MAX) return 0;
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    return cap;
+}
+
+static inline size_t acar__index_bytes(size_t cap) {
+    return cap <= 256 ? cap : cap <= 65536 ? 2 * cap : 4 * cap;
+}
+
+static inline uint32_t acar__index_get(const void *index, size_t cap, size_t s) {
+    if (cap <= 256) return ((const uint8_t *)index)[s];
+    if (cap <= 65536) return ((const uint16_t *)index)[s];
+    return ((const uint32_t *)index)[s];
+}
+
+static inline void acar__index_put(void *index, size_t cap, size_t s, uint32_t e) {
+    if (cap <= 256) ((uint8_t *)index)[s] = (uint8_t)e;
+    else if (cap <= 65536) ((uint16_t *)index)[s] = (uint16_t)e;
+    else ((uint32_t *)index)[s] = e;
+}
 
 typedef struct acar_global_body {
     acar_val *module;

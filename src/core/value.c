@@ -3,16 +3,13 @@
  *
  * Dicts and sets keep their items in insertion order in one array; a hash
  * index (open addressing over item positions) is built only once a map holds
- * more than MAP_SCAN_MAX items, below which a linear scan with a cheap
+ * more than ACAR_MAP_SCAN_MAX items, below which a linear scan with a cheap
  * equality is faster and costs no memory.
  */
 #include "core/internal.h"
 #include "num/num.h"
 
 #include <math.h>
-
-#define MAP_SCAN_MAX 8
-
 
 /* ---- type and common accessors ---- */
 
@@ -804,9 +801,9 @@ static int map_find_pos(const acar_val *map, const acar_val *key, uint64_t hash,
             if (key_equal(m->items[i * stride], key)) { *pos = i; return 0; }
         return -1;
     }
-    size_t mask = m->index_cap - 1;
+    size_t cap = m->index_cap, mask = cap - 1;
     for (size_t s = (size_t)hash & mask;; s = (s + 1) & mask) {
-        uint32_t e = m->index[s];
+        uint32_t e = acar__index_get(m->index, cap, s);
         if (!e) return -1;
         if (key_equal(m->items[(size_t)(e - 1) * stride], key)) { *pos = e - 1; return 0; }
     }
@@ -818,20 +815,19 @@ static int map_find(const acar_val *map, const acar_val *key, uint64_t hash) {
 }
 
 static void index_insert(acar_map *m, uint64_t hash, size_t pos) {
-    size_t mask = m->index_cap - 1;
+    size_t cap = m->index_cap, mask = cap - 1;
     size_t s = (size_t)hash & mask;
-    while (m->index[s]) s = (s + 1) & mask;
-    m->index[s] = (uint32_t)(pos + 1);
+    while (acar__index_get(m->index, cap, s)) s = (s + 1) & mask;
+    acar__index_put(m->index, cap, s, (uint32_t)(pos + 1));
 }
 
 /* (Re)builds the index so that it keeps a load factor below one half. */
 static int index_rebuild(acar_doc *doc, acar_val *map, size_t want) {
     acar_map *m = map->u.p;
-    size_t cap = 16;
-    while (cap < want * 2) cap <<= 1;
-    uint32_t *idx = acar__alloc(doc, cap * sizeof *idx);
+    size_t cap = acar__index_cap(want);
+    void *idx = acar__alloc(doc, acar__index_bytes(cap));
     if (!idx) return -1;
-    memset(idx, 0, cap * sizeof *idx);
+    memset(idx, 0, acar__index_bytes(cap));
     m->index = idx;
     m->index_cap = cap;
     size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
@@ -858,7 +854,7 @@ static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *val
     if (m->index) {
         if ((n + 1) * 2 > m->index_cap) return index_rebuild(doc, map, n + 1);
         index_insert(m, hash, n);
-    } else if (n + 1 > MAP_SCAN_MAX) {
+    } else if (n + 1 > ACAR_MAP_SCAN_MAX) {
         return index_rebuild(doc, map, n + 1);
     }
     return 0;

@@ -38,8 +38,6 @@
 #include <emmintrin.h>
 #endif
 
-/* A dict of up to this many pairs gets no hash index (value.c's rule). */
-#define SCAN_MAX 8
 /* Inline room for small inputs: no scratch allocation at all. */
 #define VALS0 128
 #define FRAMES0 32
@@ -129,11 +127,13 @@ enum {
 #define HOT_INLINE inline __attribute__((always_inline))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ASSUME(x) ((x) ? (void)0 : __builtin_unreachable())
 #else
 #define COLD
 #define HOT_INLINE inline
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
+#define ASSUME(x) ((void)0)
 #endif
 
 static COLD void *fail_at(jr *r, acar_code code, const uint8_t *at, int kind, const char *fmt, ...) {
@@ -942,13 +942,51 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
     return v;
 }
 
+/* The np pairs kv into items through the index of icap slots (all 0),
+ * which the caller has sized by icap: the keys' hashes are hs.  Returns
+ * the pairs placed (a repeated key keeps its first place and takes the
+ * last value), or SIZE_MAX at a repeated key when no_dup. */
+static HOT_INLINE size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv,
+                                     const uint64_t *hs, size_t np, bool no_dup) {
+    size_t mask = icap - 1, len = 0;
+    for (size_t i = 0; i < np; i++) {
+        acar_val *k = kv[2 * i];
+        size_t j;
+        for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {
+            uint32_t e = acar__index_get(index, icap, s);
+            if (!e) {
+                acar__index_put(index, icap, s, (uint32_t)(len + 1));
+                j = len;
+                items[2 * len++] = k;
+                break;
+            }
+            if (items[2 * (size_t)(e - 1)] == k) {
+                if (no_dup) return SIZE_MAX;
+                j = e - 1;
+                break;
+            }
+        }
+        items[2 * j + 1] = kv[2 * i + 1];
+    }
+    return len;
+}
+
+#define PLACE_PAIRS(name, lo, hi)                                                                   \
+    static size_t name(acar_val **items, void *index, size_t icap, acar_val *const *kv,             \
+                       const uint64_t *hs, size_t np, bool no_dup) {                                \
+        ASSUME(icap >= lo && icap <= hi);                                                           \
+        return place_pairs(items, index, icap, kv, hs, np, no_dup);                                 \
+    }
+PLACE_PAIRS(place_pairs_1, 16, 256)
+PLACE_PAIRS(place_pairs_2, 257, 65536)
+PLACE_PAIRS(place_pairs_4, 65537, SIZE_MAX)
+
 /* The dict of the key, value pairs [base, nvals), written in value.c's map
  * layout directly, as the pickle and marshal readers do (until value.c has
  * a bulk builder the three can share: proposed as acar__dict_build in the
  * JSON reader's report).  The layout: items k0 v0 k1 v1
- * ... with room for exactly 2 np pointers (ACAR_F_EXACT); no index up to SCAN_MAX
- * pairs, else index_cap (a power of two, >= 16, >= twice the pairs) uint32
- * slots of pair position + 1, probed linearly from acar__hash(key).  Keys
+ * ... with room for exactly 2 np pointers (ACAR_F_EXACT), then the index
+ * (acar__index_cap: none up to ACAR_MAP_SCAN_MAX pairs).  Keys
  * are memoized, so equal keys are the same node: a repeated key keeps its
  * first place and takes the last value, as Python's dict does. */
 static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
@@ -956,18 +994,14 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
     const uint64_t *hs = r->hashes + kbase;
     size_t np = (r->nvals - base) / 2;
     if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
-    size_t icap = 0;
-    if (np > SCAN_MAX) {
-        icap = 16;
-        while (icap < 2 * np) icap <<= 1;
-    }
+    size_t icap = acar__index_cap(np);
     size_t cap = 2 * np; /* exactly (ACAR_F_EXACT); duplicates leave some unused */
-    size_t bytes = sizeof(acar_val) + sizeof(acar_map) + cap * sizeof(acar_val *) + icap * sizeof(uint32_t);
+    size_t bytes = sizeof(acar_val) + sizeof(acar_map) + cap * sizeof(acar_val *) + acar__index_bytes(icap);
     acar_val *v = acar__alloc(r->doc, bytes);
     if (UNLIKELY(!v)) return fail_doc(r, at);
     acar_map *m = (acar_map *)(v + 1);
     acar_val **items = (acar_val **)(m + 1);
-    uint32_t *index = icap ? (uint32_t *)(items + cap) : NULL;
+    void *index = icap ? (void *)(items + cap) : NULL;
     size_t len = 0;
     if (!index) {
         for (size_t i = 0; i < np; i++) {
@@ -979,22 +1013,12 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
             items[2 * j + 1] = kv[2 * i + 1];
         }
     } else {
-        memset(index, 0, icap * sizeof *index);
-        size_t mask = icap - 1;
-        for (size_t i = 0; i < np; i++) {
-            acar_val *k = kv[2 * i];
-            size_t j;
-            for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {
-                uint32_t e = index[s];
-                if (!e) { index[s] = (uint32_t)(len + 1); j = len; items[2 * len++] = k; break; }
-                if (items[2 * (size_t)(e - 1)] == k) {
-                    if (r->no_dup) goto dup;
-                    j = e - 1;
-                    break;
-                }
-            }
-            items[2 * j + 1] = kv[2 * i + 1];
-        }
+        memset(index, 0, acar__index_bytes(icap));
+        /* icap of a constant width in each call: one loop per slot size */
+        size_t (*place)(acar_val **, void *, size_t, acar_val *const *, const uint64_t *, size_t, bool) =
+            icap <= 256 ? place_pairs_1 : icap <= 65536 ? place_pairs_2 : place_pairs_4;
+        len = place(items, index, icap, kv, hs, np, r->no_dup);
+        if (len == SIZE_MAX) goto dup;
     }
     m->items = items;
     m->index = index;

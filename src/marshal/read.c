@@ -48,8 +48,6 @@
 #define VALS0 64
 #define REFS0 64
 /* Slots of the cache of str key hashes (see key_hash). */
-/* Dicts up to this many pairs get no index (value.c's MAP_SCAN_MAX). */
-#define SCAN_MAX 8
 
 typedef struct frame {
     acar_val *node;     /* the container being filled */
@@ -557,9 +555,7 @@ static inline bool same_str(const acar_val *a, const acar_val *b) {
  * writing value.c's map layout directly (measured on twitter.json: keys
  * through acar_dict_set took 30% of the read, hashing each key three times
  * over the index rebuilds).  The layout: items k0 v0 k1 v1 ... with room for
- * acar__cap(2 * len) pointers; no index up to SCAN_MAX pairs, else a table
- * of index_cap (a power of two, >= 16, >= twice the pairs) uint32 entries
- * of pair position + 1, probed linearly from acar__hash(key).  A key seen
+ * acar__cap(2 * len) pointers, and the index of acar_map (internal.h).  A key seen
  * before keeps its place and takes the last value, as in acar_dict_set.
  * Returns 1 when done, 0 when the keys are not all str, -1 on error. */
 static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs) {
@@ -571,14 +567,12 @@ static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs
     acar_map *m = new_dict_map(r, f, npairs);
     if (!m) return -1;
     acar_val **items = m->items;
-    uint32_t *index = NULL;
-    size_t cap = 0;
-    if (npairs > SCAN_MAX) {
-        cap = 16;
-        while (cap < 2 * npairs) cap <<= 1;
-        index = acar__alloc(r->doc, cap * sizeof *index);
+    void *index = NULL;
+    size_t cap = acar__index_cap(npairs);
+    if (cap) {
+        index = acar__alloc(r->doc, acar__index_bytes(cap));
         if (!index) return fail_doc(r, f->at);
-        memset(index, 0, cap * sizeof *index);
+        memset(index, 0, acar__index_bytes(cap));
     }
     size_t len = 0;
     for (size_t i = 0; i < npairs; i++) {
@@ -590,8 +584,11 @@ static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs
         } else {
             size_t mask = cap - 1;
             for (size_t s = (size_t)key_hash(r, k) & mask;; s = (s + 1) & mask) {
-                uint32_t e = index[s];
-                if (!e) { index[s] = (uint32_t)(len + 1); break; }
+                uint32_t e = acar__index_get(index, cap, s);
+                if (!e) {
+                    acar__index_put(index, cap, s, (uint32_t)(len + 1));
+                    break;
+                }
                 if (same_str(items[2 * (size_t)(e - 1)], k)) { at = e - 1; break; }
             }
         }

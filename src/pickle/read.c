@@ -1294,16 +1294,13 @@ static int do_append(reader *r, size_t x) {
  * (measured on twitter.json at protocol 4: 31% of the read went to hashing
  * keys through acar_dict_set, 3 hashes a key with the index rebuilds).
  * Duplicate keys keep their first place and their last value, as
- * acar_dict_set does.  Up to SCAN_MAX pairs no key is hashed; past it each
- * key is hashed once into an index made at its final size.
+ * acar_dict_set does.  Up to ACAR_MAP_SCAN_MAX pairs no key is hashed; past
+ * it each key is hashed once into an index made at its final size.
  *
  * This writes the map layout of value.c directly, so it must agree with it:
- * items k0 v0 k1 v1 ... with room for acar__items_cap(dict, 2 * len) pointers; index
- * NULL, or a table of index_cap (a power of two, >= 16, at least twice the
- * pairs) uint32 entries holding pair position + 1, probed linearly from
- * acar__hash(key) & (index_cap - 1).  Returns 1 when done, 0 when the
+ * items k0 v0 k1 v1 ... with room for acar__items_cap(dict, 2 * len) pointers,
+ * and the index of acar_map (internal.h).  Returns 1 when done, 0 when the
  * general path must be taken, -1 on error. */
-#define SCAN_MAX 8
 
 static int deepen(reader *r, size_t i, uint32_t d);
 
@@ -1334,14 +1331,12 @@ static int dict_fill_str(reader *r, size_t x) {
         items = acar__alloc(r->doc, need * sizeof *items);
         if (!items) return fail_doc(r);
     }
-    uint32_t *index = NULL;
-    size_t cap = 0;
-    if (npairs > SCAN_MAX) {
-        cap = 16;
-        while (cap < 2 * npairs) cap <<= 1;
-        index = acar__alloc(r->doc, cap * sizeof *index);
+    void *index = NULL;
+    size_t cap = acar__index_cap(npairs);
+    if (cap) {
+        index = acar__alloc(r->doc, acar__index_bytes(cap));
         if (!index) return fail_doc(r);
-        memset(index, 0, cap * sizeof *index);
+        memset(index, 0, acar__index_bytes(cap));
     }
     size_t len = 0;
     for (size_t i = 0; i < n; i += 2) {
@@ -1357,8 +1352,11 @@ static int dict_fill_str(reader *r, size_t x) {
             size_t mask = cap - 1;
             size_t s = (size_t)key_hash(r, k) & mask;
             for (;; s = (s + 1) & mask) {
-                uint32_t e = index[s];
-                if (!e) { index[s] = (uint32_t)(len + 1); break; }
+                uint32_t e = acar__index_get(index, cap, s);
+                if (!e) {
+                    acar__index_put(index, cap, s, (uint32_t)(len + 1));
+                    break;
+                }
                 const acar_val *o = items[2 * (size_t)(e - 1)];
                 if (o == k || (ACAR_LEN(o) == klen && memcmp(o->u.s, k->u.s, klen) == 0)) { at = e - 1; break; }
             }

@@ -405,12 +405,10 @@ static int push(reader *r, acar_val *node, size_t refs, uint64_t n, size_t at) {
 
 /* The common dict: n distinct str keys.  Reads every key (a key is never a
  * container, so nothing is pushed), and when all are str and distinct puts
- * them in place with the index acar's dicts keep (value.c: above 8 pairs,
- * a table of pair position + 1 probed linearly from acar__hash, at least
- * 16 slots and twice the pairs), hashing each key node once per read.
- * The values follow, one per step.  1 when done, 0 for the general path
- * (the keys read stay cached), -1 on error. */
-#define DICT_SCAN_MAX 8
+ * them in place with the index acar's dicts keep (acar_map, internal.h),
+ * hashing each key node once per read.  The values follow, one per step.
+ * 1 when done, 0 for the general path (the keys read stay cached), -1 on
+ * error. */
 
 static acar_val *get(reader *r, uint64_t ref, size_t from, bool key);
 
@@ -434,9 +432,9 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
         items[2 * i] = k;
         items[2 * i + 1] = NULL;
     }
-    uint32_t *index = NULL;
-    size_t cap = 0;
-    if (np <= DICT_SCAN_MAX) {
+    void *index = NULL;
+    size_t cap = acar__index_cap(np);
+    if (!cap) {
         for (size_t i = 1; i < np; i++)
             for (size_t j = 0; j < i; j++) {
                 const acar_val *a = items[2 * i], *b = items[2 * j];
@@ -444,22 +442,20 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
                     return 0;
             }
     } else {
-        cap = 16;
-        while (cap < 2 * np) cap <<= 1;
-        index = acar__alloc(r->doc, cap * sizeof *index);
+        index = acar__alloc(r->doc, acar__index_bytes(cap));
         if (!index) {
             fail_doc(r, refs);
             return -1;
         }
-        memset(index, 0, cap * sizeof *index);
+        memset(index, 0, acar__index_bytes(cap));
         size_t mask = cap - 1;
         for (size_t i = 0; i < np; i++) {
             const acar_val *k = items[2 * i];
             size_t s = (size_t)acar__hash_cached(&r->hcache, k) & mask;
             for (;; s = (s + 1) & mask) {
-                uint32_t e = index[s];
+                uint32_t e = acar__index_get(index, cap, s);
                 if (!e) {
-                    index[s] = (uint32_t)(i + 1);
+                    acar__index_put(index, cap, s, (uint32_t)(i + 1));
                     break;
                 }
                 const acar_val *o = items[2 * (size_t)(e - 1)];

@@ -506,6 +506,70 @@ static void test_reader_containers_grow(void) {
 #undef G
 }
 
+/* The hash index's slots are one, two or four bytes wide by its size
+ * (acar_map): dicts of sizes around each step, made by the builders and by
+ * every reader that writes the index itself (JSON, pickle, marshal, binary
+ * plist), find every key and no other, keep a repeated key's first place,
+ * and grow past the step through acar_dict_set. */
+static int keys_found(acar_val *d, size_t n, int64_t first) {
+    char key[32];
+    int64_t x;
+    for (size_t k = 0; k < n; k++) {
+        int len = snprintf(key, sizeof key, "k%zu", k);
+        if (!acar_int_get(acar_dict_get_str(d, key, (size_t)len), &x) || x != (k ? (int64_t)k : first)) return 0;
+    }
+    return acar_dict_get_str(d, "k-1", 3) == NULL && acar_len(d) == n;
+}
+
+static void test_index_widths(void) {
+    static const size_t sizes[] = {9, 100, 128, 129, 255, 256, 300, 32767, 32768, 32769, 70000};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        size_t n = sizes[t];
+        acar_doc *doc = acar_doc_new(NULL);
+        acar_val *d = acar_new_dict(doc);
+        char key[32];
+        for (size_t k = 0; k < n; k++) {
+            int len = snprintf(key, sizeof key, "k%zu", k);
+            CHECK(acar_dict_set(doc, d, acar_new_str(doc, key, (size_t)len), acar_new_int(doc, (int64_t)k)) == 0);
+        }
+        CHECK_MSG(keys_found(d, n, 0), "built dict of %zu", n);
+        /* JSON with key 0 again at the end: its first place, its last value */
+        acar_buf js = {0};
+        CHECK(acar_write(d, ACAR_FORMAT_JSON, NULL, &js, NULL) == 0);
+        static const char tail[] = ", \"k0\": -5}";
+        char *text = malloc(js.len + sizeof tail);
+        CHECK(text != NULL && js.len > 1);
+        memcpy(text, js.data, js.len - 1); /* all but the closing brace */
+        memcpy(text + js.len - 1, tail, sizeof tail);
+        acar_read_opts o = {0};
+        o.format = ACAR_FORMAT_JSON;
+        acar_val *r = acar_read(doc, text, js.len - 1 + sizeof tail - 1, &o, NULL);
+        free(text);
+        CHECK_MSG(r && keys_found(r, n, -5), "JSON dict of %zu", n);
+        size_t klen;
+        const char *k0 = acar_str(acar_dict_key(r, 0), &klen);
+        CHECK(k0 && klen == 2 && memcmp(k0, "k0", 2) == 0);
+        static const acar_format formats[] = {ACAR_FORMAT_PICKLE, ACAR_FORMAT_MARSHAL, ACAR_FORMAT_BPLIST};
+        for (size_t f = 0; r && f < 3; f++) {
+            acar_buf b = {0};
+            CHECK(acar_write(r, formats[f], NULL, &b, NULL) == 0);
+            acar_read_opts fo = {0};
+            fo.format = formats[f];
+            acar_val *x = acar_read(doc, b.data, b.len, &fo, NULL);
+            CHECK_MSG(x && keys_found(x, n, -5), "format %d: dict of %zu", (int)formats[f], n);
+            /* grown by the builder from the reader's index */
+            for (size_t k = n; x && k < n + 200; k++) {
+                int len = snprintf(key, sizeof key, "k%zu", k);
+                CHECK(acar_dict_set(doc, x, acar_new_str(doc, key, (size_t)len), acar_new_int(doc, (int64_t)k)) == 0);
+            }
+            CHECK_MSG(x && keys_found(x, n + 200, -5), "format %d: dict of %zu grown", (int)formats[f], n);
+            acar_buf_free(&b);
+        }
+        acar_buf_free(&js);
+        acar_doc_free(doc);
+    }
+}
+
 int main(void) {
     test_reset();
     test_scalars();
@@ -516,6 +580,7 @@ int main(void) {
     test_objects();
     test_limits_and_alloc();
     test_reader_containers_grow();
+    test_index_widths();
     CHECK(strcmp(acar_err_str(ACAR_ERR_LIMIT), "limit exceeded") == 0);
     CHECK(acar_format_from_name("pickle") == ACAR_FORMAT_PICKLE);
     CHECK(acar_format_from_name("nope") == ACAR_FORMAT_AUTO);
