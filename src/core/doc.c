@@ -103,7 +103,7 @@ void acar__limits_fill(acar_limits *dst, const acar_limits *src) {
 /* The largest chunk size the doubling reaches (bigger requests get a chunk of their own). */
 #define CHUNK_MAX ((size_t)64 << 20)
 
-/* 32: the arena's chunks and the solo chunks of growing arrays (64 KiB up,
+/* 32: the arena's chunks and the solo chunks of growing arrays (16 KiB up,
  * see acar__grow) both come back to the next document */
 #define CACHE_SLOTS 32
 #define CACHE_BYTES ((size_t)64 << 20)
@@ -423,8 +423,10 @@ void acar__arena_fit(acar_doc *doc, size_t input) {
 
 /* Blocks acar__grow makes from this size on get a chunk of their own:
  * growing a big list in the arena left each smaller copy of its items
- * behind (8 MB of the 33 that reading list(range(10**6)) took). */
-#define SOLO_MIN ((size_t)64 << 10)
+ * behind (8 MB of the 33 that reading list(range(10**6)) took).  With
+ * 64 KiB here, the copies below that were still 0.27 of the 2.14 MB that
+ * reading mesh.json's pickle took. */
+#define SOLO_MIN ((size_t)16 << 10)
 
 /* A chunk holding one block of size bytes, linked after the chunk being
  * filled (which stays the one acar__alloc fills). */
@@ -477,6 +479,27 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
     nc->size = size;
     doc->used = doc->used - old_total + total;
     return nc + 1;
+}
+
+int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size) {
+    old_size = ALIGN8(old_size);
+    new_size = ALIGN8(new_size);
+    if (!*p || new_size >= old_size || new_size < SOLO_MIN) return 0;
+    acar_chunk **link = &doc->chunks, *c;
+    for (; (c = *link) != NULL; link = &c->next)
+        if (c->solo && (void *)(c + 1) == *p) break;
+    if (!c) return 0;
+    size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + new_size;
+    acar_chunk *nc = doc->alloc.realloc(doc->alloc.ctx, c, old_total, total);
+    if (!nc) {
+        acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
+        return -1;
+    }
+    *link = nc;
+    nc->size = new_size;
+    doc->used = doc->used - old_total + total;
+    *p = nc + 1;
+    return 1;
 }
 
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size) {

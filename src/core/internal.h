@@ -216,10 +216,14 @@ static inline void *acar__alloc(acar_doc *doc, size_t size) {
     return acar__alloc_chunk(doc, size);
 }
 /* Grows a block made by acar__alloc or by an earlier acar__grow: in place
- * when it is the latest one; from 64 KiB on in a chunk of its own that later
+ * when it is the latest one; from 16 KiB on in a chunk of its own that later
  * growth reallocates (nothing left behind, no copy where realloc can move
  * pages). */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
+/* Shrinks block *p of size old_size to new_size when it has a chunk of its
+ * own and stays at least 16 KiB: 1 when done (realloc may have moved it),
+ * 0 when *p is left as it was, -1 when the allocator fails. */
+int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
 /* A reader's scratch memory (stacks, tables; freed before it returns):
  * resizes block p, held at old bytes, to size bytes; size 0 frees it.  p
  * NULL, or p == inl (the reader's inline storage, which stays where it
@@ -239,8 +243,10 @@ acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool 
 acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n);
 /* Append without any check beyond memory (lists, sets without dedupe). */
 int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item);
-/* Appends many items to a list. */
-int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n);
+/* Appends many items (n may be 0) to a list.  last: the reader expects no
+ * more (the array then holds exactly the items, when it has to grow or has
+ * a chunk of its own). */
+int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n, bool last);
 /* A dict/set/frozenset node, empty. */
 acar_val *acar__map(acar_doc *doc, acar_type t);
 

@@ -392,26 +392,36 @@ int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
     return 0;
 }
 
-int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n) {
+int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n, bool last) {
     size_t len = ACAR_LEN(list);
     if (n > doc->limits.max_items - len) {
         acar__doc_fail(doc, ACAR_ERR_LIMIT, "container of more than %zu items (max_items)",
                        doc->limits.max_items);
         return -1;
     }
-    if (n == 0) return 0;
+    if (n == 0 && !last) return 0;
     size_t cap = acar__items_cap(list, len);
     acar_val **arr = list->u.items;
+    /* An exact empty list (a reader's) gets exactly the n items: most
+     * lists get all theirs at once (a pickle's APPENDS) */
     if (len + n > cap) {
-        /* An exact empty list (a reader's) gets exactly the n items: most
-         * lists get all theirs at once (a pickle's APPENDS) */
-        bool exact = len == 0 && (ACAR_FLAGS(list) & ACAR_F_EXACT);
-        arr = acar__grow(doc, arr, cap * sizeof *arr, (exact ? n : acar__cap(len + n)) * sizeof *arr);
+        bool exact = last || (len == 0 && (ACAR_FLAGS(list) & ACAR_F_EXACT));
+        arr = acar__grow(doc, arr, cap * sizeof *arr, (exact ? len + n : acar__cap(len + n)) * sizeof *arr);
         if (!arr) return -1;
         list->u.items = arr;
-        if (!exact) list->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
+        if (exact) list->tag |= (uint64_t)ACAR_F_EXACT << 8;
+        else list->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
+    } else if (last && cap > len + n) {
+        /* reading list(range(10**6)) left 386 KB of its 8 MB array unused */
+        void *p = arr;
+        int shrunk = acar__shrink(doc, &p, cap * sizeof *arr, (len + n) * sizeof *arr);
+        if (shrunk < 0) return -1;
+        if (shrunk) {
+            arr = list->u.items = p;
+            list->tag |= (uint64_t)ACAR_F_EXACT << 8;
+        }
     }
-    memcpy(arr + len, items, n * sizeof *arr);
+    if (n) memcpy(arr + len, items, n * sizeof *arr);
     acar__set_len(list, len + n);
     return 0;
 }

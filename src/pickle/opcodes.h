@@ -149,5 +149,6 @@ const char *acar_pickle_arg_name(acar_pickle_arg arg);
 
 #define ACAR_PICKLE_HIGHEST_PROTOCOL 5
 #define ACAR_PICKLE_FRAME_TARGET 65536   /* CPython's _FRAME_SIZE_TARGET */
+#define ACAR_PICKLE_BATCH 1000          /* CPython's _BATCHSIZE: items an APPENDS/SETITEMS/ADDITEMS takes */
 
 #endif

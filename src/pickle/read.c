@@ -103,6 +103,7 @@ typedef struct reader {
     sparse ext;           /* EXT code -> global, as CPython caches them */
     size_t next_buffer;   /* NEXT_BUFFER count */
     acar_val *empty_tuple;
+    acar_val *batched;    /* the list the last APPENDS gave a full batch */
     const acar_pickle_hooks *hooks; /* the scanner's hook, NULL otherwise (see emit) */
 
     bool small_ready;     /* small[] initialised */
@@ -1274,9 +1275,14 @@ static int do_append(reader *r, size_t x) {
     acar_val *target = r->stk[x - 1];
     if (deepen(r, x - 1, depth_of(r, x, n)) < 0) return -1;
     switch (ACAR_TYPE(target)) {
-    case ACAR_LIST:
-        if (acar__list_extend(r->doc, target, r->stk + x, n) < 0) return fail_doc(r);
+    case ACAR_LIST: {
+        /* CPython appends a long list's items a full batch at a time and
+         * the rest last: that list's array then ends exactly full. */
+        bool last = r->batched == target && n < ACAR_PICKLE_BATCH;
+        r->batched = n == ACAR_PICKLE_BATCH ? target : NULL;
+        if (acar__list_extend(r->doc, target, r->stk + x, n, last) < 0) return fail_doc(r);
         break;
+    }
     case ACAR_OBJECT:
         for (size_t i = x; i < r->sp; i++)
             if (acar_object_append(r->doc, target, r->stk[i]) < 0) return fail_doc(r);
@@ -2141,6 +2147,11 @@ static NOINLINE acar_val *run(reader *r) {
             if (p != end && (r->flags & ACAR_READ_NO_TRAILING)) {
                 op = p;
                 fail(r, ACAR_ERR_MALFORMED, "%zu bytes of trailing data after STOP", (size_t)(end - p));
+                goto fail;
+            }
+            /* a list of full batches only (list(range(10**6))) is done too */
+            if (r->batched && acar__list_extend(r->doc, r->batched, NULL, 0, true) < 0) {
+                fail_doc(r);
                 goto fail;
             }
             return r->stk[r->sp - 1];

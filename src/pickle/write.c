@@ -60,7 +60,7 @@
 
 #include <stdlib.h>
 
-#define BATCHSIZE 1000
+#define BATCHSIZE ACAR_PICKLE_BATCH
 #define FRAME_HEADER 9
 #define FRAME_MIN 4
 #define FRAME_TARGET ((size_t)ACAR_PICKLE_FRAME_TARGET)

@@ -2,6 +2,7 @@
  * sticky builder errors and allocator failure injection. */
 #include "acar.h"
 #include "check.h"
+#include "core/internal.h" /* ACAR_F_EXACT: a reader's list holds exactly its items */
 
 #include <math.h>
 #include <stdint.h>
@@ -570,6 +571,46 @@ static void test_index_widths(void) {
     }
 }
 
+/* A long list a pickle appends in batches of 1000 ends with an array of
+ * exactly its items: at the last, shorter batch, or at STOP after full
+ * batches only (nested lists of full batches keep a power of two).  Its
+ * items stay right, and later appends grow it from there. */
+static void test_pickle_list_batches(void) {
+    static const size_t sizes[] = {999, 1000, 1001, 2500, 3000, 20007, 70000};
+    for (int proto = 0; proto <= 5; proto += 2)
+        for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+            size_t n = sizes[t];
+            acar_doc *doc = acar_doc_new(NULL);
+            acar_val *list = acar_new_list(doc), *outer = acar_new_list(doc);
+            for (size_t i = 0; i < n; i++) CHECK(acar_list_append(doc, list, acar_new_int(doc, (int64_t)i * 3)) == 0);
+            for (int k = 0; k < 3; k++) CHECK(acar_list_append(doc, outer, list) == 0);
+            acar_write_opts wo = {0};
+            wo.version = ACAR_VERSION(proto);
+            for (int nested = 0; nested < 2; nested++) {
+                acar_buf b = {0};
+                CHECK(acar_write(nested ? outer : list, ACAR_FORMAT_PICKLE, &wo, &b, NULL) == 0);
+                acar_read_opts ro = {0};
+                ro.format = ACAR_FORMAT_PICKLE;
+                acar_val *r = acar_read(doc, b.data, b.len, &ro, NULL);
+                acar_val *l = nested ? acar_item(r, 0) : r;
+                CHECK_MSG(l && acar_len(l) == n, "protocol %d, %zu items", proto, n);
+                bool exact = (ACAR_FLAGS(l) >> 0 & ACAR_F_EXACT) != 0;
+                /* protocol 0 appends one at a time; protocol 2 and up
+                 * batch, and one batch fills an empty list exactly */
+                bool want = proto > 0 && (n <= 1000 || n % 1000 || !nested);
+                CHECK_MSG(exact == want, "protocol %d, %zu items, nested %d: exact %d", proto, n, nested, exact);
+                for (size_t i = n; l && i < n + 5000; i++) CHECK(acar_list_append(doc, l, acar_new_int(doc, (int64_t)i * 3)) == 0);
+                int64_t x;
+                size_t bad = 0;
+                for (size_t i = 0; l && i < n + 5000; i++)
+                    bad += !acar_int_get(acar_item(l, i), &x) || x != (int64_t)i * 3;
+                CHECK_MSG(l && bad == 0 && acar_len(l) == n + 5000, "protocol %d, %zu items: %zu wrong", proto, n, bad);
+                acar_buf_free(&b);
+            }
+            acar_doc_free(doc);
+        }
+}
+
 int main(void) {
     test_reset();
     test_scalars();
@@ -581,6 +622,7 @@ int main(void) {
     test_limits_and_alloc();
     test_reader_containers_grow();
     test_index_widths();
+    test_pickle_list_batches();
     CHECK(strcmp(acar_err_str(ACAR_ERR_LIMIT), "limit exceeded") == 0);
     CHECK(acar_format_from_name("pickle") == ACAR_FORMAT_PICKLE);
     CHECK(acar_format_from_name("nope") == ACAR_FORMAT_AUTO);
