@@ -127,13 +127,11 @@ enum {
 #define HOT_INLINE inline __attribute__((always_inline))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define ASSUME(x) ((x) ? (void)0 : __builtin_unreachable())
 #else
 #define COLD
 #define HOT_INLINE inline
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
-#define ASSUME(x) ((void)0)
 #endif
 
 static COLD void *fail_at(jr *r, acar_code code, const uint8_t *at, int kind, const char *fmt, ...) {
@@ -974,7 +972,7 @@ static HOT_INLINE size_t place_pairs(acar_val **items, void *index, size_t icap,
 #define PLACE_PAIRS(name, lo, hi)                                                                   \
     static size_t name(acar_val **items, void *index, size_t icap, acar_val *const *kv,             \
                        const uint64_t *hs, size_t np, bool no_dup) {                                \
-        ASSUME(icap >= lo && icap <= hi);                                                           \
+        ACAR_ASSUME(icap >= lo && icap <= hi);                                                      \
         return place_pairs(items, index, icap, kv, hs, np, no_dup);                                 \
     }
 PLACE_PAIRS(place_pairs_1, 16, 256)
