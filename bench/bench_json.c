@@ -14,7 +14,9 @@
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
  * ones missing print "-".  --python runs CPython's json.loads on the same
  * files (bytes in, as acar reads them) through timeit.  --acar-only times
- * acar alone (for perf record, and A/B runs of two builds).
+ * acar alone (for perf record, and A/B runs of two builds).  The last
+ * column, mem/size, is acar_doc_memory of a new document after one read of
+ * the file, over the file's size.
  */
 /* popen, pclose, opendir: POSIX. */
 #define _DEFAULT_SOURCE
@@ -79,6 +81,18 @@ static int read_file(const char *path, file *f) {
 }
 
 typedef int (*parse_fn)(const file *f, void *ctx, long n);
+
+/* acar_doc_memory of a new document after one read of f, over f's size
+ * (the issue's memory target: at most 2 on twitter.json); -1 on error. */
+static double acar_memory(const file *f) {
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_read_opts o;
+    memset(&o, 0, sizeof o);
+    o.format = ACAR_FORMAT_JSON;
+    double m = doc && acar_read(doc, f->data, f->len, &o, NULL) ? (double)acar_doc_memory(doc) / (double)f->len : -1;
+    acar_doc_free(doc);
+    return m;
+}
 
 static int parse_acar(const file *f, void *ctx, long n) {
     acar_doc *doc = ctx;
@@ -253,8 +267,8 @@ int main(int argc, char **argv) {
     acar_doc *doc = acar_doc_new(NULL);
     printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
            acar_version(), runs, min_time, ACAR_BENCH_FLAGS);
-    printf("%-40s %9s %9s %15s %15s %15s %15s %15s\n", "file", "KB", "acar", "simdjson", "cJSON",
-           "jansson", "json-c", "json.loads");
+    printf("%-40s %9s %9s %15s %15s %15s %15s %15s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
+           "jansson", "json-c", "json.loads", "mem/size");
     double sum_in = 0, t_acar = 0, t_other[5] = {0}, in_other[5] = {0};
     for (size_t i = 0; i < nfiles; i++) {
         const file *f = &files[i];
@@ -278,7 +292,7 @@ int main(int argc, char **argv) {
         name = name ? name + 1 : f->path;
         printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);
         for (int k = 0; k < 5; k++) cell(other[k], a);
-        printf("\n");
+        printf(" %8.2f\n", acar_memory(f));
         if (a > 0) {
             sum_in += (double)f->len;
             t_acar += (double)f->len / a;

@@ -22,7 +22,8 @@
  * It also reports the document's memory after one read (acar_doc_memory:
  * every byte the arena took from its allocator, slack included) and the peak
  * of bytes outstanding through the document's allocator during that read,
- * and whether the written bytes equal the input (they must: the input is
+ * the least any document of acar's node model takes for the value
+ * (model_floor), and whether the written bytes equal the input (they must: the input is
  * CPython's pickle.dumps of the value at that protocol).
  *
  * Output: one JSON object per line on stdout (first a "driver" line, then
@@ -272,6 +273,87 @@ static double measure(const opts *o, job *j, void (*fn)(job *, long), long *numb
 
 /* Benchmarks one file; prints its JSON line.  Returns 0, 1 on a failure of
  * acar (reported in the line), 2 when the file cannot be used at all. */
+/* The least memory a document of acar's node model takes for the value at
+ * root, whatever the arena's slack, map headers and hash indexes: 16 bytes
+ * a node (each shared node once; None, True and False are the document's
+ * own), a pointer a list or tuple item and two a dict pair, and the bytes
+ * of each str.  What the JSON-derived inputs hold (containers of other
+ * types count as a node each).  0 when out of memory. */
+typedef struct seen {
+    const acar_val **slot;
+    size_t cap, n;
+} seen;
+
+static int seen_add(seen *t, const acar_val *v) {
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 1024;
+        const acar_val **s = calloc(cap, sizeof *s);
+        if (!s) return -1;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slot[i]) continue;
+            size_t h = ((uintptr_t)t->slot[i] >> 4) * 0x9e3779b97f4a7c15ull % cap;
+            while (s[h]) h = (h + 1) % cap;
+            s[h] = t->slot[i];
+        }
+        free(t->slot);
+        t->slot = s;
+        t->cap = cap;
+    }
+    size_t h = ((uintptr_t)v >> 4) * 0x9e3779b97f4a7c15ull % t->cap;
+    for (; t->slot[h]; h = (h + 1) % t->cap)
+        if (t->slot[h] == v) return 0;
+    t->slot[h] = v;
+    t->n++;
+    return 1;
+}
+
+static size_t model_floor(const acar_val *root) {
+    seen t = {0};
+    size_t bytes = 0, sp = 0, cap = 1024;
+    const acar_val **stack = malloc(cap * sizeof *stack);
+    if (!stack) return 0;
+    stack[sp++] = root;
+    while (sp) {
+        const acar_val *v = stack[--sp];
+        acar_type ty = acar_typeof(v);
+        if (ty == ACAR_NONE || ty == ACAR_BOOL) continue;
+        int fresh = seen_add(&t, v);
+        if (fresh < 0) goto oom;
+        if (!fresh) continue;
+        bytes += 16;
+        size_t n = acar_len(v), len;
+        if (ty == ACAR_STR) {
+            (void)acar_str(v, &len);
+            bytes += len;
+            continue;
+        }
+        if (ty != ACAR_LIST && ty != ACAR_TUPLE && ty != ACAR_DICT) continue;
+        size_t k = ty == ACAR_DICT ? 2 : 1;
+        bytes += 8 * k * n;
+        if (sp + k * n > cap) {
+            while (sp + k * n > cap) cap *= 2;
+            const acar_val **s = realloc(stack, cap * sizeof *stack);
+            if (!s) goto oom;
+            stack = s;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (ty == ACAR_DICT) {
+                stack[sp++] = acar_dict_key(v, i);
+                stack[sp++] = acar_dict_value(v, i);
+            } else {
+                stack[sp++] = acar_item(v, i);
+            }
+        }
+    }
+    free(stack);
+    free(t.slot);
+    return bytes;
+oom:
+    free(stack);
+    free(t.slot);
+    return 0;
+}
+
 static int bench_file(const opts *o, const char *path) {
     unsigned char *data = NULL;
     size_t len = 0;
@@ -315,7 +397,8 @@ static int bench_file(const opts *o, const char *path) {
         printf("}\n");
         goto done;
     }
-    printf(",\"doc_memory\":%zu,\"alloc_peak\":%zu", acar_doc_memory(doc), cnt.peak);
+    printf(",\"doc_memory\":%zu,\"alloc_peak\":%zu,\"model_floor\":%zu", acar_doc_memory(doc), cnt.peak,
+           model_floor(root));
 
     cache ch;
     ch.n = 0;

@@ -300,6 +300,7 @@ def bench_input(args, name, kind, value, work, save_dir):
             r.py_read, r.py_write = r.py_read_cpu, r.py_write_cpu
         r.doc_memory = c.get('doc_memory') if c else None
         r.alloc_peak = c.get('alloc_peak') if c else None
+        r.model_floor = c.get('model_floor') if c else None
         del r.data
     return info, rows
 
@@ -346,6 +347,10 @@ def summarize(rows):
                      '%d of %d at or below the %.0f target'
                      % (worst[0], worst[1].name, worst[1].proto, sum(1 for m, _ in mem if m <= TARGET_MEMORY),
                         sum(1 for r in rows if r.kind == 'json'), TARGET_MEMORY))
+    floor = [r for r in good if r.kind == 'json' and r.model_floor and r.model_floor / r.size > TARGET_MEMORY]
+    if mem:
+        lines.append('- of those, %d have a model floor above %.0f (no document of 16-byte nodes and item pointers '
+                     'fits): %s' % (len(floor), TARGET_MEMORY, ', '.join(sorted({r.name for r in floor})) or 'none'))
     bad = [r for r in rows if r.error or not r.equal]
     if bad:
         lines.append('- **%d of %d inputs FAILED** (acar error or bytes differ from CPython): see "Failures" below'
@@ -356,7 +361,7 @@ def summarize(rows):
 def table(rows, markdown):
     head = ['input', 'proto', 'pickle KB', 'read acar MB/s', 'read CPython MB/s', 'read ×',
             'write acar MB/s', 'write CPython MB/s', 'write ×', 'doc mem / size',
-            'CPython mem / size', 'bytes']
+            'model floor / size', 'CPython mem / size', 'bytes']
     body = []
     for r in rows:
         rr = ratio(r.read, r.py_read)
@@ -379,6 +384,7 @@ def table(rows, markdown):
             '%.1f' % mbps(r.size, r.py_write),
             fmt_ratio(wr, wr is None or wr >= TARGET_SPEED or not mark),
             ('%.2f' % mem if mem_ok or not mark else '**%.2f** ✗' % mem) if mem else '—',
+            '%.2f' % (r.model_floor / r.size) if r.model_floor else '—',
             '%.2f' % (r.py_peak / r.size),
             status if status == 'same' or not mark else '**%s**' % status,
         ])
@@ -388,7 +394,7 @@ def table(rows, markdown):
         out += ['| ' + ' | '.join(b) + ' |' for b in body]
         return '\n'.join(out)
     short = ['input', 'p', 'KB', 'rd acar', 'rd py', 'rd x', 'wr acar', 'wr py', 'wr x',
-             'mem/sz', 'py mem/sz', 'bytes']
+             'mem/sz', 'floor/sz', 'py mem/sz', 'bytes']
     widths = [max(len(short[i]), *(len(b[i]) for b in body)) if body else len(short[i])
               for i in range(len(short))]
     out = ['  '.join(short[i].rjust(widths[i]) if i else short[i].ljust(widths[i]) for i in range(len(short)))]
@@ -442,7 +448,12 @@ def report(args, info, mach, rows, started, command, produced_by):
       'CPython\'s (higher is better). Each pickle is timed by CPython and then by acar, each in a fresh '
       'process (malloc adapts its mmap/trim thresholds to earlier frees, which made results depend on '
       'the order of the inputs: up to 3× for acar, 25%% for CPython). *doc mem / size* is `acar_doc_memory` after the read '
-      '(every byte the arena took, slack included) over the pickle\'s size; *CPython mem / size* is '
+      '(every byte the arena took, slack included) over the pickle\'s size; *model floor / size* is '
+      'the least any document of acar\'s node model takes for the value, over the pickle\'s size: '
+      '16 bytes a node (shared nodes once; None, True and False are the document\'s own), 8 a list '
+      'item and 16 a dict pair, and the bytes of each str; no slack, map headers or hash indexes '
+      '(`model_floor` in bench_pickle.c). Where it is above 3, no arrangement of the arena meets the '
+      'memory target: the 16-byte node and the pointer per item do not fit. *CPython mem / size* is '
       'the peak tracemalloc sees during `pickle.loads`, for context. *bytes* says whether acar '
       'wrote back exactly `pickle.dumps(V, N)`; where it did not, the write speed means nothing.\n\n'
       % (data_rel, ', '.join(map(str, args.protocols)),

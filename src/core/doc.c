@@ -481,15 +481,21 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
     return nc + 1;
 }
 
-/* Into a new chunk, the old one to the cache: through realloc, which glibc
- * does in place, writing the document read back went 29-31% slower
- * (marine_ik and mesh.json's pickles, for reasons the profile only shows as
- * slow loads of the shrunk items), and the chunk cache got chunks of odd
- * sizes back. */
+/* Blocks up to this size are shrunk.  A bigger one stays as it is: the
+ * copy and fresh pages cost more than the tail is worth (386 KB of
+ * list(range(10**6))'s 8 MB), and freeing a block that big in the middle
+ * of a read raises glibc's mmap threshold, after which the same binary
+ * wrote marine_ik.json's document back 40% slower in one process of
+ * three. */
+#define SHRINK_MAX ((size_t)128 << 10)
+
+/* Into a new chunk, the old one to the cache (which takes chunks of the
+ * sizes growth asks for): not realloc, which would leave the cache a chunk
+ * of an odd size. */
 int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size) {
     old_size = ALIGN8(old_size);
     new_size = ALIGN8(new_size);
-    if (!*p || new_size >= old_size || new_size < SOLO_MIN) return 0;
+    if (!*p || new_size >= old_size || new_size < SOLO_MIN || old_size > SHRINK_MAX) return 0;
     acar_chunk **link = &doc->chunks, *c;
     for (; (c = *link) != NULL; link = &c->next)
         if (c->solo && (void *)(c + 1) == *p) break;
