@@ -349,8 +349,10 @@ def summarize(rows):
                         sum(1 for r in rows if r.kind == 'json'), TARGET_MEMORY))
     floor = [r for r in good if r.kind == 'json' and r.model_floor and r.model_floor / r.size > TARGET_MEMORY]
     if mem:
-        lines.append('- of those, %d have a model floor above %.0f (no document of 16-byte nodes and item pointers '
-                     'fits): %s' % (len(floor), TARGET_MEMORY, ', '.join(sorted({r.name for r in floor})) or 'none'))
+        lines.append('- model floor above %.0f (no document of 16-byte nodes and item pointers can meet the target) '
+                     'on %d of the %d JSON-derived inputs: %s'
+                     % (TARGET_MEMORY, len(floor), sum(1 for r in rows if r.kind == 'json'),
+                        ', '.join(sorted({r.name for r in floor})) or 'none'))
     bad = [r for r in rows if r.error or not r.equal]
     if bad:
         lines.append('- **%d of %d inputs FAILED** (acar error or bytes differ from CPython): see "Failures" below'

@@ -139,13 +139,6 @@ static inline size_t acar__index_cap(size_t n) {
     return cap;
 }
 
-/* Tells the compiler x holds (a width-specialized copy of an index loop). */
-#if defined(__GNUC__) || defined(__clang__)
-#define ACAR_ASSUME(x) ((x) ? (void)0 : __builtin_unreachable())
-#else
-#define ACAR_ASSUME(x) ((void)0)
-#endif
-
 static inline size_t acar__index_bytes(size_t cap) {
     return cap <= 256 ? cap : cap <= 65536 ? 2 * cap : 4 * cap;
 }
@@ -347,6 +340,24 @@ static inline uint64_t acar__hash_cached(acar_hash_cache *c, const acar_val *k) 
     c->slot[i].hash = h;
     return h;
 }
+
+/* Two str nodes with the same text. */
+static inline bool acar__same_str(const acar_val *a, const acar_val *b) {
+    size_t n = ACAR_LEN(a);
+    if (a == b) return true;
+    if (ACAR_LEN(b) != n) return false;
+    if (n == 0) return true;
+    if (a->u.s[0] != b->u.s[0]) return false;
+    return memcmp(a->u.s, b->u.s, n) == 0;
+}
+
+/* The np pairs kv, keys all str, into items (room for 2 np pointers)
+ * through index, cap slots all 0 (acar_map's index, cap = acar__index_cap
+ * (np) > 0), the keys hashed through hc: a repeated key keeps its first
+ * place and takes the last value.  Returns the pairs placed.  The pickle
+ * and marshal readers' dicts of str keys. */
+size_t acar__place_str_pairs(acar_hash_cache *hc, acar_val **items, void *index, size_t cap,
+                             acar_val *const *kv, size_t np);
 
 /* ---- output buffers with a sticky failure flag ---- */
 

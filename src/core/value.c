@@ -831,6 +831,26 @@ static void index_insert(acar_map *m, uint64_t hash, size_t pos) {
     acar__index_put(m->index, cap, s, (uint32_t)(pos + 1));
 }
 
+size_t acar__place_str_pairs(acar_hash_cache *hc, acar_val **items, void *index, size_t cap,
+                             acar_val *const *kv, size_t np) {
+    size_t mask = cap - 1, len = 0;
+    for (size_t i = 0; i < np; i++) {
+        acar_val *k = kv[2 * i];
+        size_t at = len;
+        for (size_t s = (size_t)acar__hash_cached(hc, k) & mask;; s = (s + 1) & mask) {
+            uint32_t e = acar__index_get(index, cap, s);
+            if (!e) {
+                acar__index_put(index, cap, s, (uint32_t)(len + 1));
+                break;
+            }
+            if (acar__same_str(items[2 * (size_t)(e - 1)], k)) { at = e - 1; break; }
+        }
+        if (at == len) items[2 * len++] = k;
+        items[2 * at + 1] = kv[2 * i + 1];
+    }
+    return len;
+}
+
 /* (Re)builds the index so that it keeps a load factor below one half. */
 static int index_rebuild(acar_doc *doc, acar_val *map, size_t want) {
     acar_map *m = map->u.p;

@@ -944,8 +944,8 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
  * which the caller has sized by icap: the keys' hashes are hs.  Returns
  * the pairs placed (a repeated key keeps its first place and takes the
  * last value), or SIZE_MAX at a repeated key when no_dup. */
-static HOT_INLINE size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv,
-                                     const uint64_t *hs, size_t np, bool no_dup) {
+static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv, const uint64_t *hs,
+                          size_t np, bool no_dup) {
     size_t mask = icap - 1, len = 0;
     for (size_t i = 0; i < np; i++) {
         acar_val *k = kv[2 * i];
@@ -968,16 +968,6 @@ static HOT_INLINE size_t place_pairs(acar_val **items, void *index, size_t icap,
     }
     return len;
 }
-
-#define PLACE_PAIRS(name, lo, hi)                                                                   \
-    static size_t name(acar_val **items, void *index, size_t icap, acar_val *const *kv,             \
-                       const uint64_t *hs, size_t np, bool no_dup) {                                \
-        ACAR_ASSUME(icap >= lo && icap <= hi);                                                      \
-        return place_pairs(items, index, icap, kv, hs, np, no_dup);                                 \
-    }
-PLACE_PAIRS(place_pairs_1, 16, 256)
-PLACE_PAIRS(place_pairs_2, 257, 65536)
-PLACE_PAIRS(place_pairs_4, 65537, SIZE_MAX)
 
 /* The dict of the key, value pairs [base, nvals), written in value.c's map
  * layout directly, as the pickle and marshal readers do (until value.c has
@@ -1012,10 +1002,7 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
         }
     } else {
         memset(index, 0, acar__index_bytes(icap));
-        /* icap of a constant width in each call: one loop per slot size */
-        size_t (*place)(acar_val **, void *, size_t, acar_val *const *, const uint64_t *, size_t, bool) =
-            icap <= 256 ? place_pairs_1 : icap <= 65536 ? place_pairs_2 : place_pairs_4;
-        len = place(items, index, icap, kv, hs, np, r->no_dup);
+        len = place_pairs(items, index, icap, kv, hs, np, r->no_dup);
         if (len == SIZE_MAX) goto dup;
     }
     m->items = items;

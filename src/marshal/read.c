@@ -47,8 +47,6 @@
 #define FRAMES0 32
 #define VALS0 64
 #define REFS0 64
-/* Slots of the cache of str key hashes (see key_hash). */
-
 typedef struct frame {
     acar_val *node;     /* the container being filled */
     size_t at;          /* offset of its type code */
@@ -517,10 +515,6 @@ static void finish_seq(frame *f) {
     acar__set_len(f->node, f->filled);
 }
 
-static inline uint64_t key_hash(reader *r, const acar_val *k) {
-    return acar__hash_cached(&r->hcache, k);
-}
-
 /* A dict is made when it ends, from the pairs waiting on the value stack:
  * until then its node (which a REF inside it may already name) holds this
  * empty map, never written. */
@@ -539,16 +533,6 @@ static inline acar_map *new_dict_map(reader *r, frame *f, size_t npairs) {
     f->node->u.p = m;
     mark(f->node, ACAR_F_EXACT);
     return m;
-}
-
-/* Two str nodes with the same text. */
-static inline bool same_str(const acar_val *a, const acar_val *b) {
-    size_t n = ACAR_LEN(a);
-    if (a == b) return true;
-    if (ACAR_LEN(b) != n) return false;
-    if (n == 0) return true;
-    if (a->u.s[0] != b->u.s[0]) return false;
-    return memcmp(a->u.s, b->u.s, n) == 0;
 }
 
 /* Fills a dict whose keys are all str from the pairs on the value stack,
@@ -575,25 +559,17 @@ static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs
         memset(index, 0, acar__index_bytes(cap));
     }
     size_t len = 0;
-    for (size_t i = 0; i < npairs; i++) {
-        acar_val *k = kv[2 * i];
-        size_t at = len;
-        if (!index) {
+    if (index) {
+        len = acar__place_str_pairs(&r->hcache, items, index, cap, kv, npairs);
+    } else {
+        for (size_t i = 0; i < npairs; i++) {
+            acar_val *k = kv[2 * i];
+            size_t at = len;
             for (size_t j = 0; j < len; j++)
-                if (same_str(items[2 * j], k)) { at = j; break; }
-        } else {
-            size_t mask = cap - 1;
-            for (size_t s = (size_t)key_hash(r, k) & mask;; s = (s + 1) & mask) {
-                uint32_t e = acar__index_get(index, cap, s);
-                if (!e) {
-                    acar__index_put(index, cap, s, (uint32_t)(len + 1));
-                    break;
-                }
-                if (same_str(items[2 * (size_t)(e - 1)], k)) { at = e - 1; break; }
-            }
+                if (acar__same_str(items[2 * j], k)) { at = j; break; }
+            if (at == len) items[2 * len++] = k;
+            items[2 * at + 1] = kv[2 * i + 1];
         }
-        if (at == len) items[2 * len++] = k;
-        items[2 * at + 1] = kv[2 * i + 1];
     }
     m->index = index;
     m->index_cap = cap;

@@ -62,8 +62,6 @@
  * sparse table rather than growing the dense array. */
 #define MEMO_SLACK 1024
 
-/* Slots of the cache of str key hashes (see key_hash). */
-
 typedef struct sparse {
     uint64_t *keys;       /* key + 1; 0 is an empty slot */
     acar_val **vals;
@@ -1310,47 +1308,6 @@ static int do_append(reader *r, size_t x) {
 
 static int deepen(reader *r, size_t i, uint32_t d);
 
-static inline uint64_t key_hash(reader *r, const acar_val *k) {
-    return acar__hash_cached(&r->hcache, k);
-}
-
-static inline bool same_key(const acar_val *o, const acar_val *k) {
-    return o == k || (ACAR_LEN(o) == ACAR_LEN(k) && memcmp(o->u.s, k->u.s, ACAR_LEN(k)) == 0);
-}
-
-/* The np str-keyed pairs kv into items through the index of cap slots (all
- * 0): the pairs placed, a repeated key keeping its first place and taking
- * the last value. */
-HOT_INLINE size_t place_str_pairs(reader *r, acar_val **items, void *index, size_t cap,
-                                  acar_val *const *kv, size_t np) {
-    size_t mask = cap - 1, len = 0;
-    for (size_t i = 0; i < np; i++) {
-        acar_val *k = kv[2 * i];
-        size_t at = len;
-        for (size_t s = (size_t)key_hash(r, k) & mask;; s = (s + 1) & mask) {
-            uint32_t e = acar__index_get(index, cap, s);
-            if (!e) {
-                acar__index_put(index, cap, s, (uint32_t)(len + 1));
-                break;
-            }
-            if (same_key(items[2 * (size_t)(e - 1)], k)) { at = e - 1; break; }
-        }
-        if (at == len) items[2 * len++] = k;
-        items[2 * at + 1] = kv[2 * i + 1];
-    }
-    return len;
-}
-
-#define PLACE_STR_PAIRS(name, lo, hi)                                                               \
-    static size_t name(reader *r, acar_val **items, void *index, size_t cap, acar_val *const *kv,   \
-                       size_t np) {                                                                 \
-        ACAR_ASSUME(cap >= lo && cap <= hi);                                                        \
-        return place_str_pairs(r, items, index, cap, kv, np);                                       \
-    }
-PLACE_STR_PAIRS(place_str_pairs_1, 16, 256)
-PLACE_STR_PAIRS(place_str_pairs_2, 257, 65536)
-PLACE_STR_PAIRS(place_str_pairs_4, 65537, SIZE_MAX)
-
 static int dict_fill_str(reader *r, size_t x) {
     acar_val *dict = r->stk[x - 1];
     acar_val *const *kv = r->stk + x;
@@ -1387,14 +1344,12 @@ static int dict_fill_str(reader *r, size_t x) {
             acar_val *k = kv[i];
             size_t at = len;
             for (size_t j = 0; j < len; j++)
-                if (same_key(items[2 * j], k)) { at = j; break; }
+                if (acar__same_str(items[2 * j], k)) { at = j; break; }
             if (at == len) items[2 * len++] = k;
             items[2 * at + 1] = kv[i + 1];
         }
     } else {
-        /* one loop per slot width */
-        len = (cap <= 256 ? place_str_pairs_1 : cap <= 65536 ? place_str_pairs_2 : place_str_pairs_4)(
-            r, items, index, cap, kv, npairs);
+        len = acar__place_str_pairs(&r->hcache, items, index, cap, kv, npairs);
     }
     m->items = items;
     m->index = index;
