@@ -409,6 +409,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
  * pickle took 2.09 MB for 1.10 MB of nodes). */
 #define READ_CAP_MIN ((size_t)16 << 10)
 
+/* input SIZE_MAX: no bound (after the read). */
 void acar__arena_fit(acar_doc *doc, size_t input) {
     size_t cap = READ_CAP_MIN;
     while (cap < input / 8 && cap < CHUNK_MAX) cap *= 2;

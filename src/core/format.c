@@ -141,12 +141,14 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
         break;
     case ACAR_FORMAT_AUTO:
         acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "cannot tell the format of the input");
-        return NULL;
+        break;
     default:
         acar__err_set(err, ACAR_ERR_UNSUPPORTED, 0, "reading %s is not supported yet",
                       acar_format_name(fmt));
-        return NULL;
+        break;
     }
+    /* what the caller builds after the read doubles its chunks again */
+    acar__arena_fit(doc, SIZE_MAX);
     if (v) doc->root = v;
     doc->err.code = ACAR_OK;
     return v;

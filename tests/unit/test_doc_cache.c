@@ -119,6 +119,13 @@ static void test_read_fits(void) {
         acar_read_opts o = {0};
         CHECK(acar_read(doc, "[1, 2, 3]", 9, &o, NULL) != NULL);
         CHECK(read_fits(doc, pk.data, pk.len, ACAR_FORMAT_PICKLE, n));
+        /* what is built after a read doubles its chunks again: 1.6 MB of
+         * nodes in 16 KiB chunks would be a hundred of them */
+        size_t chunks = 0;
+        for (acar_chunk *c = doc->chunks; c; c = c->next) chunks--;
+        CHECK(build(doc, 0, 100000) != NULL);
+        for (acar_chunk *c = doc->chunks; c; c = c->next) chunks++;
+        CHECK_MSG(chunks < 16, "the build took %zu chunks", chunks);
         acar_doc_free(doc);
         acar_buf_free(&pk);
         acar_buf_free(&js);
