@@ -204,6 +204,7 @@ struct acar_doc {
  * ACAR_ERR_LIMIT (max_memory) on the doc.  The fast path is inline: readers
  * call it once per node (a call each was 12% of reading citm_catalog). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size);
+/* Bounds the chunks a read of input bytes adds (SIZE_MAX: no bound). */
 void acar__arena_fit(acar_doc *doc, size_t input);
 static inline void *acar__alloc(acar_doc *doc, size_t size) {
     size = (size + 7) & ~(size_t)7;
@@ -221,8 +222,9 @@ static inline void *acar__alloc(acar_doc *doc, size_t size) {
  * pages). */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
 /* Shrinks block *p of size old_size to new_size when it has a chunk of its
- * own and stays at least 16 KiB: 1 when done (*p is then a new block), 0
- * when *p is left as it was, -1 when the allocator fails. */
+ * own, is at most 128 KiB and stays at least 16 KiB: 1 when done (*p is
+ * then a new block), 0 when *p is left as it was, -1 when the allocator
+ * fails. */
 int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
 /* A reader's scratch memory (stacks, tables; freed before it returns):
  * resizes block p, held at old bytes, to size bytes; size 0 frees it.  p
@@ -244,8 +246,8 @@ acar_val *acar__seq(acar_doc *doc, acar_type t, acar_val *const *items, size_t n
 /* Append without any check beyond memory (lists, sets without dedupe). */
 int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item);
 /* Appends many items (n may be 0) to a list.  last: the reader expects no
- * more (the array then holds exactly the items, when it has to grow or has
- * a chunk of its own). */
+ * more (the array then holds exactly the items when it has to grow, or
+ * when acar__shrink takes it). */
 int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n, bool last);
 /* A dict/set/frozenset node, empty. */
 acar_val *acar__map(acar_doc *doc, acar_type t);
