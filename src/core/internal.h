@@ -353,13 +353,15 @@ static inline bool acar__same_str(const acar_val *a, const acar_val *b) {
     return memcmp(a->u.s, b->u.s, n) == 0;
 }
 
-/* The np pairs kv, keys all str, into items (room for 2 np pointers)
- * through index, cap slots all 0 (acar_map's index, cap = acar__index_cap
- * (np) > 0), the keys hashed through hc: a repeated key keeps its first
- * place and takes the last value.  Returns the pairs placed.  The pickle
- * and marshal readers' dicts of str keys. */
-size_t acar__place_str_pairs(acar_hash_cache *hc, acar_val **items, void *index, size_t cap,
-                             acar_val *const *kv, size_t np);
+/* Fills map m of a new dict with the np pairs kv, keys all str: items
+ * (room for 2 np pointers) becomes m->items, and the index of
+ * acar__index_cap(np) slots is made here, keys hashed through hc.  A
+ * repeated key keeps its first place and takes the last value, as in
+ * acar_dict_set.  Returns the pairs placed, or SIZE_MAX when the index
+ * could not be allocated (the document's error says why).  The pickle and
+ * marshal readers' dicts of str keys. */
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_map *m, acar_val **items,
+                           acar_val *const *kv, size_t np);
 
 /* ---- output buffers with a sticky failure flag ---- */
 

@@ -831,10 +831,25 @@ static void index_insert(acar_map *m, uint64_t hash, size_t pos) {
     acar__index_put(m->index, cap, s, (uint32_t)(pos + 1));
 }
 
-size_t acar__place_str_pairs(acar_hash_cache *hc, acar_val **items, void *index, size_t cap,
-                             acar_val *const *kv, size_t np) {
-    size_t mask = cap - 1, len = 0;
-    for (size_t i = 0; i < np; i++) {
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_map *m, acar_val **items,
+                           acar_val *const *kv, size_t np) {
+    size_t cap = acar__index_cap(np), len = 0;
+    void *index = NULL;
+    if (cap) {
+        index = acar__alloc(doc, acar__index_bytes(cap));
+        if (!index) return SIZE_MAX;
+        memset(index, 0, acar__index_bytes(cap));
+    }
+    size_t mask = cap - 1;
+    for (size_t i = 0; i < np && !index; i++) { /* a small dict: scanned */
+        acar_val *k = kv[2 * i];
+        size_t at = len;
+        for (size_t j = 0; j < len; j++)
+            if (acar__same_str(items[2 * j], k)) { at = j; break; }
+        if (at == len) items[2 * len++] = k;
+        items[2 * at + 1] = kv[2 * i + 1];
+    }
+    for (size_t i = 0; i < np && index; i++) {
         acar_val *k = kv[2 * i];
         size_t at = len;
         for (size_t s = (size_t)acar__hash_cached(hc, k) & mask;; s = (s + 1) & mask) {
@@ -848,6 +863,9 @@ size_t acar__place_str_pairs(acar_hash_cache *hc, acar_val **items, void *index,
         if (at == len) items[2 * len++] = k;
         items[2 * at + 1] = kv[2 * i + 1];
     }
+    m->items = items;
+    m->index = index;
+    m->index_cap = cap;
     return len;
 }
 

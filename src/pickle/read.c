@@ -1297,13 +1297,10 @@ static int do_append(reader *r, size_t x) {
  * are all str, which is how CPython's pickler writes every dict of str keys
  * (measured on twitter.json at protocol 4: 31% of the read went to hashing
  * keys through acar_dict_set, 3 hashes a key with the index rebuilds).
- * Duplicate keys keep their first place and their last value, as
- * acar_dict_set does.  Up to ACAR_MAP_SCAN_MAX pairs no key is hashed; past
- * it each key is hashed once into an index made at its final size.
- *
- * This writes the map layout of value.c directly, so it must agree with it:
- * items k0 v0 k1 v1 ... with room for acar__items_cap(dict, 2 * len) pointers,
- * and the index of acar_map (internal.h).  Returns 1 when done, 0 when the
+ * acar__str_dict_fill places the pairs (duplicate keys keep their first
+ * place and their last value, as acar_dict_set does; each key hashed once
+ * into an index made at its final size) in an item array with room for
+ * acar__items_cap(dict, 2 * len) pointers.  Returns 1 when done, 0 when the
  * general path must be taken, -1 on error. */
 
 static int deepen(reader *r, size_t i, uint32_t d);
@@ -1331,29 +1328,8 @@ static int dict_fill_str(reader *r, size_t x) {
         items = acar__alloc(r->doc, need * sizeof *items);
         if (!items) return fail_doc(r);
     }
-    void *index = NULL;
-    size_t cap = acar__index_cap(npairs);
-    if (cap) {
-        index = acar__alloc(r->doc, acar__index_bytes(cap));
-        if (!index) return fail_doc(r);
-        memset(index, 0, acar__index_bytes(cap));
-    }
-    size_t len = 0;
-    if (!index) {
-        for (size_t i = 0; i < n; i += 2) {
-            acar_val *k = kv[i];
-            size_t at = len;
-            for (size_t j = 0; j < len; j++)
-                if (acar__same_str(items[2 * j], k)) { at = j; break; }
-            if (at == len) items[2 * len++] = k;
-            items[2 * at + 1] = kv[i + 1];
-        }
-    } else {
-        len = acar__place_str_pairs(&r->hcache, items, index, cap, kv, npairs);
-    }
-    m->items = items;
-    m->index = index;
-    m->index_cap = cap;
+    size_t len = acar__str_dict_fill(r->doc, &r->hcache, m, items, kv, npairs);
+    if (len == SIZE_MAX) return fail_doc(r);
     acar__set_len(dict, len);
     r->sp = x;
     return 1;
