@@ -455,6 +455,25 @@ static void *solo_new(acar_doc *doc, size_t size) {
     return c + 1;
 }
 
+/* The link to the solo chunk holding block p, or NULL. */
+static acar_chunk **solo_link(acar_doc *doc, const void *p) {
+    for (acar_chunk **link = &doc->chunks; *link; link = &(*link)->next)
+        if ((*link)->solo && (const void *)(*link + 1) == p) return link;
+    return NULL;
+}
+
+/* Puts chunk nc, with the first bytes of c's block, where c is (*link),
+ * and gives c to the cache. */
+static void *solo_move(acar_doc *doc, acar_chunk **link, acar_chunk *c, acar_chunk *nc, size_t bytes) {
+    memcpy(nc + 1, c + 1, bytes);
+    nc->next = c->next;
+    nc->solo = true;
+    *link = nc;
+    doc->used = doc->used - (sizeof *c + c->size) + sizeof *nc + nc->size;
+    chunk_release(doc, c);
+    return nc + 1;
+}
+
 /* Grows the block of solo chunk c, which *link points to, to size bytes. */
 static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t size) {
     if (size <= c->size) return c + 1;
@@ -465,15 +484,7 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
      * pages realloc adds are fresh each time, and reading 100,000 short
      * str again and again took 48% longer in page faults. */
     acar_chunk *nc = reuse_within(doc, doc->used - old_total, size);
-    if (nc) {
-        memcpy(nc + 1, c + 1, c->size);
-        nc->next = c->next;
-        nc->solo = true;
-        *link = nc;
-        doc->used = doc->used - old_total + sizeof(acar_chunk) + nc->size;
-        chunk_release(doc, c);
-        return nc + 1;
-    }
+    if (nc) return solo_move(doc, link, c, nc, c->size);
     nc = doc->alloc.realloc(doc->alloc.ctx, c, old_total, total);
     if (!nc) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
     *link = nc;
@@ -497,24 +508,16 @@ int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size) {
     old_size = ALIGN8(old_size);
     new_size = ALIGN8(new_size);
     if (!*p || new_size >= old_size || new_size < SOLO_MIN || old_size > SHRINK_MAX) return 0;
-    acar_chunk **link = &doc->chunks, *c;
-    for (; (c = *link) != NULL; link = &c->next)
-        if (c->solo && (void *)(c + 1) == *p) break;
-    if (!c) return 0;
-    size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + new_size;
+    acar_chunk **link = solo_link(doc, *p);
+    if (!link) return 0;
+    size_t total = sizeof(acar_chunk) + new_size;
     acar_chunk *nc = doc->alloc.malloc(doc->alloc.ctx, total);
     if (!nc) {
         acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);
         return -1;
     }
-    memcpy(nc + 1, c + 1, new_size);
-    nc->next = c->next;
-    nc->solo = true;
     nc->size = new_size;
-    *link = nc;
-    doc->used = doc->used - old_total + total;
-    chunk_release(doc, c);
-    *p = nc + 1;
+    *p = solo_move(doc, link, *link, nc, new_size);
     return 1;
 }
 
@@ -528,11 +531,8 @@ void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size) {
         doc->cur = doc->last + new_size;
         return p;
     }
-    if (p && old_size >= SOLO_MIN) {
-        acar_chunk **link = &doc->chunks;
-        for (acar_chunk *c; (c = *link) != NULL; link = &c->next)
-            if (c->solo && (void *)(c + 1) == p) return solo_grow(doc, link, c, new_size);
-    }
+    acar_chunk **link = p && old_size >= SOLO_MIN ? solo_link(doc, p) : NULL;
+    if (link) return solo_grow(doc, link, *link, new_size);
     void *q = new_size >= SOLO_MIN ? solo_new(doc, new_size) : acar__alloc(doc, new_size);
     if (q && p && old_size) memcpy(q, p, old_size);
     return q;
