@@ -351,7 +351,7 @@ static void advise_huge(acar_doc *doc, void *p, size_t size) {
 
 /* The error of an allocation that would take the document past max_memory. */
 static void *over_max_memory(acar_doc *doc) {
-    return acar__doc_fail(doc, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+    return acar__doc_fail(doc, ACAR_ERR_LIMIT, ACAR_MAX_MEMORY_MSG,
                           doc->limits.max_memory);
 }
 

@@ -236,6 +236,11 @@ int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
  * the next read like the arena's chunks. */
 void *acar__scratch(acar_doc *doc, size_t *held, void *p, const void *inl, size_t old, size_t size,
                     acar_code *why);
+/* The message of ACAR_ERR_LIMIT when the document (its arena, a reader's
+ * scratch, expat's memory) would pass max_memory; its argument is the
+ * limit, a size_t. */
+#define ACAR_MAX_MEMORY_MSG "document memory limit of %zu bytes exceeded (max_memory)"
+
 /* A new node with the given tag (payload zeroed). */
 acar_val *acar__node(acar_doc *doc, uint64_t tag);
 

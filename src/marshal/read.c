@@ -128,7 +128,7 @@ static int grow(reader *r, void **arr, size_t *cap, size_t elem, const void *inl
     void *n = acar__scratch(r->doc, &r->scratch, *arr, inline_buf, *cap * elem, ncap * elem, &why);
     if (!n) {
         if (why == ACAR_ERR_LIMIT)
-            return FAIL(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+            return FAIL(r, ACAR_ERR_LIMIT, ACAR_MAX_MEMORY_MSG,
                         r->doc->limits.max_memory);
         return FAIL(r, ACAR_ERR_NOMEM, "out of memory");
     }

@@ -162,7 +162,7 @@ static const char *article(const acar_val *v) { return strchr("aeiou", tname(v)[
 
 static void *scratch_fail(reader *r, acar_code why) {
     if (why == ACAR_ERR_LIMIT)
-        fail(r, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+        fail(r, ACAR_ERR_LIMIT, ACAR_MAX_MEMORY_MSG,
              r->doc->limits.max_memory);
     else
         fail(r, ACAR_ERR_NOMEM, "out of memory");

@@ -222,7 +222,7 @@ static void *scratch_alloc(reader *r, size_t size) {
     void *q = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, size ? size : 1, &why);
     if (q) return q;
     if (why == ACAR_ERR_LIMIT)
-        return fail(r, ACAR_ERR_LIMIT, 0, "document memory limit of %zu bytes exceeded (max_memory)",
+        return fail(r, ACAR_ERR_LIMIT, 0, ACAR_MAX_MEMORY_MSG,
                     r->doc->limits.max_memory);
     return fail(r, ACAR_ERR_NOMEM, 0, "out of memory");
 }

@@ -20,7 +20,7 @@ void *acar__xml_scratch(acar_xml *x, void *p, size_t old, size_t size) {
     void *q = acar__scratch(x->doc, &x->scratch, p, NULL, old, size, &why);
     if (q || size == 0) return q;
     if (why == ACAR_ERR_LIMIT)
-        acar__xml_fail(x, ACAR_ERR_LIMIT, "document memory limit of %zu bytes exceeded (max_memory)",
+        acar__xml_fail(x, ACAR_ERR_LIMIT, ACAR_MAX_MEMORY_MSG,
                        x->doc->limits.max_memory);
     else
         acar__xml_fail(x, ACAR_ERR_NOMEM, "out of memory");
@@ -262,7 +262,7 @@ static int mm_room(acar_xml *x, size_t add) {
     if (!x->failed) {
         x->failed = true;
         if (x->err) {
-            acar__err_set(x->err, ACAR_ERR_LIMIT, 0, "document memory limit of %zu bytes exceeded (max_memory)",
+            acar__err_set(x->err, ACAR_ERR_LIMIT, 0, ACAR_MAX_MEMORY_MSG,
                           lim);
             if (x->parser) set_pos(x, x->err);
         }
