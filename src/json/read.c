@@ -970,13 +970,14 @@ static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *
 }
 
 /* The dict of the key, value pairs [base, nvals), written in value.c's map
- * layout directly, as the pickle and marshal readers do (until value.c has
- * a bulk builder the three can share: proposed as acar__dict_build in the
- * JSON reader's report).  The layout: items k0 v0 k1 v1
- * ... with room for exactly 2 np pointers (ACAR_F_EXACT), then the index
- * (acar__index_cap: none up to ACAR_MAP_SCAN_MAX pairs).  Keys
- * are memoized, so equal keys are the same node: a repeated key keeps its
- * first place and takes the last value, as Python's dict does. */
+ * layout directly: items k0 v0 k1 v1 ... with room for exactly 2 np
+ * pointers (ACAR_F_EXACT), then the index (acar__index_cap: none up to
+ * ACAR_MAP_SCAN_MAX pairs), node, map, items and index in one block.  Not
+ * acar__str_dict_fill, which the pickle and marshal readers share: here
+ * keys are memoized, so equal keys are the same node and compare by
+ * address, their hashes are already computed, and ACAR_READ_NO_DUP_KEYS
+ * refuses a repeat.  A repeated key keeps its first place and takes the
+ * last value, as Python's dict does. */
 static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
     acar_val *const *kv = r->vals + base;
     const uint64_t *hs = r->hashes + kbase;
