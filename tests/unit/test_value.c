@@ -625,6 +625,45 @@ static void test_pickle_list_batches(void) {
         }
 }
 
+/* The copy that shrinks a list's array is an allocation that can fail:
+ * NOMEM at the opcode that asked for it (STOP after full batches, the last
+ * APPENDS otherwise), and no leak.  Only the chunk of exactly that size is
+ * refused. */
+static size_t refuse_size;
+static void *refusing_malloc(void *ctx, size_t n) { (void)ctx; return n == refuse_size ? NULL : malloc(n); }
+static void *plain_realloc(void *ctx, void *p, size_t old, size_t n) { (void)ctx; (void)old; return realloc(p, n); }
+static void plain_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; free(p); }
+
+static void test_pickle_shrink_fails(void) {
+    static const size_t sizes[] = {3000, 9007};
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = sizes[t];
+        acar_doc *src = acar_doc_new(NULL);
+        acar_val *list = acar_new_list(src);
+        for (size_t i = 0; i < n; i++) CHECK(acar_list_append(src, list, acar_new_int(src, (int64_t)i)) == 0);
+        acar_buf pk = {0};
+        acar_write_opts wo = {0};
+        wo.version = ACAR_VERSION(4);
+        CHECK(acar_write(list, ACAR_FORMAT_PICKLE, &wo, &pk, NULL) == 0);
+        acar_doc_free(src);
+        refuse_size = sizeof(acar_chunk) + n * sizeof(acar_val *);
+        acar_alloc al = {refusing_malloc, plain_realloc, plain_free, NULL};
+        acar_doc_opts dopts = {0};
+        dopts.alloc = &al;
+        acar_doc *doc = acar_doc_new(&dopts);
+        acar_read_opts ro = {0};
+        ro.format = ACAR_FORMAT_PICKLE;
+        acar_err err;
+        CHECK(acar_read(doc, pk.data, pk.len, &ro, &err) == NULL);
+        /* STOP is the last byte; the last APPENDS the one before it */
+        size_t want = t == 0 ? pk.len - 1 : pk.len - 2;
+        CHECK_MSG(err.code == ACAR_ERR_NOMEM && err.offset == want, "%zu items: code %d at %zu, want %zu: %s", n,
+                  (int)err.code, err.offset, want, err.msg);
+        acar_doc_free(doc);
+        acar_buf_free(&pk);
+    }
+}
+
 int main(void) {
     test_reset();
     test_scalars();
@@ -637,6 +676,7 @@ int main(void) {
     test_reader_containers_grow();
     test_index_widths();
     test_pickle_list_batches();
+    test_pickle_shrink_fails();
     CHECK(strcmp(acar_err_str(ACAR_ERR_LIMIT), "limit exceeded") == 0);
     CHECK(acar_format_from_name("pickle") == ACAR_FORMAT_PICKLE);
     CHECK(acar_format_from_name("nope") == ACAR_FORMAT_AUTO);
