@@ -619,102 +619,118 @@ static inline bool pair_dirty(uint64_t a, uint64_t b, bool ascii) {
 #endif
 }
 
-/* The general case: text of any length, escapes.  Clean runs go sixteen
- * bytes at a time with SSE2 (the first byte needing a look found with one
- * bit scan), else eight at a time; then clean bytes one by one up to the
- * next byte that needs a look. */
-static int put_str_any(writer *w, const unsigned char *s, size_t len) {
-    const bool ascii = w->ascii;
+/* Escapes s[*ip..stop), a piece of the string s[0..len), at d, which has
+ * room for 6 bytes per input byte of the piece plus 32; a character that
+ * crosses stop is taken whole.  Clean runs go sixteen bytes at a time with
+ * SSE2 (the first byte needing a look found with one bit scan), else eight
+ * at a time; then clean bytes one by one up to the next byte that needs a
+ * look.  Returns the end of the output, NULL when s is not UTF-8 (the
+ * builders validated it, so only a broken node gets there). */
+static char *escape_piece(bool ascii, const unsigned char *s, size_t len, size_t *ip, size_t stop,
+                          char *d) {
     const uint8_t *clean = ascii ? clean_ascii : clean_raw;
+    size_t i = *ip;
+    while (i < stop) {
+#ifdef HAVE_SSE2
+        while (stop - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned m = dirty16(v, ascii);
+            /* output never outgrows input before i: there is room */
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            if (m) {
+                unsigned k = first_bit(m);
+                d += k;
+                i += k;
+                goto look;  /* s[i] needs a look: no word test can pass */
+            }
+            d += 16;
+            i += 16;
+        }
+#endif
+        while (stop - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (word_dirty(x, ascii)) break;
+            memcpy(d, &x, 8);
+            d += 8;
+            i += 8;
+        }
+        /* a clean tail of the whole string: one overlapping word */
+        if (stop == len && len - i < 8 && len >= 8) {
+            uint64_t x;
+            memcpy(&x, s + len - 8, 8);
+            if (!word_dirty(x, ascii)) {
+                memcpy(d + (len - i) - 8, &x, 8);
+                d += len - i;
+                i = len;
+                break;
+            }
+        }
+    look:
+        while (i < stop && clean[s[i]]) *d++ = (char)s[i++];
+        if (i >= stop) break;
+        unsigned c = s[i];
+        if (c < 0x80) {
+            char e = esc_table[c];
+            if (e && e != 'u') {
+                d[0] = '\\';
+                d[1] = e;
+                d += 2;
+            } else {
+                d = put_u4(d, c);  /* C0 controls, and DEL with ensure_ascii */
+            }
+            i++;
+            /* text that is all escapes (CJK with ensure_ascii) skips the
+             * word tests that would fail: 14% fewer instructions for twitter.json */
+            if (i < stop && !clean[s[i]]) goto look;
+            continue;
+        }
+        /* only ensure_ascii stops at bytes >= 0x80; runs of two- and
+         * three-byte characters (Cyrillic, CJK) in loops of their own
+         * (twitter.json 2950 -> 3460 MB/s) */
+        if ((c & 0xf0) == 0xe0 && len - i >= 3) {
+            do {
+                d = put_u4(d, (s[i] & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 | (s[i + 2] & 0x3fu));
+                i += 3;
+            } while (i < stop && (s[i] & 0xf0) == 0xe0 && len - i >= 3);
+            if (i < stop && !clean[s[i]]) goto look;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf && len - i >= 2) {
+            do {
+                d = put_u4(d, (s[i] & 0x1fu) << 6 | (s[i + 1] & 0x3fu));
+                i += 2;
+            } while (i < stop && s[i] >= 0xc2 && s[i] <= 0xdf && len - i >= 2);
+            if (i < stop && !clean[s[i]]) goto look;
+            continue;
+        }
+        size_t n = put_escaped_cp(s + i, len - i, &d);
+        if (!n) {
+            *ip = i;
+            return NULL;
+        }
+        i += n;
+        if (i < stop && !clean[s[i]]) goto look;
+    }
+    *ip = i;
+    return d;
+}
+
+static NOINLINE int bad_utf8(writer *w) {
+    acar__err_set(w->err, ACAR_ERR_MALFORMED, 0, "json: str holds invalid UTF-8");
+    return -1;
+}
+
+/* The general case: text of any length, escapes, in pieces of at most
+ * STR_PIECE input bytes per reserve. */
+static int put_str_any(writer *w, const unsigned char *s, size_t len) {
     size_t i = 0, piece = len < STR_PIECE ? len : STR_PIECE;
     char *d = reserve(w, 6 * piece + 32), *d0 = d;
     if (!d) return 0;  /* the buffer's failure is reported at the end */
     *d++ = '"';
     for (;;) {
-        size_t stop = i + piece;
-        while (i < stop) {
-#ifdef HAVE_SSE2
-            while (stop - i >= 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-                unsigned m = dirty16(v, ascii);
-                /* output never outgrows input before i: there is room */
-                _mm_storeu_si128((__m128i *)(void *)d, v);
-                if (m) {
-                    unsigned k = first_bit(m);
-                    d += k;
-                    i += k;
-                    goto look;  /* s[i] needs a look: no word test can pass */
-                }
-                d += 16;
-                i += 16;
-            }
-#endif
-            while (stop - i >= 8) {
-                uint64_t x;
-                memcpy(&x, s + i, 8);
-                if (word_dirty(x, ascii)) break;
-                memcpy(d, &x, 8);
-                d += 8;
-                i += 8;
-            }
-            /* a clean tail of the whole string: one overlapping word */
-            if (stop == len && len - i < 8 && len >= 8) {
-                uint64_t x;
-                memcpy(&x, s + len - 8, 8);
-                if (!word_dirty(x, ascii)) {
-                    memcpy(d + (len - i) - 8, &x, 8);
-                    d += len - i;
-                    i = len;
-                    break;
-                }
-            }
-        look:
-            while (i < stop && clean[s[i]]) *d++ = (char)s[i++];
-            if (i >= stop) break;
-            unsigned c = s[i];
-            if (c < 0x80) {
-                char e = esc_table[c];
-                if (e && e != 'u') {
-                    d[0] = '\\';
-                    d[1] = e;
-                    d += 2;
-                } else {
-                    d = put_u4(d, c);  /* C0 controls, and DEL with ensure_ascii */
-                }
-                i++;
-                /* text that is all escapes (CJK with ensure_ascii) skips the
-                 * word tests that would fail: 14% fewer instructions for twitter.json */
-                if (i < stop && !clean[s[i]]) goto look;
-                continue;
-            }
-            /* only ensure_ascii stops at bytes >= 0x80; runs of two- and
-             * three-byte characters (Cyrillic, CJK) in loops of their own
-             * (twitter.json 2950 -> 3460 MB/s) */
-            if ((c & 0xf0) == 0xe0 && len - i >= 3) {
-                do {
-                    d = put_u4(d, (s[i] & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 | (s[i + 2] & 0x3fu));
-                    i += 3;
-                } while (i < stop && (s[i] & 0xf0) == 0xe0 && len - i >= 3);
-                if (i < stop && !clean[s[i]]) goto look;
-                continue;
-            }
-            if (c >= 0xc2 && c <= 0xdf && len - i >= 2) {
-                do {
-                    d = put_u4(d, (s[i] & 0x1fu) << 6 | (s[i + 1] & 0x3fu));
-                    i += 2;
-                } while (i < stop && s[i] >= 0xc2 && s[i] <= 0xdf && len - i >= 2);
-                if (i < stop && !clean[s[i]]) goto look;
-                continue;
-            }
-            size_t n = put_escaped_cp(s + i, len - i, &d);
-            if (!n) {
-                w->out->buf->len += (size_t)(d - d0);
-                acar__err_set(w->err, ACAR_ERR_MALFORMED, 0, "json: str holds invalid UTF-8");
-                return -1;
-            }
-            i += n;
-            if (i < stop && !clean[s[i]]) goto look;
-        }
+        d = escape_piece(w->ascii, s, len, &i, i + piece, d);
+        if (!d) return bad_utf8(w);
         if (i >= len) break;
         w->out->buf->len += (size_t)(d - d0);
         piece = len - i < STR_PIECE ? len - i : STR_PIECE;
@@ -723,6 +739,20 @@ static int put_str_any(writer *w, const unsigned char *s, size_t len) {
     }
     *d++ = '"';
     w->out->buf->len += (size_t)(d - d0);
+    return 0;
+}
+
+/* The whole string quoted and escaped at *dp, which has room for 6 bytes
+ * per input byte plus 34: 0, or 2 when it is not UTF-8 (for the general
+ * path to report). */
+static NOINLINE int put_str_at(bool ascii, const unsigned char *s, size_t len, char **dp) {
+    char *d = *dp;
+    size_t i = 0;
+    d[0] = '"';
+    d = escape_piece(ascii, s, len, &i, len, d + 1);
+    if (!d) return 2;
+    *d = '"';
+    *dp = d + 1;
     return 0;
 }
 
@@ -1569,30 +1599,36 @@ static ALWAYS_INLINE int fast_scalar(const writer *w, const acar_val *v, char **
         if (room < 18) return 2;
         if (len <= 16) {
             uint64_t a, b;
-            if (!short_clean(w, s, len, &a, &b)) return 2;
-            short_copy(d, s, len, a, b);
-        } else {
+            if (short_clean(w, s, len, &a, &b)) {
+                short_copy(d, s, len, a, b);
+                *dp = d + len + 2;
+                return 0;
+            }
+        }
 #ifdef HAVE_SSE2
+        else if (len <= 256 && room >= len + 2) {
             /* longer clean text sixteen bytes at a time, the last sixteen
-             * overlapping; any byte that needs a look sends the string to
-             * put_str_any (nothing is committed before) */
-            if (len > 256 || room < len + 2) return 2;
+             * overlapping; a byte that needs a look sends the string to
+             * the escaping copy below (nothing is committed before) */
             d[0] = '"';
             for (size_t k = 0; k + 16 < len; k += 16) {
                 __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-                if (dirty16(x, w->ascii)) return 2;
+                if (dirty16(x, w->ascii)) goto escape;
                 _mm_storeu_si128((__m128i *)(void *)(d + 1 + k), x);
             }
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
-            if (dirty16(x, w->ascii)) return 2;
+            if (dirty16(x, w->ascii)) goto escape;
             _mm_storeu_si128((__m128i *)(void *)(d + 1 + len - 16), x);
             d[len + 1] = '"';
-#else
-            return 2;
-#endif
+            *dp = d + len + 2;
+            return 0;
         }
-        *dp = d + len + 2;
-        return 0;
+    escape:
+#endif
+        /* escapes (Cyrillic names with ensure_ascii: flat dicts of them
+         * stayed on this path) when the worst case fits */
+        if (len > STR_PIECE || room < 6 * len + 34) return 2;
+        return put_str_at(w->ascii, s, len, dp);
     }
     case ACAR_INT: {
         if ((ACAR_FLAGS(v) & ACAR_F_BIG) || room < 24) return 2;
