@@ -118,22 +118,37 @@ static uint64_t schubfach(uint64_t c, int q, int *e)
     return (vb < mid || (vb == mid && !(s & 1))) ? s : t;
 }
 
-static uint64_t strip_zeros(uint64_t f, int *e)
+static inline uint64_t rotr64(uint64_t x, unsigned r) { return (x >> r) | (x << (64 - r)); }
+
+/* f 10^*e with the trailing zeros of f > 0 moved into *e.  f is divisible
+ * by 10^k exactly when rotating f / 5^k (a product with the inverse of 5^k
+ * modulo 2^64) right by k bits leaves at most (2^64 - 1) / 10^k, which is
+ * then the quotient (Granlund and Montgomery): a product and a compare per
+ * step, where f % 10^k cost two products, and most shortest digits end in
+ * no zero at all. */
+static inline uint64_t strip_zeros(uint64_t f, int *e)
 {
-    while (f % 100000000 == 0) {
-        f /= 100000000;
+    uint64_t q = rotr64(f * 0xcccccccccccccccdu, 1);
+    if (q > 0x1999999999999999u)
+        return f;
+    f = q;
+    *e += 1;
+    /* f < 10^16: at most 15 more zeros, found by halving steps (branches:
+     * conditional moves made one chain of the four products, 2-9% slower) */
+    if ((q = rotr64(f * 0xc767074b22e90e21u, 8)) <= 0x2af31dc461u) {
+        f = q;
         *e += 8;
     }
-    if (f % 10000 == 0) {
-        f /= 10000;
+    if ((q = rotr64(f * 0xd288ce703afb7e91u, 4)) <= 0x68db8bac710cbu) {
+        f = q;
         *e += 4;
     }
-    if (f % 100 == 0) {
-        f /= 100;
+    if ((q = rotr64(f * 0x8f5c28f5c28f5c29u, 2)) <= 0x28f5c28f5c28f5cu) {
+        f = q;
         *e += 2;
     }
-    if (f % 10 == 0) {
-        f /= 10;
+    if ((q = rotr64(f * 0xcccccccccccccccdu, 1)) <= 0x1999999999999999u) {
+        f = q;
         *e += 1;
     }
     return f;
@@ -289,9 +304,14 @@ size_t acar_num_float_repr(double d, char *buf)
         p[0] = '.';
         p[1] = '0';
         p += 2;
-    } else {
-        put_digits(p + 1, f, n);
-        memmove(p, p + 1, (size_t)x + 1);
+    } else { /* 0 <= x < n - 1 <= 16: the point among the digits */
+        char frac[16];
+        put_digits(p, f, n);
+        /* the n - x - 1 <= 16 digits after the point one place on, in
+         * copies of a fixed size (a call to memmove was 3% of writing
+         * canada.json) */
+        memcpy(frac, p + x + 1, 16);
+        memcpy(p + x + 2, frac, 16);
         p[x + 1] = '.';
         p += n + 1;
     }

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest text acar_num_float_repr writes, without a terminator. */
-#define ACAR_NUM_FLOAT_REPR_MAX 32
+/* Room acar_num_float_repr needs at buf: its longest text is 24 bytes
+ * ("-1.2345678901234567e-308"); the rest lets it move digits in copies of
+ * a fixed size.  The text is never longer than this. */
+#define ACAR_NUM_FLOAT_REPR_MAX 40
 
 /* Writes repr(d) as CPython 3 prints it ("1e+16", "1e-05", "0.0001", "123.0",
  * "-0.0", "nan", "inf", "-inf", "5e-324", "1.7976931348623157e+308") into
