@@ -1680,6 +1680,11 @@ static ALWAYS_INLINE char *put_sep16(char *d, uint64_t s0, uint64_t s1, size_t n
     return d + n;
 }
 
+static inline bool is_container(const acar_val *v) {
+    acar_type t = ACAR_TYPE(v);
+    return t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT;
+}
+
 /* Whether x is a scalar fast_scalar may take, or an empty container. */
 static inline bool flat_item(const acar_val *x) {
     acar_type t = ACAR_TYPE(x);
@@ -1687,43 +1692,65 @@ static inline bool flat_item(const acar_val *x) {
     return t == ACAR_STR || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
 }
 
-/* A non-empty list, tuple or dict of what fast_scalar writes (str keys,
- * no sort_keys for more than one pair), without indent: written whole at
- * *dp, without a frame of its own, 0; else 2 with nothing committed (*dp
- * unchanged), for the general path.  It cannot hold itself, so the one
- * cycle to rule out is its being open already; errors cannot arise inside,
- * so no frame is needed to name a path. */
-static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
+/* Whether every item of the non-empty container v is a flat_item (and
+ * every key a str). */
+static inline bool items_flat(const acar_val *v) {
     size_t n = ACAR_LEN(v);
-    if (w->indent || !w->short_seps || n == 0 || w->top >= w->max_depth) return 2;
-    if (w->sort && n > 1 && ACAR_TYPE(v) == ACAR_DICT) return 2;
-    /* a look at the types first: a nested container found halfway wasted
-     * the half written (twitter.json -5%) */
     if (ACAR_TYPE(v) == ACAR_DICT) {
         acar_val *const *items = ((const acar_map *)v->u.p)->items;
         for (size_t i = 0; i < n; i++)
-            if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !flat_item(items[2 * i + 1])) return 2;
+            if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !flat_item(items[2 * i + 1])) return false;
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!flat_item(v->u.items[i])) return 2;
+            if (!flat_item(v->u.items[i])) return false;
     }
-    if (active(w, v)) return 2;
+    return true;
+}
+
+/* Whether x is a flat_item, or (deep) a non-empty container of at most
+ * TREE_ITEMS_MAX of them that fast_flat may write: no sort_keys for a dict
+ * of more than one pair.  The bound keeps the look at the types short
+ * where it fails (twitter.json's users, 40 pairs with containers at the
+ * end: scanning them first was 8% of its write). */
+#define TREE_ITEMS_MAX 16
+static ALWAYS_INLINE bool tree_item(const writer *w, const acar_val *x, bool deep) {
+    acar_type t = ACAR_TYPE(x);
+    if (t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT) {
+        if (ACAR_LEN(x) == 0) return true;
+        if (!deep || ACAR_LEN(x) > TREE_ITEMS_MAX || (w->sort && t == ACAR_DICT && ACAR_LEN(x) > 1))
+            return false;
+        return items_flat(x);
+    }
+    return t == ACAR_STR || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
+}
+
+static NOINLINE int put_flat_leaf(const writer *w, const acar_val *v, char **dp, char *lim);
+
+/* The non-empty container v, whose items tree_item(deep) passed, written
+ * whole at *dp: 0, or 2 with *dp unchanged (no room, or a string that
+ * fast_scalar does not take).  Containers among the items (deep only) go
+ * to put_flat_leaf.  Inlined with deep constant in the two functions
+ * below. */
+static ALWAYS_INLINE int put_flat(const writer *w, const acar_val *v, char **dp, char *lim, bool deep) {
+    size_t n = ACAR_LEN(v);
     char *d = *dp;
     const uint64_t is0 = w->seps[0], is1 = w->seps[1], ks0 = w->seps[2], ks1 = w->seps[3];
     const size_t isl = w->isep_len, ksl = w->ksep_len;
+#define PUT_ITEM(x) \
+    ((deep && ACAR_LEN(x) && is_container(x)) ? put_flat_leaf(w, (x), &d, lim) : fast_scalar(w, (x), &d, lim))
     if (ACAR_TYPE(v) == ACAR_DICT) {
         acar_val *const *items = ((const acar_map *)v->u.p)->items;
         if (lim - d < 1) return 2;
         *d++ = '{';
         for (size_t i = 0; i < n; i++) {
-            const acar_val *k = items[2 * i]; /* a str: looked at above */
+            const acar_val *k = items[2 * i]; /* a str: looked at before */
             if (i) {
                 if (lim - d < 16) return 2;
                 d = put_sep16(d, is0, is1, isl);
             }
             if (fast_scalar(w, k, &d, lim) != 0 || lim - d < 16) return 2;
             d = put_sep16(d, ks0, ks1, ksl);
-            if (fast_scalar(w, items[2 * i + 1], &d, lim) != 0) return 2;
+            if (PUT_ITEM(items[2 * i + 1]) != 0) return 2;
         }
         if (lim - d < 1) return 2;
         *d++ = '}';
@@ -1736,18 +1763,49 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
                 if (lim - d < 16) return 2;
                 d = put_sep16(d, is0, is1, isl);
             }
-            if (fast_scalar(w, items[i], &d, lim) != 0) return 2;
+            if (PUT_ITEM(items[i]) != 0) return 2;
         }
         if (lim - d < 1) return 2;
         *d++ = ']';
     }
+#undef PUT_ITEM
     *dp = d;
     return 0;
 }
 
-static inline bool is_container(const acar_val *v) {
-    acar_type t = ACAR_TYPE(v);
-    return t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT;
+static NOINLINE int put_flat_leaf(const writer *w, const acar_val *v, char **dp, char *lim) {
+    return put_flat(w, v, dp, lim, false);
+}
+
+static NOINLINE int put_flat_deep(const writer *w, const acar_val *v, char **dp, char *lim) {
+    return put_flat(w, v, dp, lim, true);
+}
+
+/* A non-empty list, tuple or dict of what fast_scalar writes, or of
+ * non-empty containers of those (str keys, no sort_keys for more than one
+ * pair), without indent: written whole at *dp, without frames, 0; else 2
+ * with nothing committed (*dp unchanged), for the general path.  The types
+ * are looked at first: a nested container found halfway wasted the half
+ * written (twitter.json -5%).  v cannot hold itself, nor can a container
+ * inside be open already (it would hold v), so the one cycle to rule out
+ * is v's being open; errors cannot arise inside, so no frame is needed to
+ * name a path.  The second level saves a frame for each of the Google Maps
+ * files' elements and citm_catalog's events. */
+static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
+    size_t n = ACAR_LEN(v);
+    if (w->indent || !w->short_seps || n == 0 || w->top >= w->max_depth) return 2;
+    if (w->sort && n > 1 && ACAR_TYPE(v) == ACAR_DICT) return 2;
+    const bool deep = n <= TREE_ITEMS_MAX && w->top + 1 < w->max_depth;
+    if (ACAR_TYPE(v) == ACAR_DICT) {
+        acar_val *const *items = ((const acar_map *)v->u.p)->items;
+        for (size_t i = 0; i < n; i++)
+            if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !tree_item(w, items[2 * i + 1], deep)) return 2;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (!tree_item(w, v->u.items[i], deep)) return 2;
+    }
+    if (active(w, v)) return 2;
+    return deep ? put_flat_deep(w, v, dp, lim) : put_flat_leaf(w, v, dp, lim);
 }
 
 /* Writes the top frame's items until one opens a container (its frame is

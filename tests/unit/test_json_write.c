@@ -278,6 +278,21 @@ static void test_deep(void) {
     CHECK(write_with(v, &(opt){.max_depth = 1000}) == 0);
     CHECK(write_with(list(1, v), &(opt){.max_depth = 1000}) == -1 && ERR.code == ACAR_ERR_LIMIT &&
           strstr(ERR.msg, ": nesting deeper than the depth limit (1000)"));
+    /* the limit where the last two levels are small enough for the
+     * frameless path: depth levels of lists and dicts around [1] and
+     * {"k": 1}, written exactly when depth <= max_depth */
+    for (size_t lim = 1; lim <= 5; lim++) {
+        for (size_t depth = 1; depth <= 6; depth++) {
+            acar_val *l = list(1, I(1)), *m = dict(1, S("k"), I(1));
+            for (size_t k = 1; k < depth; k++) {
+                l = list(2, I(0), l);
+                m = dict(1, S("k"), m);
+            }
+            int want = depth <= lim ? 0 : -1;
+            CHECK(write_with(l, &(opt){.max_depth = lim}) == want && (want == 0 || ERR.code == ACAR_ERR_LIMIT));
+            CHECK(write_with(m, &(opt){.max_depth = lim}) == want && (want == 0 || ERR.code == ACAR_ERR_LIMIT));
+        }
+    }
 }
 
 static void test_jsonl(void) {
