@@ -857,19 +857,42 @@ static inline char *put_u64(char *p, uint64_t u) {
         100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
         10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
         100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
+    if (u < 100) {  /* small ints first (instruments.json: 9% of its write) */
+        if (u < 10) {
+            *p = (char)('0' + u);
+            return p + 1;
+        }
+        memcpy(p, digits2 + u * 2, 2);
+        return p + 2;
+    }
+#if defined(__GNUC__) || defined(__clang__)
+    /* the count from the bit length (1233 / 4096 is just below log10 2),
+     * one compare to settle it: a loop of compares was mispredicted on
+     * ids of varying length */
+    size_t t = ((size_t)(64 - __builtin_clzll(u | 1)) * 1233) >> 12;
+    size_t n = t + (t < 20 && u >= pow10[t]);
+    n += n == 0;
+#else
     size_t n = 1;
     while (n < 20 && u >= pow10[n]) n++;
+#endif
     char *e = p + n;
-    while (u >= 100) {
+    while (u > UINT32_MAX) {
         e -= 2;
         memcpy(e, digits2 + (u % 100) * 2, 2);
         u /= 100;
     }
-    if (u >= 10) {
+    uint32_t v = (uint32_t)u;  /* the rest in 32-bit arithmetic */
+    while (v >= 100) {
         e -= 2;
-        memcpy(e, digits2 + u * 2, 2);
+        memcpy(e, digits2 + (v % 100) * 2, 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        e -= 2;
+        memcpy(e, digits2 + v * 2, 2);
     } else {
-        *--e = (char)('0' + u);
+        *--e = (char)('0' + v);
     }
     return p + n;
 }
