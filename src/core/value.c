@@ -550,7 +550,8 @@ const char *acar__unhashable_name(const acar_val *v) {
     return acar_type_name(ACAR_TYPE(v));
 }
 
-uint64_t acar__hash_bytes(const char *s, size_t n) {
+/* acar__hash_bytes past 16 bytes. */
+uint64_t acar__hash_long(const char *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull ^ n;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {

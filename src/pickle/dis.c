@@ -604,7 +604,7 @@ static int read_arg(dis *d, acar_pickle_arg kind, darg *a) {
 
 /* repr(arg) appended to o. */
 static int put_arg(dis *d, acar_out *o, const darg *a) {
-    char buf[32];
+    char buf[ACAR_NUM_FLOAT_REPR_MAX]; /* a float repr's room; more than an int needs */
     switch (a->kind) {
     case K_NONE: acar__out_str(o, "None"); return 0;
     case K_INT: acar__out_write(o, buf, acar_num_i64_to_dec(a->i, buf)); return 0;
