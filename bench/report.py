@@ -15,7 +15,7 @@ before the first section are HEADER.
 import os
 import re
 
-ORDER = ["pickle", "marshal", "json-read", "json-write", "xml", "bplist", "scan", "tensor"]
+ORDER = ["pickle", "pickle-memory", "marshal", "json-read", "json-write", "xml", "bplist", "scan", "tensor"]
 
 HEADER = """# Benchmarks
 

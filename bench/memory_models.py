@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""memory_models.py -- what document layout could hold a pickle in 3x its size.
+
+The pickle benchmark's memory target is a document of at most 3 times the
+pickle's size, for every JSON file in ../shared/bench-data/json pickled at
+protocols 2, 4 and 5.  This script counts the values of each such pickle
+(with CPython: json.load, then pickle.dumps) and prints the least memory
+three layouts could take, over the pickle's size, with no arena slack and
+no per-allocation overhead at all:
+
+  nodes   acar's model: a 16-byte node per value (None, True and False
+          shared; a dict's keys, which json.load memoizes and the pickle
+          writes once, counted once), 8 bytes per list item (a pointer),
+          16 per dict pair (two), and the bytes of every str.  bench_pickle's
+          "model floor" column is this number.
+  inline  16-byte values stored in their containers: a 16-byte header per
+          list or dict, 16 bytes per list item and 32 per dict pair (key and
+          value inline), a str's bytes plus an 8-byte length.
+  boxed   8-byte values in their containers (a double as is, anything else
+          NaN-boxed: the most compact fixed-width layout), a 16-byte header
+          per list or dict, 8 per item, 16 per pair, a str's bytes plus 8.
+
+Usage: python3 bench/memory_models.py [--data DIR] [--out BENCHMARKS.md]
+(--out writes the section "pickle-memory" of that file; see report.py).
+"""
+import argparse
+import collections
+import glob
+import json
+import os
+import pickle
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+TARGET = 3.0
+
+
+def count(obj):
+    """Counts of the values in obj, walked once; shared containers and keys
+    (json.load memoizes keys) once."""
+    c = collections.Counter()
+    seen = set()
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (dict, list)):
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+        if isinstance(x, dict):
+            c['dicts'] += 1
+            c['pairs'] += len(x)
+            for k, v in x.items():
+                if id(k) not in seen:
+                    seen.add(id(k))
+                    c['strs'] += 1
+                    c['str_bytes'] += len(k.encode('utf-8', 'surrogatepass'))
+                stack.append(v)
+        elif isinstance(x, list):
+            c['lists'] += 1
+            c['items'] += len(x)
+            stack.extend(x)
+        elif isinstance(x, str):
+            c['strs'] += 1
+            c['str_bytes'] += len(x.encode('utf-8', 'surrogatepass'))
+        elif x is None or isinstance(x, bool):
+            pass  # one shared node each
+        elif isinstance(x, (int, float)):
+            c['numbers'] += 1
+    return c
+
+
+def layouts(c):
+    containers = c['lists'] + c['dicts']
+    nodes = 16 * (containers + c['numbers'] + c['strs']) + 8 * c['items'] + 16 * c['pairs'] + c['str_bytes']
+    inline = 16 * containers + 16 * c['items'] + 32 * c['pairs'] + c['str_bytes'] + 8 * c['strs']
+    boxed = 16 * containers + 8 * c['items'] + 16 * c['pairs'] + c['str_bytes'] + 8 * c['strs']
+    return nodes, inline, boxed
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--data', default=os.path.join(here, '..', '..', 'shared', 'bench-data', 'json'))
+    ap.add_argument('--out', help='write the section "pickle-memory" of this markdown file')
+    a = ap.parse_args()
+    names = ('nodes', 'inline', 'boxed')
+    within = collections.Counter()
+    rows = []
+    for path in sorted(glob.glob(os.path.join(a.data, '*.json'))):
+        with open(path, encoding='utf-8') as f:
+            obj = json.load(f)
+        c = count(obj)
+        for proto in (2, 4, 5):
+            size = len(pickle.dumps(obj, protocol=proto))
+            ratios = [m / size for m in layouts(c)]
+            rows.append((os.path.basename(path)[:-5], proto, size, ratios))
+            for n, r in zip(names, ratios):
+                within[n] += r <= TARGET
+    print('%-34s %5s %9s %7s %7s %7s' % (('input', 'proto', 'bytes') + names))
+    for name, proto, size, ratios in rows:
+        print('%-34s %5d %9d %7.2f %7.2f %7.2f' % ((name, proto, size) + tuple(ratios)))
+    summary = ', '.join('%s %d' % (n, within[n]) for n in names)
+    print('at most %gx the pickle, of %d inputs: %s' % (TARGET, len(rows), summary))
+    if a.out:
+        over = [r for r in rows if r[3][2] > TARGET]
+        text = ['## Pickle document memory: the least any layout could take', '',
+                'Command: `python3 bench/memory_models.py --out BENCHMARKS.md` (the script says how it counts). '
+                'The least memory three document layouts could take for each JSON-derived pickle of the '
+                'pickle benchmark, over the pickle\'s size, with no arena slack and no header beyond the '
+                'ones named: *nodes* is acar\'s (a 16-byte node per value, 8 bytes per list item, 16 per '
+                'dict pair, the str bytes: the pickle section\'s *model floor*), *inline* keeps 16-byte '
+                'values in their containers, *boxed* keeps 8-byte values in them (doubles as they are, '
+                'the rest NaN-boxed: the most compact fixed-width layout there is).', '',
+                'At most %gx the pickle, of the %d inputs: %s.' % (TARGET, len(rows), summary), '',
+                'Above %gx even when boxed (%d inputs):' % (TARGET, len(over)), '',
+                '| input | protocol | pickle bytes | nodes | inline | boxed |',
+                '|---|---:|---:|---:|---:|---:|']
+        for name, proto, size, ratios in over:
+            text.append('| %s | %d | %d | %.2f | %.2f | %.2f |' % ((name, proto, size) + tuple(ratios)))
+        text += ['', 'By pickletools, these pickles are mostly keys met before (BINGET, 2 bytes, or '
+                 'LONG_BINGET, 5: 19-50% of their bytes), small ints (BININT1, 2 bytes; BININT, 5) and '
+                 'small dicts (EMPTY_DICT and MEMOIZE, a byte each). Any fixed-width layout takes at least '
+                 '8 bytes per value and 16 per dict pair or container header. Only variable-width packing '
+                 '(arrays of 1- or 2-byte ints, keys shared by index) could hold them in 3x: a document '
+                 'that is no longer one node per value.']
+        report.write_section(a.out, 'pickle-memory', '\n'.join(text))
+
+
+if __name__ == '__main__':
+    main()
