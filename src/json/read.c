@@ -662,34 +662,19 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
 }
 
 /* The memo's own hash: cheaper than acar__hash (measured: acar__hash on
- * every key took 25-30% of reading citm_catalog and twitter), which is
- * then computed once per distinct key.  Short keys (most are) are read as
- * two overlapping words or halves from their two ends, never a byte at a
- * time and never outside the key (byte by byte it was 5-9% of reading
- * twitter, citm_catalog and update-center).  Only the memo of one read
- * uses it, so it may differ between byte orders. */
+ * every key took 25-30% of reading citm_catalog and twitter; with its
+ * finaliser on every key, 4%), which is then computed once per distinct
+ * key.  Short keys (most are) are acar__hash_short_raw: one or two
+ * independent products, the slot from the top bits, ready a few cycles
+ * after the text (byte by byte it was 5-9% of reading twitter,
+ * citm_catalog and update-center; three products in a row, 8% of
+ * twitter).  Only the memo of one read uses it, so it may differ between
+ * byte orders. */
 static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
     uint64_t a, b, h;
-    if (n <= 16) {
-        /* One or two independent products: the memo's slot comes from
-         * the top bits, which depend on every byte, and the hash is ready
-         * a few cycles after the text (three products in a row were 8% of
-         * reading twitter.json). */
-        if (n >= 8) {
-            memcpy(&a, s, 8);
-            memcpy(&b, s + n - 8, 8);
-        } else if (n >= 4) {
-            uint32_t x, y;
-            memcpy(&x, s, 4);
-            memcpy(&y, s + n - 4, 4);
-            a = (uint64_t)x << 32 | y;
-            b = 0;
-        } else {
-            a = n ? (uint64_t)s[0] << 16 | (uint64_t)s[n / 2] << 8 | s[n - 1] : 0;
-            b = 0;
-        }
-        return ((a ^ n) * 0x9e3779b97f4a7c15ull) ^ (b * 0xbf58476d1ce4e5b9ull);
-    }
+    if (n <= 16) return acar__hash_short_raw((const char *)s, n);
+    /* longer keys inline too: acar__hash_long, a call with the finaliser,
+     * read twitter.json's 20-30 byte keys 6% slower */
     h = 0x9e3779b97f4a7c15ull ^ n;
     const uint8_t *last = s + n - 8;
     while (s < last) {
