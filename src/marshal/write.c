@@ -431,30 +431,6 @@ static inline void out_byte(sink *s, char c) {
     }
 }
 
-/* n bytes from s to q: up to 16 in overlapping moves rather than a call
- * (most strings of JSON-like data are that short). */
-static inline void copy_bytes(uint8_t *q, const char *s, size_t n) {
-    if (n >= 8 && n <= 16) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(q, &a, 8);
-        memcpy(q + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(q, &a, 4);
-        memcpy(q + n - 4, &b, 4);
-    } else if (n > 0 && n < 4) {
-        q[0] = (uint8_t)s[0];
-        q[n / 2] = (uint8_t)s[n / 2];
-        q[n - 1] = (uint8_t)s[n - 1];
-    } else if (n) {
-        memcpy(q, s, n);
-    }
-}
-
 /* "%.17g" exactly as CPython's PyOS_double_to_string(d, 'g', 17, 0): the
  * exact decimal value of d rounded half-even to 17 digits, trailing zeros
  * dropped, exponent form below 1e-4 and from 1e17.  Returns the length
@@ -614,7 +590,7 @@ static int put_sized(W *w, sink *o, uint8_t code, const char *s, size_t n) {
     if (!q) return 0;
     q[0] = code;
     put32(q + 1, (uint32_t)n);
-    copy_bytes(q + 5, s, n);
+    acar__copy_short(q + 5, s, n);
     commit(o, q + 5 + n);
     return 0;
 }
@@ -793,7 +769,7 @@ HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2)
                 if (!(q = reserve(o, 2 + n))) return 0;
                 q[0] = (uint8_t)((interned ? ACAR_MT_SHORT_ASCII_INTERNED : ACAR_MT_SHORT_ASCII) | flag);
                 q[1] = (uint8_t)n;
-                copy_bytes(q + 2, v->u.s, n);
+                acar__copy_short(q + 2, v->u.s, n);
                 commit(o, q + 2 + n);
                 return 0;
             }

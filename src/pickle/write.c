@@ -1732,7 +1732,7 @@ static inline int save_item(W *w, const acar_val *v) {
                 q = need(w, len + 3);
                 q[0] = ACAR_OP_SHORT_BINUNICODE;
                 q[1] = (uint8_t)len;
-                memcpy(q + 2, v->u.s, len);
+                acar__copy_short(q + 2, v->u.s, len);
                 q[2 + len] = ACAR_OP_MEMOIZE;
                 q += 3 + len;
             } else {
@@ -1740,7 +1740,7 @@ static inline int save_item(W *w, const acar_val *v) {
                 q = need(w, len + 10);
                 q[0] = ACAR_OP_BINUNICODE;
                 le32(q + 1, (uint32_t)len);
-                memcpy(q + 5, v->u.s, len);
+                acar__copy_short(q + 5, v->u.s, len);
                 q += 5 + len;
                 if (w->memo_n < 256) {
                     q[0] = ACAR_OP_BINPUT;
