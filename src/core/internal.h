@@ -313,30 +313,8 @@ static inline uint64_t acar__mix64(uint64_t x) {
     x ^= x >> 33;
     return x;
 }
-/* n bytes from s to d for the short strings most keys and values are:
- * up to 32 bytes as two overlapping copies of a fixed size from the two
- * ends (never a byte outside either), instead of a call to memcpy. */
-static inline void acar__copy_short(void *d, const void *s, size_t n) {
-    char *o = (char *)d;
-    const char *i = (const char *)s;
-    if (n >= 16 && n <= 32) {
-        memcpy(o, i, 16);
-        memcpy(o + n - 16, i + n - 16, 16);
-    } else if (n >= 8 && n < 16) {
-        memcpy(o, i, 8);
-        memcpy(o + n - 8, i + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(o, i, 4);
-        memcpy(o + n - 4, i + n - 4, 4);
-    } else if (n > 0 && n < 4) {
-        o[0] = i[0];
-        o[n / 2] = i[n / 2];
-        o[n - 1] = i[n - 1];
-    } else if (n) {
-        memcpy(o, i, n);
-    }
-}
 
+/* acar__hash_bytes past 16 bytes (value.c). */
 uint64_t acar__hash_long(const char *s, size_t n);
 
 /* n <= 16 bytes as two words read from the two ends, overlapping, never a
@@ -367,6 +345,30 @@ static inline uint64_t acar__hash_short_raw(const char *s, size_t n) {
  * variable-length tail made reading pickles 3-5% slower. */
 static inline uint64_t acar__hash_bytes(const char *s, size_t n) {
     return n <= 16 ? acar__mix64(acar__hash_short_raw(s, n)) : acar__hash_long(s, n);
+}
+
+/* n bytes from s to d for the short strings most keys and values are:
+ * up to 32 bytes as two overlapping copies of a fixed size from the two
+ * ends (never a byte outside either), instead of a call to memcpy. */
+static inline void acar__copy_short(void *d, const void *s, size_t n) {
+    char *o = (char *)d;
+    const char *i = (const char *)s;
+    if (n >= 16 && n <= 32) {
+        memcpy(o, i, 16);
+        memcpy(o + n - 16, i + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        memcpy(o, i, 8);
+        memcpy(o + n - 8, i + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(o, i, 4);
+        memcpy(o + n - 4, i + n - 4, 4);
+    } else if (n > 0 && n < 4) {
+        o[0] = i[0];
+        o[n / 2] = i[n / 2];
+        o[n - 1] = i[n - 1];
+    } else if (n) {
+        memcpy(o, i, n);
+    }
 }
 
 /* Python's hash-compatible equality helpers. */
