@@ -1648,8 +1648,9 @@ static ALWAYS_INLINE int fast_scalar(const writer *w, const acar_val *v, char **
         }
     escape:
 #endif
-        /* escapes (Cyrillic names with ensure_ascii: flat dicts of them
-         * stayed on this path) when the worst case fits */
+        /* text with escapes, when its worst case fits: giving up here sent
+         * a flat dict of Cyrillic names (ensure_ascii) to the general path,
+         * which wrote the dict a second time */
         if (len > STR_PIECE || room < 6 * len + 34) return 2;
         return put_str_at(w->ascii, s, len, dp);
     }
