@@ -565,7 +565,7 @@ char *acar__out_reserve(acar_out *o, size_t n) {
             return NULL;
         }
         if (n > SIZE_MAX / 2 - b->len) { o->failed = true; return NULL; }
-        size_t cap = b->cap ? b->cap : 256;
+        size_t cap = b->cap ? b->cap : 4096;
         while (cap - b->len < n) cap *= 2;
         /* never room past the limit, so that every write past it comes here */
         if (o->limit && cap > o->limit) cap = o->limit;
