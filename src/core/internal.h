@@ -348,17 +348,22 @@ static inline uint64_t acar__hash_bytes(const char *s, size_t n) {
 }
 
 /* n bytes from s to d for the short strings most keys and values are:
- * up to 32 bytes as two overlapping copies of a fixed size from the two
- * ends (never a byte outside either), instead of a call to memcpy. */
+ * up to 64 bytes as two overlapping copies of a fixed size from the two
+ * ends (never a byte outside either), instead of a call to memcpy.  8 to
+ * 16 bytes, where most keys fall, are tested first: testing 16 to 32
+ * first read strs_1e5 (lengths 1 to 16 at random) 7% slower. */
 static inline void acar__copy_short(void *d, const void *s, size_t n) {
     char *o = (char *)d;
     const char *i = (const char *)s;
-    if (n >= 16 && n <= 32) {
-        memcpy(o, i, 16);
-        memcpy(o + n - 16, i + n - 16, 16);
-    } else if (n >= 8 && n < 16) {
+    if (n >= 8 && n <= 16) {
         memcpy(o, i, 8);
         memcpy(o + n - 8, i + n - 8, 8);
+    } else if (n > 16 && n <= 32) {
+        memcpy(o, i, 16);
+        memcpy(o + n - 16, i + n - 16, 16);
+    } else if (n > 32 && n <= 64) {
+        memcpy(o, i, 32);
+        memcpy(o + n - 32, i + n - 32, 32);
     } else if (n >= 4 && n < 8) {
         memcpy(o, i, 4);
         memcpy(o + n - 4, i + n - 4, 4);

@@ -470,16 +470,7 @@ HOT_INLINE acar_val *new_text(reader *r, acar_type t, const uint8_t *s, size_t l
         if (v) {
             v->tag = ACAR_TAG(t, flags, len);
             char *copy = (char *)(v + 1);
-            /* Up to 16 bytes in two overlapping moves rather than a call. */
-            if (len >= 8 && len <= 16) {
-                uint64_t a, b;
-                memcpy(&a, s, 8);
-                memcpy(&b, s + len - 8, 8);
-                memcpy(copy, &a, 8);
-                memcpy(copy + len - 8, &b, 8);
-            } else if (len) {
-                memcpy(copy, s, len);
-            }
+            acar__copy_short(copy, s, len);
             v->u.s = copy;
         }
     }
