@@ -852,11 +852,6 @@ static const char digits2[201] =
  * division, written in place: acar_num_i64_to_dec (nine-digit chunks into a
  * temporary, then a copy) was 9% of writing citm_catalog (14,000 ints). */
 static inline char *put_u64(char *p, uint64_t u) {
-    static const uint64_t pow10[20] = {
-        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
-        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
     if (u < 100) {  /* small ints first (instruments.json: 9% of its write) */
         if (u < 10) {
             *p = (char)('0' + u);
@@ -865,17 +860,7 @@ static inline char *put_u64(char *p, uint64_t u) {
         memcpy(p, digits2 + u * 2, 2);
         return p + 2;
     }
-#if defined(__GNUC__) || defined(__clang__)
-    /* the count from the bit length (1233 / 4096 is just below log10 2),
-     * one compare to settle it: a loop of compares was mispredicted on
-     * ids of varying length */
-    size_t t = ((size_t)(64 - __builtin_clzll(u | 1)) * 1233) >> 12;
-    size_t n = t + (t < 20 && u >= pow10[t]);
-    n += n == 0;
-#else
-    size_t n = 1;
-    while (n < 20 && u >= pow10[n]) n++;
-#endif
+    size_t n = (size_t)acar_num_dec_len(u);
     char *e = p + n;
     while (u > UINT32_MAX) {
         e -= 2;

@@ -55,20 +55,6 @@ static inline int flog2_pow10(int e) { return FLOOR_SHR((int64_t)e * 91312464174
 #define HIDDEN (((uint64_t)1) << 52)
 #define MASK63 ((((uint64_t)1) << 63) - 1)
 
-static inline int clz64(uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_clzll(x);
-#else
-    int n = 0;
-    while (!(x >> 63)) {
-        x <<= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
 /* round_to_odd(g cp / 2^127) with g = g1 2^63 + g0 (the paper's r_o'): the
  * sticky low bit keeps "exactly an integer" apart from "a bit above it". */
 static inline uint64_t rop(uint64_t g1, uint64_t g0, uint64_t cp)
@@ -173,20 +159,12 @@ static uint64_t shortest(uint64_t bits, int *e)
     return strip_zeros(schubfach(c, q, e), e);
 }
 
-static const uint64_t POW10_U64[20] = {
+const uint64_t acar_num_pow10_u64[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
     1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
     100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
     1000000000000000000u, 10000000000000000000u,
 };
-
-/* Number of decimal digits of f > 0: 1233 / 4096 approximates log10(2) from
- * below, which leaves one comparison to settle the count. */
-static inline int dec_len(uint64_t f)
-{
-    int t = ((64 - clz64(f)) * 1233) >> 12;
-    return t + (f >= POW10_U64[t]);
-}
 
 static const char DIGITS2[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -195,8 +173,8 @@ static const char DIGITS2[201] =
 
 static inline void put2(char *p, uint32_t v) { memcpy(p, DIGITS2 + 2 * v, 2); }
 
-/* Writes the n = dec_len(f) digits of f to p[0..n), right to left, eight
- * digits at a time in 32-bit arithmetic. */
+/* Writes the n = acar_num_dec_len(f) digits of f to p[0..n), right to
+ * left, eight digits at a time in 32-bit arithmetic. */
 static void put_digits(char *p, uint64_t f, int n)
 {
     char *q = p + n;
@@ -235,7 +213,7 @@ int acar_num_float_digits(double d, char digits[17], int *exp10)
     }
     int e;
     uint64_t f = shortest(bits, &e);
-    int n = dec_len(f);
+    int n = acar_num_dec_len(f);
     put_digits(digits, f, n);
     *exp10 = e + n - 1;
     return n;
@@ -265,7 +243,7 @@ size_t acar_num_float_repr(double d, char *buf)
     }
     int e;
     const uint64_t f = shortest(mag, &e);
-    const int n = dec_len(f);
+    const int n = acar_num_dec_len(f);
     int x = e + n - 1; /* decimal exponent of the first digit */
     if (x < -4 || x >= 16) {
         put_digits(p + 1, f, n);

@@ -93,6 +93,33 @@ void acar_num_big_to_le_twos(const uint32_t *mag, size_t n, int neg, uint8_t *ou
  * plus sign); returns the length. */
 size_t acar_num_i64_to_dec(int64_t v, char *buf);
 
+/* Leading zero bits of x != 0. */
+static inline int acar_num_clz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    while (!(x >> 63)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* 10^0 .. 10^19 (defined in float_repr.c). */
+extern const uint64_t acar_num_pow10_u64[20];
+
+/* Number of decimal digits of v > 0: 1233 / 4096 approximates log10(2)
+ * from below, which leaves one comparison to settle the count (a loop of
+ * compares is mispredicted on numbers of varying length). */
+static inline int acar_num_dec_len(uint64_t v)
+{
+    int t = ((64 - acar_num_clz64(v)) * 1233) >> 12;
+    return t + (v >= acar_num_pow10_u64[t]);
+}
+
 /* Powers of ten shared by the float printer and parser (defined in
  * float_repr.c): entry e - ACAR_NUM_POW10_E_MIN, for e from -343 to 324, is
  * the 128-bit g with (g - 1) 2^(f-125) <= 10^e < g 2^(f-125),
