@@ -1723,14 +1723,12 @@ static inline bool items_flat(const acar_val *v) {
  * end: scanning them first was 8% of its write). */
 #define TREE_ITEMS_MAX 16
 static ALWAYS_INLINE bool tree_item(const writer *w, const acar_val *x, bool deep) {
-    acar_type t = ACAR_TYPE(x);
-    if (t == ACAR_LIST || t == ACAR_TUPLE || t == ACAR_DICT) {
-        if (ACAR_LEN(x) == 0) return true;
-        if (!deep || ACAR_LEN(x) > TREE_ITEMS_MAX || (w->sort && t == ACAR_DICT && ACAR_LEN(x) > 1))
+    if (deep && ACAR_LEN(x) && is_container(x)) {
+        if (ACAR_LEN(x) > TREE_ITEMS_MAX || (w->sort && ACAR_TYPE(x) == ACAR_DICT && ACAR_LEN(x) > 1))
             return false;
         return items_flat(x);
     }
-    return t == ACAR_STR || t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
+    return flat_item(x);
 }
 
 static NOINLINE int put_flat_leaf(const writer *w, const acar_val *v, char **dp, char *lim);
