@@ -49,20 +49,6 @@ static inline uint64_t mul_full(uint64_t a, uint64_t b, uint64_t *hi)
 }
 #endif
 
-static inline int clz64(uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_clzll(x);
-#else
-    int n = 0;
-    while (!(x >> 63)) {
-        x <<= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
 /* floor(e log2 10) for |e| <= 1200; biased so that the shift sees a
  * non-negative operand. */
 static inline int flog2_pow10(int e)
@@ -95,7 +81,7 @@ typedef struct {
 static approx_t approx(uint64_t w, int e10)
 {
     approx_t r;
-    const int lz = clz64(w);
+    const int lz = acar_num_clz64(w);
     const uint64_t wn = w << lz;
     const uint64_t *g = acar_num_pow10_g[e10 - ACAR_NUM_POW10_E_MIN];
     /* P = wn * g, exactly, in three limbs; 2^188 <= P < 2^190. */
