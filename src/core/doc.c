@@ -367,7 +367,8 @@ static acar_chunk *reuse_within(acar_doc *doc, size_t used, size_t size) {
 /* Slow path of acar__alloc: a new chunk big enough for size (already a
  * multiple of 8). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
-    size_t csize = doc->next_chunk < doc->read_cap ? doc->next_chunk : doc->read_cap;
+    /* a document's first chunk may be bigger than read_cap (acar__arena_fit) */
+    size_t csize = doc->next_chunk < doc->read_cap || !doc->chunks ? doc->next_chunk : doc->read_cap;
     if (size > csize) csize = size;
     if (csize > SIZE_MAX - sizeof(acar_chunk))
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
@@ -403,14 +404,20 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
 
 
 /* The chunks a read of input bytes adds stop doubling at the least power of
- * two of at least input / 8 (16 KiB up): the unused tail of the last chunk
+ * two of at least input / 8 (2 KiB up): the unused tail of the last chunk
  * is then under a quarter of the input, where doubling left up to twice
  * the document's size unused (reading update-center.json's protocol 4
- * pickle took 2.09 MB for 1.10 MB of nodes). */
-#define READ_CAP_MIN ((size_t)16 << 10)
+ * pickle took 2.09 MB for 1.10 MB of nodes).
+ *
+ * A read into a document that has no chunk yet makes its first chunk the
+ * size the reader expects the document to take (4 to 64 KiB).  Doubling
+ * from 4 KiB instead took 28 KiB in three chunks for the document of a
+ * 7 KB pickle, of which 10 KiB stayed unused. */
+#define READ_CAP_MIN ((size_t)2 << 10)
+#define FIRST_MIN ((size_t)4 << 10)
+#define FIRST_MAX ((size_t)64 << 10)
 
-/* input SIZE_MAX: no bound (after the read). */
-void acar__arena_fit(acar_doc *doc, size_t input) {
+void acar__arena_fit(acar_doc *doc, size_t input, size_t expect) {
     size_t cap = READ_CAP_MIN;
     while (cap < input / 8 && cap < CHUNK_MAX) cap *= 2;
     /* Inputs of 8 MB and more keep doubling: the tail of a chunk that big
@@ -420,6 +427,12 @@ void acar__arena_fit(acar_doc *doc, size_t input) {
      * instead of 15.5. */
     if (cap >= ((size_t)1 << 20)) cap = CHUNK_MAX;
     doc->read_cap = cap;
+    if (!doc->chunks && input != SIZE_MAX) {
+        size_t first = expect < FIRST_MAX ? (expect + 1023) & ~(size_t)1023 : FIRST_MAX;
+        if (first < FIRST_MIN) first = FIRST_MIN;
+        if (first > doc->chunk_cap) first = doc->chunk_cap;
+        doc->next_chunk = first;
+    }
 }
 
 /* Blocks acar__grow makes from this size on get a chunk of their own:

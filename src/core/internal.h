@@ -12,7 +12,7 @@
  *     COMPLEX    u.p -> double[2]
  *     STR/BYTES/BYTEARRAY  u.s -> len bytes (not terminated)
  *     LIST/TUPLE u.items -> acar_val *[acar__items_cap(v, len)]
- *     DICT/SET/FROZENSET   u.p -> acar_map
+ *     DICT/SET/FROZENSET   u.items -> acar_val *[...] (acar_map_index)
  *     GLOBAL     u.p -> acar_global_body
  *     OBJECT     u.p -> acar_object_body (flags: acar_build)
  *     PERSID     u.p -> the pid node
@@ -115,20 +115,31 @@ static inline size_t acar__items_cap(const acar_val *v, size_t n) {
     return ((v->tag >> 8) & ACAR_F_EXACT) ? n : acar__cap(n);
 }
 
-typedef struct acar_map {
-    acar_val **items;     /* dict: key, value, key, value ...; sets: items */
-    void *index;          /* open-addressing table of item index + 1, or NULL */
-    size_t index_cap;     /* slots in index (power of two) */
-} acar_map;
+/* DICT, SET and FROZENSET: u.items is the item array (dict: key, value,
+ * key, value ...; sets: items).  A map of up to ACAR_MAP_SCAN_MAX items
+ * has no index: finding a key scans the items.  Past that, the map has
+ * ACAR_F_INDEXED and an acar_map_index just before its items: index_cap
+ * (acar__index_cap) slots, at most half of them used, each holding an item
+ * (dict: pair) position + 1 or 0 when empty, probed linearly from
+ * acar__hash(key) & (index_cap - 1).  A slot is as wide as its largest
+ * value needs, as in CPython's dicts: one byte up to 256 slots, two up to
+ * 65536, else four (twitter.json's indexes took 134 KB at four bytes a
+ * slot, 15% of its pickle's document).  Small maps carry nothing but their
+ * items: a header of their own was 24 bytes a dict, 0.6-1.0 times the
+ * pickle's size for the small dicts of citm_catalog and instruments.
+ * The slots may share a block with the header and items only before the
+ * header: growing the items in place must not run over them. */
+typedef struct acar_map_index {
+    void *slots;
+    size_t cap;
+} acar_map_index;
 
-/* A map of up to ACAR_MAP_SCAN_MAX items has no index: finding a key scans
- * the items.  Past that, index_cap (acar__index_cap) slots, at most half
- * of them used, each holding an item (dict: pair) position + 1 or 0 when
- * empty, probed linearly from acar__hash(key) & (index_cap - 1).  A slot
- * is as wide as its largest value needs, as in CPython's dicts: one byte
- * up to 256 slots, two up to 65536, else four (twitter.json's indexes
- * took 134 KB at four bytes a slot, 15% of its pickle's document). */
+#define ACAR_F_INDEXED 0x02u /* DICT/SET/FROZENSET: an acar_map_index precedes the items */
 #define ACAR_MAP_SCAN_MAX 8
+
+static inline acar_map_index *acar__map_index(const acar_val *v) {
+    return ((v->tag >> 8) & ACAR_F_INDEXED) ? (acar_map_index *)(void *)v->u.items - 1 : NULL;
+}
 
 /* Slots of the index of a map of n items: 0 (none), or the least power of
  * two of at least 16 and 2 n. */
@@ -204,8 +215,9 @@ struct acar_doc {
  * ACAR_ERR_LIMIT (max_memory) on the doc.  The fast path is inline: readers
  * call it once per node (a call each was 12% of reading citm_catalog). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size);
-/* Bounds the chunks a read of input bytes adds (SIZE_MAX: no bound). */
-void acar__arena_fit(acar_doc *doc, size_t input);
+/* Bounds the chunks a read of input bytes adds (SIZE_MAX: no bound), and
+ * sizes a new document's first chunk for the expect bytes it should take. */
+void acar__arena_fit(acar_doc *doc, size_t input, size_t expect);
 static inline void *acar__alloc(acar_doc *doc, size_t size) {
     size = (size + 7) & ~(size_t)7;
     if (size == 0) size = 8;
@@ -256,6 +268,11 @@ int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item);
 int acar__list_extend(acar_doc *doc, acar_val *list, acar_val *const *items, size_t n, bool last);
 /* A dict/set/frozenset node, empty. */
 acar_val *acar__map(acar_doc *doc, acar_type t);
+/* A new item array for map with room for cap pointers, and when icap an
+ * index of icap slots, all zero (acar_map_index: slots, header, items in
+ * one block): sets map's items and ACAR_F_INDEXED (or clears it).  NULL
+ * when the allocation fails, the map unchanged. */
+acar_val **acar__map_alloc(acar_doc *doc, acar_val *map, size_t cap, size_t icap);
 
 /* datetime.datetime's pickled state (the 10 bytes of _getstate(): year
  * big-endian, month with fold in bit 7 from protocol 4, day, hour, minute,
@@ -419,14 +436,14 @@ static inline bool acar__same_str(const acar_val *a, const acar_val *b) {
     return memcmp(a->u.s, b->u.s, n) == 0;
 }
 
-/* Fills map m of a new dict with the np pairs kv, keys all str: items
- * (room for 2 np pointers) becomes m->items, and the index of
- * acar__index_cap(np) slots is made here, keys hashed through hc.  A
+/* Fills dict, new and empty, with the np pairs kv, keys all str, in an
+ * item array of room >= 2 np pointers that it allocates with the index of
+ * acar__index_cap(np) slots (acar__map_alloc), keys hashed through hc.  A
  * repeated key keeps its first place and takes the last value, as in
- * acar_dict_set.  Returns the pairs placed, or SIZE_MAX when the index
- * could not be allocated (the document's error says why).  The pickle and
- * marshal readers' dicts of str keys. */
-size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_map *m, acar_val **items,
+ * acar_dict_set.  Sets the dict's length and returns it, or SIZE_MAX when
+ * the array could not be allocated (the document's error says why).  The
+ * pickle and marshal readers' dicts of str keys. */
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, size_t room,
                            acar_val *const *kv, size_t np);
 
 /* ---- output buffers with a sticky failure flag ---- */

@@ -285,7 +285,7 @@ static int hasher_push(hasher *h, const acar_val *v, uint64_t acc) {
 
 static const acar_val *const *container_items(const acar_val *v) {
     return ACAR_TYPE(v) == ACAR_TUPLE ? (const acar_val *const *)v->u.items
-                                      : (const acar_val *const *)((const acar_map *)v->u.p)->items;
+                                      : (const acar_val *const *)v->u.items;
 }
 
 static uint64_t tuple_final(uint64_t acc, size_t len) {
@@ -433,7 +433,7 @@ int acar__py_set_order(const acar_val *set, size_t *order) {
     if (!set || (ACAR_TYPE(set) != ACAR_SET && ACAR_TYPE(set) != ACAR_FROZENSET)) return -1;
     if (n < 2) return 0;
 
-    acar_val *const *items = ((const acar_map *)set->u.p)->items;
+    acar_val *const *items = set->u.items;
     uint64_t *hashes = NULL;
     size_t *table = NULL, *old = NULL;
     size_t slots = SET_MINSIZE, fill = 0, out = 0;

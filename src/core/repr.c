@@ -212,7 +212,7 @@ static void pop(printer *p) {
  * the set that loading it builds (PYTHONHASHSEED=0): acar keeps the order
  * read, which a writer needs, and CPython's repr shows its table order. */
 static int push_set(printer *p, const acar_val *v, enum frame_kind kind, size_t n) {
-    acar_val *const *stored = ((const acar_map *)v->u.p)->items;
+    acar_val *const *stored = v->u.items;
     if (n < 2) return push(p, v, kind, stored, n, true) ? 0 : -1;
     size_t *order = n <= SIZE_MAX / sizeof *order ? malloc(n * sizeof *order) : NULL;
     acar_val **perm = order ? malloc(n * sizeof *perm) : NULL;
@@ -622,7 +622,7 @@ static int emit(printer *p, const acar_val *v) {
         if (!n) { PUT_LIT(p, "{}"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "{...}"); return 0; }
         acar__out_byte(p->out, '{');
-        return push(p, v, FR_DICT, ((const acar_map *)v->u.p)->items, 2 * n, true) ? 0 : -1;
+        return push(p, v, FR_DICT, v->u.items, 2 * n, true) ? 0 : -1;
     case ACAR_SET:
         if (!n) { PUT_LIT(p, "set()"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "set(...)"); return 0; }
@@ -687,7 +687,7 @@ static int step_object(printer *p, frame *f) {
         if (has_args) PUT_LIT(p, ", ");
         if (ACAR_TYPE(kw) == ACAR_DICT && !active(p, kw)) {
             size_t n = ACAR_LEN(kw);
-            acar_val *const *items = ((const acar_map *)kw->u.p)->items;
+            acar_val *const *items = kw->u.items;
             bool names = true;
             for (size_t k = 0; k < n && names; k++) names = is_kwarg_name(items[2 * k]);
             if (names) return push(p, kw, FR_KWARGS, items, n, false) ? 0 : -1;

@@ -108,18 +108,18 @@ acar_val *acar_item(const acar_val *v, size_t i) {
     acar_type t = ACAR_TYPE(v);
     if (i >= ACAR_LEN(v)) return NULL;
     if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items[i];
-    if (t == ACAR_SET || t == ACAR_FROZENSET) return ((acar_map *)v->u.p)->items[i];
+    if (t == ACAR_SET || t == ACAR_FROZENSET) return v->u.items[i];
     return NULL;
 }
 
 acar_val *acar_dict_key(const acar_val *v, size_t i) {
     if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
-    return ((acar_map *)v->u.p)->items[2 * i];
+    return v->u.items[2 * i];
 }
 
 acar_val *acar_dict_value(const acar_val *v, size_t i) {
     if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
-    return ((acar_map *)v->u.p)->items[2 * i + 1];
+    return v->u.items[2 * i + 1];
 }
 
 /* ---- global, object, persistent id, buffer ---- */
@@ -436,15 +436,33 @@ int acar_list_append(acar_doc *doc, acar_val *list, acar_val *item) {
 }
 
 acar_val *acar__map(acar_doc *doc, acar_type t) {
-    acar_map *m = acar__alloc(doc, sizeof *m);
-    if (!m) return NULL;
-    m->items = acar__alloc(doc, acar__cap(0) * sizeof *m->items);
-    m->index = NULL;
-    m->index_cap = 0;
-    if (!m->items) return NULL;
+    acar_val **items = acar__alloc(doc, acar__cap(0) * sizeof *items);
+    if (!items) return NULL;
     acar_val *v = acar__node(doc, ACAR_TAG(t, 0, 0));
-    if (v) v->u.p = m;
+    if (v) v->u.items = items;
     return v;
+}
+
+acar_val **acar__map_alloc(acar_doc *doc, acar_val *map, size_t cap, size_t icap) {
+    size_t sbytes = icap ? acar__index_bytes(icap) + sizeof(acar_map_index) : 0;
+    if (cap > (SIZE_MAX - sbytes) / sizeof(acar_val *)) {
+        acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    char *block = acar__alloc(doc, sbytes + cap * sizeof(acar_val *));
+    if (!block) return NULL;
+    acar_val **items = (acar_val **)(void *)(block + sbytes);
+    if (icap) {
+        memset(block, 0, acar__index_bytes(icap));
+        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
+        mi->slots = block;
+        mi->cap = icap;
+        map->tag |= (uint64_t)ACAR_F_INDEXED << 8;
+    } else {
+        map->tag &= ~((uint64_t)ACAR_F_INDEXED << 8);
+    }
+    map->u.items = items;
+    return items;
 }
 
 acar_val *acar_new_dict(acar_doc *doc) { return acar__map(doc, ACAR_DICT); }
@@ -638,9 +656,8 @@ static uint64_t hash_depth(const acar_val *v, int depth) {
     case ACAR_FROZENSET: {
         /* Order-independent, so only the size when the items would be cut. */
         uint64_t h = 0x1234 + ACAR_LEN(v);
-        acar_map *m = v->u.p;
         if (depth > 0 && ACAR_LEN(v) <= HASH_ITEMS)
-            for (size_t i = 0; i < ACAR_LEN(v); i++) h += acar__mix64(hash_depth(m->items[i], depth - 1));
+            for (size_t i = 0; i < ACAR_LEN(v); i++) h += acar__mix64(hash_depth(v->u.items[i], depth - 1));
         return h;
     }
     case ACAR_GLOBAL: {
@@ -745,9 +762,9 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth, size
         return ACAR_LEN(a) == ACAR_LEN(b) && memcmp(a->u.s, b->u.s, ACAR_LEN(a)) == 0;
     if ((ta == ACAR_SET || ta == ACAR_FROZENSET) && (tb == ACAR_SET || tb == ACAR_FROZENSET)) {
         if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
-        acar_map *ma = a->u.p;
+        acar_val *const *ia = a->u.items;
         for (size_t i = 0; i < ACAR_LEN(a); i++)
-            if (map_find(b, ma->items[i], acar__hash(ma->items[i])) < 0) return false;
+            if (map_find(b, ia[i], acar__hash(ia[i])) < 0) return false;
         return true;
     }
     if (ta != tb) return false;
@@ -763,10 +780,10 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth, size
         return true;
     case ACAR_DICT: {
         if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
-        acar_map *ma = a->u.p, *mb = b->u.p;
+        acar_val *const *ia = a->u.items, *const *ib = b->u.items;
         for (size_t i = 0; i < ACAR_LEN(a); i++) {
-            int j = map_find(b, ma->items[2 * i], acar__hash(ma->items[2 * i]));
-            if (j < 0 || !equal_depth(ma->items[2 * i + 1], mb->items[2 * (size_t)j + 1], depth - 1, visits))
+            int j = map_find(b, ia[2 * i], acar__hash(ia[2 * i]));
+            if (j < 0 || !equal_depth(ia[2 * i + 1], ib[2 * (size_t)j + 1], depth - 1, visits))
                 return false;
         }
         return true;
@@ -804,19 +821,20 @@ static inline bool key_equal(const acar_val *a, const acar_val *b) {
 
 /* Position of key in map (0-based item/pair index), or -1. */
 static int map_find_pos(const acar_val *map, const acar_val *key, uint64_t hash, size_t *pos) {
-    const acar_map *m = map->u.p;
+    acar_val *const *items = map->u.items;
+    const acar_map_index *mi = acar__map_index(map);
     size_t n = ACAR_LEN(map);
     size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
-    if (!m->index) {
+    if (!mi) {
         for (size_t i = 0; i < n; i++)
-            if (key_equal(m->items[i * stride], key)) { *pos = i; return 0; }
+            if (key_equal(items[i * stride], key)) { *pos = i; return 0; }
         return -1;
     }
-    size_t cap = m->index_cap, mask = cap - 1;
+    size_t cap = mi->cap, mask = cap - 1;
     for (size_t s = (size_t)hash & mask;; s = (s + 1) & mask) {
-        uint32_t e = acar__index_get(m->index, cap, s);
+        uint32_t e = acar__index_get(mi->slots, cap, s);
         if (!e) return -1;
-        if (key_equal(m->items[(size_t)(e - 1) * stride], key)) { *pos = e - 1; return 0; }
+        if (key_equal(items[(size_t)(e - 1) * stride], key)) { *pos = e - 1; return 0; }
     }
 }
 
@@ -825,22 +843,19 @@ static int map_find(const acar_val *map, const acar_val *key, uint64_t hash) {
     return map_find_pos(map, key, hash, &pos) == 0 ? (int)pos : -1;
 }
 
-static void index_insert(acar_map *m, uint64_t hash, size_t pos) {
-    size_t cap = m->index_cap, mask = cap - 1;
+static void index_insert(acar_map_index *mi, uint64_t hash, size_t pos) {
+    size_t cap = mi->cap, mask = cap - 1;
     size_t s = (size_t)hash & mask;
-    while (acar__index_get(m->index, cap, s)) s = (s + 1) & mask;
-    acar__index_put(m->index, cap, s, (uint32_t)(pos + 1));
+    while (acar__index_get(mi->slots, cap, s)) s = (s + 1) & mask;
+    acar__index_put(mi->slots, cap, s, (uint32_t)(pos + 1));
 }
 
-size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_map *m, acar_val **items,
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, size_t room,
                            acar_val *const *kv, size_t np) {
     size_t cap = acar__index_cap(np), len = 0;
-    void *index = NULL;
-    if (cap) {
-        index = acar__alloc(doc, acar__index_bytes(cap));
-        if (!index) return SIZE_MAX;
-        memset(index, 0, acar__index_bytes(cap));
-    }
+    acar_val **items = acar__map_alloc(doc, dict, room, cap);
+    if (!items) return SIZE_MAX;
+    void *index = cap ? acar__map_index(dict)->slots : NULL;
     size_t mask = cap - 1;
     for (size_t i = 0; i < np && !index; i++) { /* a small dict: scanned */
         acar_val *k = kv[2 * i];
@@ -864,29 +879,52 @@ size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_map *m, acar
         if (at == len) items[2 * len++] = k;
         items[2 * at + 1] = kv[2 * i + 1];
     }
-    m->items = items;
-    m->index = index;
-    m->index_cap = cap;
+    acar__set_len(dict, len);
     return len;
 }
 
-/* (Re)builds the index so that it keeps a load factor below one half. */
-static int index_rebuild(acar_doc *doc, acar_val *map, size_t want) {
-    acar_map *m = map->u.p;
+/* Gives map, which holds n items (dict: pairs) with room for items_cap
+ * pointers, an index for want items at a load factor below one half.  A
+ * map without one moves its items to a block with the index header; one
+ * with an index gets new slots (the old stay in the arena, as grown item
+ * arrays do). */
+static int index_rebuild(acar_doc *doc, acar_val *map, size_t n, size_t items_cap, size_t want) {
     size_t cap = acar__index_cap(want);
-    void *idx = acar__alloc(doc, acar__index_bytes(cap));
-    if (!idx) return -1;
-    memset(idx, 0, acar__index_bytes(cap));
-    m->index = idx;
-    m->index_cap = cap;
     size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
-    for (size_t i = 0; i < ACAR_LEN(map); i++) index_insert(m, acar__hash(m->items[i * stride]), i);
+    acar_map_index *mi = acar__map_index(map);
+    if (mi) {
+        void *slots = acar__alloc(doc, acar__index_bytes(cap));
+        if (!slots) return -1;
+        memset(slots, 0, acar__index_bytes(cap));
+        mi->slots = slots;
+        mi->cap = cap;
+    } else {
+        acar_val **old = map->u.items; /* the array keeps its capacity, exact or not */
+        if (!acar__map_alloc(doc, map, items_cap, cap)) return -1;
+        memcpy(map->u.items, old, n * stride * sizeof *old);
+        mi = acar__map_index(map);
+    }
+    for (size_t i = 0; i < n; i++) index_insert(mi, acar__hash(map->u.items[i * stride]), i);
     return 0;
+}
+
+/* Makes room in map, which holds n items (per_item pointers each), for one
+ * more: the index header, when there is one, moves with the items. */
+static acar_val **map_grow(acar_doc *doc, acar_val *map, size_t n, size_t per_item) {
+    size_t cap = acar__items_cap(map, n * per_item);
+    if (n * per_item + per_item <= cap) return map->u.items;
+    size_t hdr = acar__map_index(map) ? sizeof(acar_map_index) : 0;
+    size_t ncap = acar__cap(n * per_item + per_item);
+    char *block = (char *)(void *)map->u.items - hdr;
+    block = acar__grow(doc, block, hdr + cap * sizeof(acar_val *), hdr + ncap * sizeof(acar_val *));
+    if (!block) return NULL;
+    map->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
+    map->u.items = (acar_val **)(void *)(block + hdr);
+    return map->u.items;
 }
 
 /* Adds an item (set) or pair (dict) known to be new. */
 static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *value, uint64_t hash) {
-    acar_map *m = map->u.p;
     size_t n = ACAR_LEN(map);
     size_t stride = value ? 2 : 1;
     if (n >= doc->limits.max_items || n >= 0xfffffffeu) {
@@ -894,17 +932,18 @@ static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *val
                        doc->limits.max_items);
         return -1;
     }
-    acar_val **items = grow_items(doc, map, m->items, n, stride);
+    acar_val **items = map_grow(doc, map, n, stride);
     if (!items) return -1;
-    m->items = items;
     items[n * stride] = key;
     if (value) items[n * stride + 1] = value;
     acar__set_len(map, n + 1);
-    if (m->index) {
-        if ((n + 1) * 2 > m->index_cap) return index_rebuild(doc, map, n + 1);
-        index_insert(m, hash, n);
+    acar_map_index *mi = acar__map_index(map);
+    if (mi) {
+        if ((n + 1) * 2 > mi->cap)
+            return index_rebuild(doc, map, n + 1, acar__items_cap(map, (n + 1) * stride), n + 1);
+        index_insert(mi, hash, n);
     } else if (n + 1 > ACAR_MAP_SCAN_MAX) {
-        return index_rebuild(doc, map, n + 1);
+        return index_rebuild(doc, map, n + 1, acar__items_cap(map, (n + 1) * stride), n + 1);
     }
     return 0;
 }
@@ -922,10 +961,10 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
     acar__stored(value);
     /* Small maps have no index and are scanned: no hash needed (an index
      * built later hashes every key itself). */
-    uint64_t h = ((acar_map *)dict->u.p)->index ? acar__hash(key) : 0;
+    uint64_t h = acar__map_index(dict) ? acar__hash(key) : 0;
     size_t pos;
     if (map_find_pos(dict, key, h, &pos) == 0) {
-        ((acar_map *)dict->u.p)->items[2 * pos + 1] = value;
+        dict->u.items[2 * pos + 1] = value;
         return 0;
     }
     return map_append(doc, dict, key, value, h);
@@ -941,7 +980,7 @@ int acar_set_add(acar_doc *doc, acar_val *set, acar_val *item) {
         return -1;
     }
     acar__stored(item);
-    uint64_t h = ((acar_map *)set->u.p)->index ? acar__hash(item) : 0;
+    uint64_t h = acar__map_index(set) ? acar__hash(item) : 0;
     size_t pos;
     if (map_find_pos(set, item, h, &pos) == 0) return 0;
     return map_append(doc, set, item, NULL, h);
@@ -959,7 +998,7 @@ acar_val *acar_dict_get(const acar_val *dict, const acar_val *key) {
     if (!acar_hashable(key)) return NULL;
     size_t pos;
     if (map_find_pos(dict, key, acar__hash(key), &pos) < 0) return NULL;
-    return ((acar_map *)dict->u.p)->items[2 * pos + 1];
+    return dict->u.items[2 * pos + 1];
 }
 
 acar_val *acar_dict_get_str(const acar_val *dict, const char *key, size_t len) {

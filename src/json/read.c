@@ -955,9 +955,9 @@ static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *
 }
 
 /* The dict of the key, value pairs [base, nvals), written in value.c's map
- * layout directly: items k0 v0 k1 v1 ... with room for exactly 2 np
- * pointers (ACAR_F_EXACT), then the index (acar__index_cap: none up to
- * ACAR_MAP_SCAN_MAX pairs), node, map, items and index in one block.  Not
+ * layout directly: node, then the index (acar__index_cap: none up to
+ * ACAR_MAP_SCAN_MAX pairs) and its header, then items k0 v0 k1 v1 ...
+ * with room for exactly 2 np pointers (ACAR_F_EXACT), in one block.  Not
  * acar__str_dict_fill, which the pickle and marshal readers share: here
  * keys are memoized, so equal keys are the same node and compare by
  * address, their hashes are already computed, and ACAR_READ_NO_DUP_KEYS
@@ -969,13 +969,12 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
     size_t np = (r->nvals - base) / 2;
     if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
     size_t icap = acar__index_cap(np);
+    size_t ibytes = icap ? acar__index_bytes(icap) + sizeof(acar_map_index) : 0;
     size_t cap = 2 * np; /* exactly (ACAR_F_EXACT); duplicates leave some unused */
-    size_t bytes = sizeof(acar_val) + sizeof(acar_map) + cap * sizeof(acar_val *) + acar__index_bytes(icap);
-    acar_val *v = acar__alloc(r->doc, bytes);
+    acar_val *v = acar__alloc(r->doc, sizeof(acar_val) + ibytes + cap * sizeof(acar_val *));
     if (UNLIKELY(!v)) return fail_doc(r, at);
-    acar_map *m = (acar_map *)(v + 1);
-    acar_val **items = (acar_val **)(m + 1);
-    void *index = icap ? (void *)(items + cap) : NULL;
+    acar_val **items = (acar_val **)(void *)((char *)(v + 1) + ibytes);
+    void *index = icap ? (void *)(v + 1) : NULL;
     size_t len = 0;
     if (!index) {
         for (size_t i = 0; i < np; i++) {
@@ -991,11 +990,13 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
         len = place_pairs(items, index, icap, kv, hs, np, r->no_dup);
         if (len == SIZE_MAX) goto dup;
     }
-    m->items = items;
-    m->index = index;
-    m->index_cap = icap;
-    v->tag = ACAR_TAG(ACAR_DICT, ACAR_F_EXACT, len);
-    v->u.p = m;
+    if (index) {
+        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
+        mi->slots = index;
+        mi->cap = icap;
+    }
+    v->tag = ACAR_TAG(ACAR_DICT, index ? ACAR_F_EXACT | ACAR_F_INDEXED : ACAR_F_EXACT, len);
+    v->u.items = items;
     r->nvals = base;
     r->nhash = kbase;
     return v;

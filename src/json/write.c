@@ -1013,10 +1013,9 @@ static bool eq(const acar_val *a, const acar_val *b) { return a == b || acar_equ
 
 /* Whether every item of set a is in set b. */
 static bool subset(const acar_val *a, const acar_val *b) {
-    const acar_map *ma = a->u.p, *mb = b->u.p;
     for (size_t i = 0; i < ACAR_LEN(a); i++) {
         bool found = false;
-        for (size_t j = 0; j < ACAR_LEN(b) && !found; j++) found = eq(ma->items[i], mb->items[j]);
+        for (size_t j = 0; j < ACAR_LEN(b) && !found; j++) found = eq(a->u.items[i], b->u.items[j]);
         if (!found) return false;
     }
     return true;
@@ -1501,7 +1500,7 @@ static bool key_ok(const acar_val *k) {
 
 /* Opens a dict: sort, the frame, '{'.  Returns 1 (a frame was pushed) or -1. */
 static int open_dict(writer *w, const acar_val *v, size_t n) {
-    acar_val *const *items = ((const acar_map *)v->u.p)->items;
+    acar_val *const *items = v->u.items;
     size_t *order = NULL;
     if (w->sort && n > 1) {
         order = malloc(n * sizeof *order);
@@ -1706,7 +1705,7 @@ static inline bool flat_item(const acar_val *x) {
 static inline bool items_flat(const acar_val *v) {
     size_t n = ACAR_LEN(v);
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = ((const acar_map *)v->u.p)->items;
+        acar_val *const *items = v->u.items;
         for (size_t i = 0; i < n; i++)
             if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !flat_item(items[2 * i + 1])) return false;
     } else {
@@ -1746,7 +1745,7 @@ static ALWAYS_INLINE int put_flat(const writer *w, const acar_val *v, char **dp,
 #define PUT_ITEM(x) \
     ((deep && ACAR_LEN(x) && is_container(x)) ? put_flat_leaf(w, (x), &d, lim) : fast_scalar(w, (x), &d, lim))
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = ((const acar_map *)v->u.p)->items;
+        acar_val *const *items = v->u.items;
         if (lim - d < 1) return 2;
         *d++ = '{';
         for (size_t i = 0; i < n; i++) {
@@ -1804,7 +1803,7 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
     if (w->sort && n > 1 && ACAR_TYPE(v) == ACAR_DICT) return 2;
     const bool deep = n <= TREE_ITEMS_MAX && w->top + 1 < w->max_depth;
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = ((const acar_map *)v->u.p)->items;
+        acar_val *const *items = v->u.items;
         for (size_t i = 0; i < n; i++)
             if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !tree_item(w, items[2 * i + 1], deep)) return 2;
     } else {

@@ -535,7 +535,7 @@ static int py2_repr(const acar_val *v, const acar_write_opts *wo, acar_out *o, a
             if (p->i < n) {
                 if (p->i) acar__out_str(o, ", ");
                 v = ACAR_TYPE(p->v) == ACAR_TUPLE ? p->v->u.items[p->i]
-                                                  : ((const acar_map *)p->v->u.p)->items[p->i];
+                                                  : p->v->u.items[p->i];
                 p->i++;
                 break;
             }
@@ -1049,8 +1049,7 @@ int acar_code_dis(const acar_val *v, const acar_code_dis_opts *opts, acar_buf *b
             items = (const acar_val *const *)x->u.items;
             n = ACAR_LEN(x);
         } else if (f.top && (t == ACAR_DICT || t == ACAR_SET || t == ACAR_FROZENSET)) {
-            const acar_map *m = x->u.p;
-            items = (const acar_val *const *)m->items;
+            items = (const acar_val *const *)x->u.items;
             n = ACAR_LEN(x) * (t == ACAR_DICT ? 2 : 1);
         }
         /* pushed last first, so they come out in order */

@@ -517,23 +517,8 @@ static void finish_seq(frame *f) {
 
 /* A dict is made when it ends, from the pairs waiting on the value stack:
  * until then its node (which a REF inside it may already name) holds this
- * empty map, never written. */
+ * empty item array, never written. */
 static acar_val *const no_items[1];
-static acar_map empty_map = {(acar_val **)no_items, NULL, 0};
-
-/* A fresh map for a dict of up to npairs pairs: the acar_map and its item
- * array (exactly 2 npairs pointers: the node becomes ACAR_F_EXACT) in one
- * block. */
-static inline acar_map *new_dict_map(reader *r, frame *f, size_t npairs) {
-    acar_map *m = acar__alloc(r->doc, sizeof *m + 2 * npairs * sizeof(acar_val *));
-    if (!m) { fail_doc(r, f->at); return NULL; }
-    m->items = (acar_val **)(m + 1);
-    m->index = NULL;
-    m->index_cap = 0;
-    f->node->u.p = m;
-    mark(f->node, ACAR_F_EXACT);
-    return m;
-}
 
 /* Fills a dict whose keys are all str from the pairs on the value stack,
  * in one pass through acar__str_dict_fill (measured on twitter.json: keys
@@ -546,12 +531,10 @@ static int dict_fill_str(reader *r, frame *f, acar_val *const *kv, size_t npairs
         if (ACAR_TYPE(kv[2 * i]) != ACAR_STR) return 0;
     if (npairs > r->max_items || npairs >= 0xfffffffeu)
         return fail_at(r, ACAR_ERR_LIMIT, f->at, "container of %zu items exceeds max_items", npairs);
-    acar_map *m = new_dict_map(r, f, npairs);
-    if (!m) return -1;
-    acar_val **items = m->items;
-    size_t len = acar__str_dict_fill(r->doc, &r->hcache, m, items, kv, npairs);
-    if (len == SIZE_MAX) return fail_doc(r, f->at);
-    acar__set_len(dict, len);
+    /* exactly 2 npairs pointers */
+    mark(dict, ACAR_F_EXACT);
+    if (acar__str_dict_fill(r->doc, &r->hcache, dict, 2 * npairs, kv, npairs) == SIZE_MAX)
+        return fail_doc(r, f->at);
     return 1;
 }
 
@@ -562,7 +545,7 @@ static int make_dict(reader *r, frame *f) {
     int rc = dict_fill_str(r, f, kv, npairs);
     if (rc == 0) {
         /* Other keys: through acar_dict_set, from an empty map. */
-        if (!new_dict_map(r, f, 0)) return -1;
+        mark(f->node, ACAR_F_EXACT); /* no items yet */
         for (size_t i = 0; i < npairs; i++) {
             /* acar_dict_set clears ACAR_F_SOLE: the reader stores each node once. */
             unsigned ks = sole_of(kv[2 * i]), vs = sole_of(kv[2 * i + 1]);
@@ -883,7 +866,7 @@ static acar_val *read_value(reader *r) {
             if (check_depth(r) < 0) return NULL;
             v = new_node(r, ACAR_TAG(ACAR_DICT, 0, 0));
             if (!v) return NULL;
-            v->u.p = &empty_map;
+            v->u.items = (acar_val **)no_items;
             if (ref_add(r, v, flag) < 0 || open_frame(r, v, (uint8_t)type, 0, NO_REF) < 0)
                 return NULL;
             TOP();

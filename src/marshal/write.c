@@ -260,7 +260,7 @@ static inline acar_val *const *items_of(const acar_val *v) {
     acar_type t = ACAR_TYPE(v);
     if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items;
     if (t == ACAR_CODE) return ((const acar_code_body *)v->u.p)->f;
-    return ((const acar_map *)v->u.p)->items;
+    return v->u.items;
 }
 
 /* The layout of a code node's items, NULL for other nodes. */

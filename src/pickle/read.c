@@ -1235,17 +1235,13 @@ static acar_val *tuple_of(reader *r, size_t start, size_t n) {
     return t;
 }
 
-/* An empty dict or set: node and map in one block, no item array yet
- * (ACAR_F_EXACT: SETITEMS makes one as big as it needs). */
+/* An empty dict or set, no item array yet (ACAR_F_EXACT: SETITEMS makes
+ * one as big as it needs). */
 HOT_INLINE acar_val *new_map(reader *r, acar_type t) {
-    acar_val *v = acar__alloc(r->doc, sizeof *v + sizeof(acar_map));
+    acar_val *v = acar__alloc(r->doc, sizeof *v);
     if (!v) { fail_doc(r); return NULL; }
-    acar_map *m = (acar_map *)(v + 1);
-    m->items = (acar_val **)(m + 1); /* no room, but not NULL for memcpy */
-    m->index = NULL;
-    m->index_cap = 0;
     v->tag = ACAR_TAG(t, ACAR_F_EXACT, 0);
-    v->u.p = m;
+    v->u.items = (acar_val **)(v + 1); /* no room, but not NULL for memcpy */
     return v;
 }
 
@@ -1300,7 +1296,6 @@ static int dict_fill_str(reader *r, size_t x) {
     acar_val *dict = r->stk[x - 1];
     acar_val *const *kv = r->stk + x;
     size_t n = r->sp - x;
-    acar_map *m = dict->u.p;
     size_t npairs = n / 2;
     if (ACAR_LEN(dict) || npairs > r->doc->limits.max_items || npairs >= 0xfffffffeu) return 0;
     /* One pass: all keys str (so hashable), and the depth the dict gets. */
@@ -1310,18 +1305,11 @@ static int dict_fill_str(reader *r, size_t x) {
         if (r->dep[x + i + 1] > d) d = r->dep[x + i + 1];
     }
     if (deepen(r, x - 1, d + 1) < 0) return -1;
-    acar_val **items = m->items;
     /* exactly the pairs when the dict is new_map's (duplicate keys may
      * leave slots unused: the array is then bigger than ACAR_F_EXACT says,
      * which only makes a later append reallocate) */
     size_t need = (ACAR_FLAGS(dict) & ACAR_F_EXACT) ? 2 * npairs : acar__cap(2 * npairs);
-    if (need > acar__items_cap(dict, 0)) {
-        items = acar__alloc(r->doc, need * sizeof *items);
-        if (!items) return fail_doc(r);
-    }
-    size_t len = acar__str_dict_fill(r->doc, &r->hcache, m, items, kv, npairs);
-    if (len == SIZE_MAX) return fail_doc(r);
-    acar__set_len(dict, len);
+    if (acar__str_dict_fill(r->doc, &r->hcache, dict, need, kv, npairs) == SIZE_MAX) return fail_doc(r);
     r->sp = x;
     return 1;
 }

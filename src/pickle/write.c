@@ -1289,7 +1289,7 @@ static int push_tuple(W *w, const acar_val *v, acar_val *const *items, size_t n,
     return 1;
 }
 
-static acar_val *const *map_items(const acar_val *v) { return ((const acar_map *)v->u.p)->items; }
+static acar_val *const *map_items(const acar_val *v) { return v->u.items; }
 
 /* Opens a tuple of count items: MARK unless TUPLE1-3 will close it. */
 static bool tuple_mark(W *w, size_t count) {

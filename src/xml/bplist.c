@@ -405,7 +405,7 @@ static int push(reader *r, acar_val *node, size_t refs, uint64_t n, size_t at) {
 
 /* The common dict: n distinct str keys.  Reads every key (a key is never a
  * container, so nothing is pushed), and when all are str and distinct puts
- * them in place with the index acar's dicts keep (acar_map, internal.h),
+ * them in place with the index acar's dicts keep (acar_map_index, internal.h),
  * hashing each key node once per read.  The values follow, one per step.
  * 1 when done, 0 for the general path (the keys read stay cached), -1 on
  * error. */
@@ -414,15 +414,19 @@ static acar_val *get(reader *r, uint64_t ref, size_t from, bool key);
 
 static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
     if (n == 0 || n >= 0xfffffffeu) return 0;
-    acar_map *m = dict->u.p;
     size_t np = (size_t)n, rs = r->rsize;
-    acar_val **items = m->items;
-    if (2 * np > acar__cap(0)) {
-        items = acar__alloc(r->doc, acar__cap(2 * np) * sizeof *items);
-        if (!items) {
+    /* index slots, header and items in one block (acar_map_index), given
+     * to the dict only when all keys are in place */
+    size_t cap = acar__index_cap(np);
+    size_t ibytes = cap ? acar__index_bytes(cap) + sizeof(acar_map_index) : 0;
+    acar_val **items = dict->u.items;
+    if (2 * np > acar__cap(0) || cap) {
+        char *block = acar__alloc(r->doc, ibytes + acar__cap(2 * np) * sizeof *items);
+        if (!block) {
             fail_doc(r, refs);
             return -1;
         }
+        items = (acar_val **)(void *)(block + ibytes);
     }
     for (size_t i = 0; i < np; i++) {
         size_t at = refs + i * rs;
@@ -433,7 +437,6 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
         items[2 * i + 1] = NULL;
     }
     void *index = NULL;
-    size_t cap = acar__index_cap(np);
     if (!cap) {
         for (size_t i = 1; i < np; i++)
             for (size_t j = 0; j < i; j++) {
@@ -442,11 +445,7 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
                     return 0;
             }
     } else {
-        index = acar__alloc(r->doc, acar__index_bytes(cap));
-        if (!index) {
-            fail_doc(r, refs);
-            return -1;
-        }
+        index = (char *)(void *)items - ibytes;
         memset(index, 0, acar__index_bytes(cap));
         size_t mask = cap - 1;
         for (size_t i = 0; i < np; i++) {
@@ -464,9 +463,13 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
             }
         }
     }
-    m->items = items;
-    m->index = index;
-    m->index_cap = cap;
+    if (index) {
+        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
+        mi->slots = index;
+        mi->cap = cap;
+        dict->tag |= (uint64_t)ACAR_F_INDEXED << 8;
+    }
+    dict->u.items = items;
     acar__set_len(dict, np);
     return 1;
 }
@@ -695,7 +698,7 @@ static acar_val *read_all(reader *r, uint64_t top) {
             size_t vat = f->refs + ((size_t)f->n + i) * rs;
             acar_val *val = get(r, get_ref(r, vat), vat, false);
             if (!val) return NULL;
-            ((acar_map *)node->u.p)->items[2 * i + 1] = val;
+            node->u.items[2 * i + 1] = val;
         } else {
             size_t kat = f->refs + (size_t)f->i * rs;
             size_t vat = kat + (size_t)f->n * rs;

@@ -1391,7 +1391,7 @@ acar_xml_frame *acar__xml_wpush(acar_xml_writer *w, const acar_val *v, const cha
     acar_xml_frame *f = &w->st[w->top++];
     bool dict = acar_typeof(v) == ACAR_DICT;
     f->v = v;
-    f->items = dict ? ((const acar_map *)v->u.p)->items : v->u.items;
+    f->items = dict ? v->u.items : v->u.items;
     f->order = NULL;
     f->i = 0;
     f->n = acar_len(v);

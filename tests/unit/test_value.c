@@ -508,7 +508,7 @@ static void test_reader_containers_grow(void) {
 }
 
 /* The hash index's slots are one, two or four bytes wide by its size
- * (acar_map): dicts of sizes around each step, made by the builders and by
+ * (acar_map_index): dicts of sizes around each step, made by the builders and by
  * every reader that writes the index itself (JSON, pickle, marshal, binary
  * plist), find every key and no other, keep a repeated key's first place,
  * and grow past the step through acar_dict_set. */
