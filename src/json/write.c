@@ -525,6 +525,26 @@ static const char hex2[513] =
     "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
+/* The escapes of the code points a two-byte UTF-8 sequence holds (below
+ * U+0800), eight bytes each for one store: "\\u0416" and two spare bytes
+ * that the next write covers. */
+#define HX(n) ((char)((n) < 10 ? '0' + (n) : 'a' - 10 + (n)))
+#define U4(c) {'\\', 'u', '0', HX(((c) >> 8) & 15), HX(((c) >> 4) & 15), HX((c) & 15), 0, 0}
+#define U4_4(c) U4(c), U4((c) + 1), U4((c) + 2), U4((c) + 3)
+#define U4_16(c) U4_4(c), U4_4((c) + 4), U4_4((c) + 8), U4_4((c) + 12)
+#define U4_64(c) U4_16(c), U4_16((c) + 16), U4_16((c) + 32), U4_16((c) + 48)
+#define U4_256(c) U4_64(c), U4_64((c) + 64), U4_64((c) + 128), U4_64((c) + 192)
+static const char u4_two[2048][8] = {
+    U4_256(0), U4_256(256), U4_256(512), U4_256(768),
+    U4_256(1024), U4_256(1280), U4_256(1536), U4_256(1792),
+};
+#undef U4_256
+#undef U4_64
+#undef U4_16
+#undef U4_4
+#undef U4
+#undef HX
+
 static inline char *put_u4(char *d, unsigned cp) {
     d[0] = '\\';
     d[1] = 'u';
@@ -698,7 +718,9 @@ static char *escape_piece(bool ascii, const unsigned char *s, size_t len, size_t
         }
         if (c >= 0xc2 && c <= 0xdf && len - i >= 2) {
             do {
-                d = put_u4(d, (s[i] & 0x1fu) << 6 | (s[i + 1] & 0x3fu));
+                /* room for 6 bytes an input byte: the spare two fit */
+                memcpy(d, u4_two[(s[i] & 0x1fu) << 6 | (s[i + 1] & 0x3fu)], 8);
+                d += 6;
                 i += 2;
             } while (i < stop && s[i] >= 0xc2 && s[i] <= 0xdf && len - i >= 2);
             if (i < stop && !clean[s[i]]) goto look;
