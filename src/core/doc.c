@@ -578,8 +578,13 @@ char *acar__out_reserve(acar_out *o, size_t n) {
             return NULL;
         }
         if (n > SIZE_MAX / 2 - b->len) { o->failed = true; return NULL; }
+        /* Four times up to 1 MiB, then twice: writing mesh.json (706 KB of
+         * JSON) into a fresh buffer ran at 609 MB/s through the eight
+         * doublings from 4 KiB and at 774 through four steps of four (903
+         * with 1 MiB given up front); most small outputs went 2-7% faster
+         * with one step fewer. */
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->len < n) cap *= 2;
+        while (cap - b->len < n) cap *= cap < ((size_t)1 << 20) ? 4 : 2;
         /* never room past the limit, so that every write past it comes here */
         if (o->limit && cap > o->limit) cap = o->limit;
         char *d = realloc(b->data, cap);
