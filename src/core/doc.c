@@ -373,7 +373,15 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     if (csize > SIZE_MAX - sizeof(acar_chunk))
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
     size_t total = sizeof(acar_chunk) + csize;
-    if (past_max_memory(doc, doc->used, total)) return over_max_memory(doc);
+    if (past_max_memory(doc, doc->used, total)) {
+        /* Half the room max_memory leaves, or what the request needs: a
+         * chunk sized for the input must not refuse a document that fits,
+         * and a reader's scratch memory counts against the limit too. */
+        if (past_max_memory(doc, doc->used, sizeof(acar_chunk) + size)) return over_max_memory(doc);
+        size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
+        csize = room / 2 > size ? (room / 2) & ~(size_t)7 : size;
+        total = sizeof(acar_chunk) + csize;
+    }
     bool oversized = size == csize;
     acar_chunk *c = reuse_within(doc, doc->used, csize);
     if (c) {
@@ -402,6 +410,13 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     return doc->last;
 }
 
+
+/* Slow path of acar__alloc_bytes: from the front of a new chunk (at most
+ * 7 bytes of padding, once a chunk), or a chunk of their own. */
+void *acar__alloc_bytes_chunk(acar_doc *doc, size_t len) {
+    if (len > SIZE_MAX - 8) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", len);
+    return acar__alloc_chunk(doc, len ? ALIGN8(len) : 8);
+}
 
 /* The chunks a read of input bytes adds stop doubling at the least power of
  * two of at least input / 8 (2 KiB up): the unused tail of the last chunk

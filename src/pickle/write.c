@@ -1770,7 +1770,11 @@ static inline bool number_like(const acar_val *x) {
  * floats (protocol 1+), with the cursor in a register: the byte stores
  * would otherwise make the compiler reload it for every item.  Returns the
  * first index not written.  (list(range(10**6)): 3.6 -> 1.5 ms.) */
-static size_t write_numbers(W *w, acar_val *const *items, size_t j, size_t end) {
+/* On a 64-byte line (ACAR_LINE_ALIGNED), so that the loop sits where it
+ * was measured whatever else the library holds: at the four offsets of 16
+ * bytes it wrote ints_1e6 in 1.46-1.55 ms, where the switch it replaced
+ * took 1.28-1.95 by the offset the linker gave it. */
+ACAR_LINE_ALIGNED static size_t write_numbers(W *w, acar_val *const *items, size_t j, size_t end) {
     if (!w->proto || j >= end) return j;
     boundary(w);
     uint8_t *q = need(w, 16);
@@ -1790,14 +1794,17 @@ static size_t write_numbers(W *w, acar_val *const *items, size_t j, size_t end) 
             if ((size_t)(safe - w->base) > w->fcut) safe = w->base + w->fcut;
             if (q >= safe) break; /* after a failed allocation */
         }
-        switch (tag & 0xffff) {
-        case ACAR_INT: {
+        /* an if chain, ints first: the switch's compare tree put seven
+         * branches ahead of an int, and the loop then ran 1.3-1.9 ms on
+         * ints_1e6 by where it started against a 64-byte line */
+        unsigned type = (unsigned)(tag & 0xffff);
+        if (type == ACAR_INT) {
             int64_t i = x->u.i;
-            if (i >= 0 && i <= 0xff) {
+            if ((uint64_t)i <= 0xff) {
                 q[0] = ACAR_OP_BININT1;
                 q[1] = (uint8_t)i;
                 q += 2;
-            } else if (i >= 0 && i <= 0xffff) {
+            } else if ((uint64_t)i <= 0xffff) {
                 q[0] = ACAR_OP_BININT2;
                 q[1] = (uint8_t)i;
                 q[2] = (uint8_t)(i >> 8);
@@ -1807,27 +1814,20 @@ static size_t write_numbers(W *w, acar_val *const *items, size_t j, size_t end) 
                 le32(q + 1, (uint32_t)i);
                 q += 5;
             } else {
-                goto out;
+                break;
             }
-            break;
-        }
-        case ACAR_FLOAT:
+        } else if (type == ACAR_FLOAT) {
             q[0] = ACAR_OP_BINFLOAT;
             be_double(q + 1, x->u.f);
             q += 9;
-            break;
-        case ACAR_NONE:
+        } else if (type == ACAR_NONE) {
             *q++ = ACAR_OP_NONE;
-            break;
-        case ACAR_BOOL:
-            if (!bin2) goto out;
+        } else if (type == ACAR_BOOL && bin2) {
             *q++ = x->u.i ? ACAR_OP_NEWTRUE : ACAR_OP_NEWFALSE;
+        } else {
             break;
-        default:
-            goto out;
         }
     }
-out:
     w->p = q;
     return j;
 }

@@ -204,8 +204,38 @@ static void test_xml_memory(void) {
     CHECK(limited);
 }
 
+/* A chunk never takes a document past max_memory when what is asked for
+ * fits: a read's first chunk (4 KiB at least) shrinks to the room left,
+ * so a limit below the chunk size still reads a small input, and the
+ * document stays within the limit.  The least limit that reads p2 is
+ * found by a scan; every limit from it up reads too. */
+static void test_max_memory_small(void) {
+    acar_err err;
+    size_t least = 0;
+    for (size_t mem = 256; mem <= 8192 && !least; mem += 8) {
+        acar_doc *d = doc_with(0, 0, mem);
+        acar_val *v = acar_read(d, p2, P2_LEN, NULL, &err);
+        if (v) {
+            least = mem;
+            CHECK_MSG(acar_doc_memory(d) <= mem, "max_memory %zu: took %zu", mem, acar_doc_memory(d));
+        } else {
+            CHECK_MSG(err.code == ACAR_ERR_LIMIT && strstr(err.msg, "max_memory"), "max_memory %zu: %s", mem,
+                      err.msg);
+        }
+        acar_doc_free(d);
+    }
+    CHECK_MSG(least && least < 4096, "least max_memory that reads [1, 2, 3]: %zu", least);
+    for (size_t mem = least; mem <= least + 4096; mem += 40) {
+        acar_doc *d = doc_with(0, 0, mem);
+        CHECK_MSG(acar_read(d, p2, P2_LEN, NULL, &err) != NULL, "max_memory %zu: %s", mem, err.msg);
+        CHECK(acar_doc_memory(d) <= mem);
+        acar_doc_free(d);
+    }
+}
+
 int main(void) {
     test_defaults();
+    test_max_memory_small();
     test_max_input();
     test_max_ops();
     test_max_ops_cpython();
