@@ -211,18 +211,20 @@ struct acar_doc {
     acar_err err;         /* sticky builder error */
 };
 
-/* A hot loop whose speed hung on where the linker put it: on this
+/* Hot loops whose speed hung on where the linker put them: on this
  * project's AMD EPYC machine (gcc 12), the pickle writer's number loop
- * wrote ints_1e6 up to 50% slower when its function began on a 64-byte
- * line, and a change anywhere in the library moved it.  ACAR_LINE_ALIGNED
- * puts such a function on a line of its own, so that its loop sits where
- * it was measured in every build.  (The pickle reader's loop has the same
- * dependence, 10% on float lists; shifting it to where those read fastest
- * read gsoc-2018 12% slower, so it is left to the linker.) */
+ * wrote ints_1e6 up to 50% slower, and the pickle reader's loop read
+ * floats_1e5 10% slower, when their functions began on a 64-byte line,
+ * and a change anywhere in the library moved them.  ACAR_LINE_ALIGNED puts
+ * such a function on a line of its own, and ACAR_SKIP_BYTES(n), its first
+ * statement, shifts its body by n bytes of no-ops run once per call, so
+ * that the loops sit where they were measured in every build. */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define ACAR_LINE_ALIGNED __attribute__((aligned(64)))
+#define ACAR_SKIP_BYTES(n) __asm__ volatile(".skip " #n ", 0x90")
 #else
 #define ACAR_LINE_ALIGNED
+#define ACAR_SKIP_BYTES(n) ((void)0)
 #endif
 
 /* Arena allocation, 8-byte aligned; NULL after recording ACAR_ERR_NOMEM or
@@ -241,31 +243,6 @@ static inline void *acar__alloc(acar_doc *doc, size_t size) {
         return doc->last;
     }
     return acar__alloc_chunk(doc, size);
-}
-/* Bytes of any alignment (str and bytes contents) from the end of the
- * chunk being filled, so that they take no padding while nodes and item
- * arrays fill it 8-byte aligned from the front.  NULL as acar__alloc. */
-void *acar__alloc_bytes_chunk(acar_doc *doc, size_t len);
-static inline char *acar__alloc_bytes(acar_doc *doc, size_t len) {
-    if (len <= (size_t)(doc->end - doc->cur)) {
-        doc->end -= len;
-        return doc->end;
-    }
-    return acar__alloc_bytes_chunk(doc, len);
-}
-/* A node (untagged) and len bytes for its contents in *bytes: one test
- * when both fit in the chunk being filled.  NULL as acar__alloc. */
-static inline acar_val *acar__alloc_text(acar_doc *doc, size_t len, char **bytes) {
-    if (len + sizeof(acar_val) <= (size_t)(doc->end - doc->cur)) {
-        doc->last = doc->cur;
-        doc->cur += sizeof(acar_val);
-        doc->end -= len;
-        *bytes = doc->end;
-        return (acar_val *)(void *)doc->last;
-    }
-    acar_val *v = acar__alloc(doc, sizeof(acar_val));
-    *bytes = v ? acar__alloc_bytes(doc, len) : NULL;
-    return *bytes ? v : NULL;
 }
 /* Grows a block made by acar__alloc or by an earlier acar__grow: in place
  * when it is the latest one; from 16 KiB on in a chunk of its own that later
