@@ -2,8 +2,9 @@
  * doc.c -- documents, the arena, and errors.
  *
  * A document takes memory from its allocator in chunks that double in size
- * (4 KiB up to 64 MiB; bigger requests get a chunk of their own) and hands
- * it out 8-byte aligned.  Nothing is freed before the document: a container
+ * (4 KiB up to 64 MiB; bigger requests get a chunk of their own; a read
+ * sizes them by its input, acar__arena_fit) and hands it out 8-byte
+ * aligned.  Nothing is freed before the document: a container
  * that outgrows its item array gets a new one, and the old one stays in the
  * arena.  Because item arrays grow by doubling, that waste is at most the
  * live size.  The latest allocation can grow in place, which is the common
