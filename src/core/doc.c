@@ -412,6 +412,13 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
 }
 
 
+/* Slow path of acar__alloc_bytes: from the front of a new chunk (at most
+ * 7 bytes of padding, once a chunk), or a chunk of their own. */
+void *acar__alloc_bytes_chunk(acar_doc *doc, size_t len) {
+    if (len > SIZE_MAX - 8) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", len);
+    return acar__alloc_chunk(doc, len ? ALIGN8(len) : 8);
+}
+
 /* The chunks a read of input bytes adds stop doubling at the least power of
  * two of at least input / 8 (2 KiB up): the unused tail of the last chunk
  * is then under a quarter of the input, where doubling left up to twice

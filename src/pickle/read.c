@@ -462,14 +462,10 @@ HOT_INLINE acar_val *new_text(reader *r, acar_type t, const uint8_t *s, size_t l
         v = node(r->doc, ACAR_TAG(t, flags, len));
         if (v) v->u.s = len ? (const char *)s : "";
     } else {
-        if (len > SIZE_MAX - sizeof *v) {
-            fail(r, ACAR_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        v = acar__alloc(r->doc, sizeof *v + len);
+        char *copy;
+        v = acar__alloc_text(r->doc, len, &copy);
         if (v) {
             v->tag = ACAR_TAG(t, flags, len);
-            char *copy = (char *)(v + 1);
             acar__copy_short(copy, s, len);
             v->u.s = copy;
         }
@@ -484,13 +480,12 @@ static acar_val *new_text_buf(reader *r, acar_type t, size_t len, unsigned flags
         fail(r, ACAR_ERR_LIMIT, "string of %zu bytes is too long", len);
         return NULL;
     }
-    acar_val *v = acar__alloc(r->doc, sizeof *v + len);
+    acar_val *v = acar__alloc_text(r->doc, len, out);
     if (!v) {
         fail_doc(r);
         return NULL;
     }
     v->tag = ACAR_TAG(t, flags, len);
-    *out = (char *)(v + 1);
     v->u.s = *out;
     return v;
 }
