@@ -324,6 +324,25 @@ acar_val *acar__map(acar_doc *doc, acar_type t);
  * one block): sets map's items and ACAR_F_INDEXED (or clears it).  NULL
  * when the allocation fails, the map unchanged. */
 acar_val **acar__map_alloc(acar_doc *doc, acar_val *map, size_t cap, size_t icap);
+/* The bytes a map's block holds before its items: the slots of an index
+ * of icap slots and its acar_map_index, or none when icap is 0. */
+static inline size_t acar__map_head_bytes(size_t icap) {
+    return icap ? acar__index_bytes(icap) + sizeof(acar_map_index) : 0;
+}
+/* Lays out slots, header and items from block, which has room for
+ * acar__map_head_bytes(icap) and the items: zeroes the slots, fills the
+ * header and returns where the items go.  (Readers that build a map in a
+ * block of their own; the map gets ACAR_F_INDEXED when icap.) */
+static inline acar_val **acar__map_place(char *block, size_t icap) {
+    acar_val **items = (acar_val **)(void *)(block + acar__map_head_bytes(icap));
+    if (icap) {
+        memset(block, 0, acar__index_bytes(icap));
+        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
+        mi->slots = block;
+        mi->cap = icap;
+    }
+    return items;
+}
 
 /* datetime.datetime's pickled state (the 10 bytes of _getstate(): year
  * big-endian, month with fold in bit 7 from protocol 4, day, hour, minute,

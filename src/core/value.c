@@ -368,13 +368,21 @@ acar_val *acar_new_tuple(acar_doc *doc, acar_val *const *items, size_t n) {
 }
 
 /* Makes room for one more item (per_item pointers) in the array of
- * container v, which has len items: a power of two from then on. */
-static acar_val **grow_items(acar_doc *doc, acar_val *v, acar_val **items, size_t len, size_t per_item) {
+ * container v, which has len items: a power of two from then on.  A map's
+ * index header, when it has one, moves with its items. */
+static acar_val **grow_items(acar_doc *doc, acar_val *v, size_t len, size_t per_item) {
     size_t cap = acar__items_cap(v, len * per_item);
-    if (len * per_item + per_item <= cap) return items;
-    items = acar__grow(doc, items, cap * sizeof *items, acar__cap(len * per_item + per_item) * sizeof *items);
-    if (items) v->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
-    return items;
+    if (len * per_item + per_item <= cap) return v->u.items;
+    acar_type t = ACAR_TYPE(v);
+    size_t hdr = (t == ACAR_DICT || t == ACAR_SET || t == ACAR_FROZENSET) && acar__map_index(v)
+                     ? sizeof(acar_map_index) : 0;
+    size_t ncap = acar__cap(len * per_item + per_item);
+    char *block = (char *)(void *)v->u.items - hdr;
+    block = acar__grow(doc, block, hdr + cap * sizeof(acar_val *), hdr + ncap * sizeof(acar_val *));
+    if (!block) return NULL;
+    v->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
+    v->u.items = (acar_val **)(void *)(block + hdr);
+    return v->u.items;
 }
 
 int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
@@ -384,10 +392,9 @@ int acar__seq_push(acar_doc *doc, acar_val *seq, acar_val *item) {
                        doc->limits.max_items);
         return -1;
     }
-    acar_val **items = grow_items(doc, seq, seq->u.items, len, 1);
+    acar_val **items = grow_items(doc, seq, len, 1);
     if (!items) return -1;
     items[len] = item;
-    seq->u.items = items;
     acar__set_len(seq, len + 1);
     return 0;
 }
@@ -444,25 +451,17 @@ acar_val *acar__map(acar_doc *doc, acar_type t) {
 }
 
 acar_val **acar__map_alloc(acar_doc *doc, acar_val *map, size_t cap, size_t icap) {
-    size_t sbytes = icap ? acar__index_bytes(icap) + sizeof(acar_map_index) : 0;
-    if (cap > (SIZE_MAX - sbytes) / sizeof(acar_val *)) {
+    size_t head = acar__map_head_bytes(icap);
+    if (cap > (SIZE_MAX - head) / sizeof(acar_val *)) {
         acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    char *block = acar__alloc(doc, sbytes + cap * sizeof(acar_val *));
+    char *block = acar__alloc(doc, head + cap * sizeof(acar_val *));
     if (!block) return NULL;
-    acar_val **items = (acar_val **)(void *)(block + sbytes);
-    if (icap) {
-        memset(block, 0, acar__index_bytes(icap));
-        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
-        mi->slots = block;
-        mi->cap = icap;
-        map->tag |= (uint64_t)ACAR_F_INDEXED << 8;
-    } else {
-        map->tag &= ~((uint64_t)ACAR_F_INDEXED << 8);
-    }
-    map->u.items = items;
-    return items;
+    if (icap) map->tag |= (uint64_t)ACAR_F_INDEXED << 8;
+    else map->tag &= ~((uint64_t)ACAR_F_INDEXED << 8);
+    map->u.items = acar__map_place(block, icap);
+    return map->u.items;
 }
 
 acar_val *acar_new_dict(acar_doc *doc) { return acar__map(doc, ACAR_DICT); }
@@ -883,13 +882,12 @@ size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, s
     return len;
 }
 
-/* Gives map, which holds n items (dict: pairs) with room for items_cap
- * pointers, an index for want items at a load factor below one half.  A
- * map without one moves its items to a block with the index header; one
- * with an index gets new slots (the old stay in the arena, as grown item
- * arrays do). */
-static int index_rebuild(acar_doc *doc, acar_val *map, size_t n, size_t items_cap, size_t want) {
-    size_t cap = acar__index_cap(want);
+/* Gives map, which holds n items (dict: pairs), an index at a load factor
+ * below one half.  A map without one moves its items, with their room, to
+ * a block with the index header; one with an index gets new slots (the
+ * old stay in the arena, as grown item arrays do). */
+static int index_rebuild(acar_doc *doc, acar_val *map, size_t n) {
+    size_t cap = acar__index_cap(n);
     size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
     acar_map_index *mi = acar__map_index(map);
     if (mi) {
@@ -900,27 +898,12 @@ static int index_rebuild(acar_doc *doc, acar_val *map, size_t n, size_t items_ca
         mi->cap = cap;
     } else {
         acar_val **old = map->u.items; /* the array keeps its capacity, exact or not */
-        if (!acar__map_alloc(doc, map, items_cap, cap)) return -1;
+        if (!acar__map_alloc(doc, map, acar__items_cap(map, n * stride), cap)) return -1;
         memcpy(map->u.items, old, n * stride * sizeof *old);
         mi = acar__map_index(map);
     }
     for (size_t i = 0; i < n; i++) index_insert(mi, acar__hash(map->u.items[i * stride]), i);
     return 0;
-}
-
-/* Makes room in map, which holds n items (per_item pointers each), for one
- * more: the index header, when there is one, moves with the items. */
-static acar_val **map_grow(acar_doc *doc, acar_val *map, size_t n, size_t per_item) {
-    size_t cap = acar__items_cap(map, n * per_item);
-    if (n * per_item + per_item <= cap) return map->u.items;
-    size_t hdr = acar__map_index(map) ? sizeof(acar_map_index) : 0;
-    size_t ncap = acar__cap(n * per_item + per_item);
-    char *block = (char *)(void *)map->u.items - hdr;
-    block = acar__grow(doc, block, hdr + cap * sizeof(acar_val *), hdr + ncap * sizeof(acar_val *));
-    if (!block) return NULL;
-    map->tag &= ~((uint64_t)ACAR_F_EXACT << 8);
-    map->u.items = (acar_val **)(void *)(block + hdr);
-    return map->u.items;
 }
 
 /* Adds an item (set) or pair (dict) known to be new. */
@@ -932,18 +915,17 @@ static int map_append(acar_doc *doc, acar_val *map, acar_val *key, acar_val *val
                        doc->limits.max_items);
         return -1;
     }
-    acar_val **items = map_grow(doc, map, n, stride);
+    acar_val **items = grow_items(doc, map, n, stride);
     if (!items) return -1;
     items[n * stride] = key;
     if (value) items[n * stride + 1] = value;
     acar__set_len(map, n + 1);
     acar_map_index *mi = acar__map_index(map);
     if (mi) {
-        if ((n + 1) * 2 > mi->cap)
-            return index_rebuild(doc, map, n + 1, acar__items_cap(map, (n + 1) * stride), n + 1);
+        if ((n + 1) * 2 > mi->cap) return index_rebuild(doc, map, n + 1);
         index_insert(mi, hash, n);
     } else if (n + 1 > ACAR_MAP_SCAN_MAX) {
-        return index_rebuild(doc, map, n + 1, acar__items_cap(map, (n + 1) * stride), n + 1);
+        return index_rebuild(doc, map, n + 1);
     }
     return 0;
 }

@@ -969,11 +969,10 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
     size_t np = (r->nvals - base) / 2;
     if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
     size_t icap = acar__index_cap(np);
-    size_t ibytes = icap ? acar__index_bytes(icap) + sizeof(acar_map_index) : 0;
     size_t cap = 2 * np; /* exactly (ACAR_F_EXACT); duplicates leave some unused */
-    acar_val *v = acar__alloc(r->doc, sizeof(acar_val) + ibytes + cap * sizeof(acar_val *));
+    acar_val *v = acar__alloc(r->doc, sizeof(acar_val) + acar__map_head_bytes(icap) + cap * sizeof(acar_val *));
     if (UNLIKELY(!v)) return fail_doc(r, at);
-    acar_val **items = (acar_val **)(void *)((char *)(v + 1) + ibytes);
+    acar_val **items = acar__map_place((char *)(v + 1), icap);
     void *index = icap ? (void *)(v + 1) : NULL;
     size_t len = 0;
     if (!index) {
@@ -986,14 +985,8 @@ static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) 
             items[2 * j + 1] = kv[2 * i + 1];
         }
     } else {
-        memset(index, 0, acar__index_bytes(icap));
         len = place_pairs(items, index, icap, kv, hs, np, r->no_dup);
         if (len == SIZE_MAX) goto dup;
-    }
-    if (index) {
-        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
-        mi->slots = index;
-        mi->cap = icap;
     }
     v->tag = ACAR_TAG(ACAR_DICT, index ? ACAR_F_EXACT | ACAR_F_INDEXED : ACAR_F_EXACT, len);
     v->u.items = items;

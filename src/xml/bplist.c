@@ -415,18 +415,18 @@ static acar_val *get(reader *r, uint64_t ref, size_t from, bool key);
 static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
     if (n == 0 || n >= 0xfffffffeu) return 0;
     size_t np = (size_t)n, rs = r->rsize;
-    /* index slots, header and items in one block (acar_map_index), given
+    /* index slots, header and items in one block (acar__map_place), given
      * to the dict only when all keys are in place */
     size_t cap = acar__index_cap(np);
-    size_t ibytes = cap ? acar__index_bytes(cap) + sizeof(acar_map_index) : 0;
     acar_val **items = dict->u.items;
+    char *block = NULL; /* the slots start it */
     if (2 * np > acar__cap(0) || cap) {
-        char *block = acar__alloc(r->doc, ibytes + acar__cap(2 * np) * sizeof *items);
+        block = acar__alloc(r->doc, acar__map_head_bytes(cap) + acar__cap(2 * np) * sizeof *items);
         if (!block) {
             fail_doc(r, refs);
             return -1;
         }
-        items = (acar_val **)(void *)(block + ibytes);
+        items = acar__map_place(block, cap);
     }
     for (size_t i = 0; i < np; i++) {
         size_t at = refs + i * rs;
@@ -445,8 +445,7 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
                     return 0;
             }
     } else {
-        index = (char *)(void *)items - ibytes;
-        memset(index, 0, acar__index_bytes(cap));
+        index = block;
         size_t mask = cap - 1;
         for (size_t i = 0; i < np; i++) {
             const acar_val *k = items[2 * i];
@@ -463,12 +462,7 @@ static int dict_fast(reader *r, acar_val *dict, size_t refs, uint64_t n) {
             }
         }
     }
-    if (index) {
-        acar_map_index *mi = (acar_map_index *)(void *)items - 1;
-        mi->slots = index;
-        mi->cap = cap;
-        dict->tag |= (uint64_t)ACAR_F_INDEXED << 8;
-    }
+    if (index) dict->tag |= (uint64_t)ACAR_F_INDEXED << 8;
     dict->u.items = items;
     acar__set_len(dict, np);
     return 1;
