@@ -56,6 +56,12 @@ typedef struct frame {
     size_t kbase; /* dicts: first key hash on the hash stack */
     size_t at;    /* text offset of the bracket */
     bool dict;
+    /* Dicts: the key met last in this one (KEY_START before the first,
+     * KEY_NONE after a key outside the memo), and the first key of the last
+     * dict at this depth, kept while the slot is reused: the key predicted
+     * first (parse_key). */
+    uint32_t prev_key, first_key;
+    const struct memo_ent *guess; /* the key predicted next, or NULL */
     /* The whitespace last met at this depth before an item and before the
      * closing bracket: pretty-printed text repeats it, so the next is
      * checked against it at once.  Kept while the slot is reused by the
@@ -65,9 +71,18 @@ typedef struct frame {
 
 typedef struct memo_ent {
     acar_val *key;
+    const uint8_t *bytes; /* the key's, for the prediction (parse_key) */
     uint64_t probe;  /* memo_hash of the text: finds the entry */
     uint64_t hash;   /* acar__hash of the node: for the dicts' indexes */
+    uint32_t next;   /* memo slot + 1 of the key that followed this one in
+                        the last dict that had both, or 0 */
+    uint32_t plain_len; /* read without escapes (the text is the key's
+                           bytes): its length; else 0 (never predicted) */
 } memo_ent;
+
+/* frame.prev_key besides memo slot + 1 */
+#define KEY_START 0u
+#define KEY_NONE UINT32_MAX
 
 /* How the input was decoded, to map text positions back to input bytes. */
 typedef enum enc {
@@ -653,6 +668,13 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
         size_t s = (size_t)(r->memo[i].probe >> (r->memo_shift - 1));
         while (m[s].key) s = (s + 1) & (cap - 1);
         m[s] = r->memo[i];
+        m[s].next = 0;
+    }
+    /* The slots moved: the key predictions start over. */
+    for (size_t i = 0; i < r->fcap; i++) {
+        r->frames[i].first_key = 0;
+        r->frames[i].prev_key = i < r->nframes ? KEY_NONE : KEY_START;
+        r->frames[i].guess = NULL;
     }
     scratch_release(r, r->memo, r->memo0, r->memo_cap * sizeof *m);
     r->memo = m;
@@ -717,18 +739,47 @@ static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n) {
     return true;
 }
 
-/* A key: the memoized node of equal text, or a new one; *hash is its
- * acar__hash. */
-static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
+/* Key i of the memo follows f's last key: the prediction for next time. */
+static inline void link_key(jr *r, frame *f, size_t i) {
+    bool fits = i < KEY_NONE - 1;
+    uint32_t to = r->memo[i].plain_len && fits ? (uint32_t)i + 1 : 0;
+    if (f->prev_key == KEY_START) f->first_key = to;
+    else if (f->prev_key != KEY_NONE) r->memo[f->prev_key - 1].next = to;
+    f->prev_key = fits ? (uint32_t)i + 1 : KEY_NONE;
+    f->guess = r->memo[i].next ? &r->memo[r->memo[i].next - 1] : NULL;
+}
+
+/* A key of dict f: the memoized node of equal text, or a new one; *hash
+ * is its acar__hash.  Dicts of the same kind repeat their keys in the same
+ * order, so the key that followed the last one the last time (or began the
+ * last dict at this depth) is tried first: its bytes then a quote in the
+ * text are the whole key, with no scan, no hash and no probe.  Only keys
+ * read without escapes are predicted: their bytes hold no quote, backslash
+ * or (unless allowed) control byte, so equal text is the same string. */
+static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t *hash) {
     const uint8_t *s, *at = *pp;
     size_t n;
     bool ascii, esc;
+    const memo_ent *e = f->guess;
+    if (e) {
+        n = e->plain_len;
+        if ((size_t)(r->end - at) > n + 1 && at[n + 1] == '"' && bytes_eq(at + 1, e->bytes, n)) {
+            acar_val *k = e->key;
+            *pp = at + n + 2;
+            *hash = e->hash;
+            f->prev_key = (uint32_t)(e - r->memo) + 1;
+            f->guess = e->next ? &r->memo[e->next - 1] : NULL;
+            return k;
+        }
+    }
     if (UNLIKELY(scan_str(r, pp, &s, &n, &ascii, &esc) < 0)) return NULL;
     if (n <= 2) {
         int slot = single_slot(s, n);
         if (slot >= 0) {
             acar_val *k = single_node(r, slot, s, n, at);
             *hash = r->single_hash[slot];
+            f->prev_key = KEY_NONE;
+            f->guess = NULL;
             return k;
         }
     }
@@ -740,6 +791,7 @@ static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
         if (!k) break;
         if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
             *hash = r->memo[i].hash;
+            link_key(r, f, i);
             return k;
         }
     }
@@ -749,7 +801,10 @@ static inline acar_val *parse_key(jr *r, const uint8_t **pp, uint64_t *hash) {
     r->memo[i].key = k;
     r->memo[i].probe = ph;
     r->memo[i].hash = h;
+    r->memo[i].bytes = (const uint8_t *)k->u.s;
+    r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
     *hash = h;
+    link_key(r, f, i);
     if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
     return k;
 }
@@ -1059,6 +1114,8 @@ value:
         f->kbase = r->nhash;
         f->at = (size_t)(p - r->text);
         f->dict = *p == '{';
+        f->prev_key = KEY_START;
+        f->guess = f->first_key ? &r->memo[f->first_key - 1] : NULL;
         p = skip_ws_kept(&f->ws_item, p + 1, end);
         if (!f->dict) {
             if (p < end && *p == ']') {
@@ -1145,7 +1202,7 @@ have:
 key:
     if (UNLIKELY(p == end || *p != '"'))
         return py_fail(r, p, "Expecting property name enclosed in double quotes");
-    if (UNLIKELY(!(v = parse_key(r, &p, &h)))) return NULL;
+    if (UNLIKELY(!(v = parse_key(r, &r->frames[r->nframes - 1], &p, &h)))) return NULL;
     PUSH_KEY(v, h);
     p = skip_ws(p, end);
     if (UNLIKELY(p == end || *p != ':')) return py_fail(r, p, "Expecting ':' delimiter");

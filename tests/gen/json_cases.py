@@ -194,6 +194,52 @@ class TextGen:
         self.left = self.r.choice([1, 3, 10, 30, 80, 200])
         return self.ws() + self.value() + self.ws()
 
+    # Keys the reader predicts from the dicts before (parse_key), and texts
+    # next to them: a key one byte longer or shorter, the same key escaped,
+    # a quote or backslash after it, a lone surrogate, a raw control byte.
+    RECORD_KEYS = ['id', 'name', 'names', 'nam', 'url', 'created_at', 'user_mentions_and_more_x',
+                   'n\\u0061me', 'na\\"me', 'name\\\\', '\\ud800', '\u00e9t\u00e9', 'x' * 40,
+                   'x' * 41, '\\u00e9t\\u00e9', 'a\\nb', 'a\nb']
+
+    def record(self, depth):
+        """A dict whose keys mostly follow one of a few orders."""
+        r = self.r
+        order = self.orders[r.randrange(len(self.orders))]
+        keys = list(order)
+        if r.random() < 0.3:  # one key changed, dropped or repeated
+            i = r.randrange(len(keys))
+            k = r.random()
+            if k < 0.4:
+                keys[i] = r.choice(self.RECORD_KEYS)
+            elif k < 0.7:
+                del keys[i]
+            else:
+                keys.insert(i, keys[r.randrange(len(keys))])
+        parts = []
+        for k in keys:
+            if not self.controls and '\n' in k and '\\n' not in k:
+                k = 'ab'
+            nested = depth < 3 and self.budget > 0 and r.random() < 0.2
+            v = self.records_value(depth + 1) if nested else self.value(6)
+            parts.append(self.ws() + '"' + k + '"' + self.ws() + ':' + self.ws() + v + self.ws())
+        return '{' + ','.join(parts) + '}'
+
+    def records_value(self, depth=0):
+        r = self.r
+        self.budget -= 1
+        if r.random() < 0.5:
+            return self.record(depth)
+        return '[' + ','.join(self.ws() + self.record(depth) for _ in range(r.randrange(1, 6))) + ']'
+
+    def records(self):
+        r = self.r
+        self.left = 0
+        self.budget = r.choice([1, 3, 10])  # nested dicts and lists of them
+        self.orders = [[r.choice(self.RECORD_KEYS) for _ in range(r.randrange(1, 7))] for _ in range(3)]
+        if r.random() < 0.3:  # enough keys to grow the reader's key memo mid-dict
+            self.orders.append(['k%d' % i for i in range(r.randrange(65, 100))])
+        return self.ws() + self.records_value() + self.ws()
+
 
 def pyvalue(r, depth=0, left=None):
     """A random value json.dumps can write."""
@@ -384,6 +430,10 @@ def cases(seed, scale=1):
         t = gen.text()
         valid.append(t)
         out.append(case('random', t.encode('utf-8', 'surrogatepass')))
+    for _ in range(int(300 * scale)):
+        t = gen.records()
+        valid.append(t)
+        out.append(case('records', t.encode('utf-8', 'surrogatepass')))
     for _ in range(int(400 * scale)):
         v = pyvalue(r)
         kw = r.choice([{}, {'indent': 2}, {'indent': '\t'}, {'separators': (',', ':')}, {'ensure_ascii': False},
@@ -412,6 +462,8 @@ def cases(seed, scale=1):
     cgen = TextGen(r, allow_controls=True)
     for _ in range(int(150 * scale)):
         out.append(case('control', cgen.text().encode('utf-8', 'surrogatepass'), READ_ALLOW_CONTROL))
+    for _ in range(int(50 * scale)):
+        out.append(case('control-records', cgen.records().encode('utf-8', 'surrogatepass'), READ_ALLOW_CONTROL))
     out += flag_cases(r, gen)
     out += deep_cases()
     out += jsonl_cases(r, gen)

@@ -220,6 +220,65 @@ static void test_keys(void) {
     REPR_F("{\"a\": 1, \"b\": {\"a\": 2}}", ACAR_READ_NO_DUP_KEYS, "{'a': 1, 'b': {'a': 2}}");
 }
 
+/* parse_key tries the key that followed the last one the last time; the
+ * text around a predicted key must still be read as json.loads reads it.
+ * Reprs and errors from CPython 3.11.7's json.loads. */
+static void test_key_prediction(void) {
+    /* one byte more or less, a quote after the key, the key escaped */
+    REPR("[{\"ab\":1,\"cd\":2},{\"ab\":3,\"cde\":4},{\"ab\":5,\"c\":6},{\"ab\":7,\"cd\\\"\":8},"
+         "{\"ab\":9,\"c\\u0064\":10},{\"ab\":11,\"cd\":12}]",
+         "[{'ab': 1, 'cd': 2}, {'ab': 3, 'cde': 4}, {'ab': 5, 'c': 6}, {'ab': 7, 'cd\"': 8}, {'ab': 9, 'cd': 10}, "
+         "{'ab': 11, 'cd': 12}]");
+    /* keys read from escapes are never predicted */
+    REPR("[{\"a\\nb\":1,\"x\\\"y\":2},{\"a\\nb\":3,\"x\\\"y\":4},{\"x\\\"y\":5},{\"x\\\\\":6,\"x\\\"y\":7}]",
+         "[{'a\\nb': 1, 'x\"y': 2}, {'a\\nb': 3, 'x\"y': 4}, {'x\"y': 5}, {'x\\\\': 6, 'x\"y': 7}]");
+    /* the bytes of a key read from escapes, met as raw text */
+    REPR("[{\"a\\\\b\":1},{\"a\\b\":2}]", "[{'a\\\\b': 1}, {'a\\x08': 2}]");
+    /* a repeated key predicts itself */
+    REPR("[{\"id\":1,\"id\":2,\"nm\":3},{\"id\":4,\"id\":5,\"nm\":6},{\"nm\":7,\"id\":8}]",
+         "[{'id': 2, 'nm': 3}, {'id': 5, 'nm': 6}, {'nm': 7, 'id': 8}]");
+    /* the text ends in or just after a predicted key */
+    static const struct { const char *in; size_t offset; const char *msg; } cut[] = {
+        {"[{\"abc\":1},{\"abc", 12, "Unterminated string starting at"},
+        {"[{\"abc\":1},{\"abc\"", 17, "Expecting ':' delimiter"},
+        {"[{\"abc\":1},{\"abc\"x", 17, "Expecting ':' delimiter"},
+        {"[{\"abc\":1},{\"ab", 12, "Unterminated string starting at"},
+        {"[{\"x\\\"y\":1},{\"x\"y\":2}]", 16, "Expecting ':' delimiter"},
+        {"[{\"a\\nb\":1},{\"a\nb\":2}]", 15, "Invalid control character at"},
+        {"[{\"a\\u0001\":1},{\"a\x01\":2}]", 18, "Invalid control character at"},
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+        acar_err err;
+        acar_val *v = rd(cut[i].in, strlen(cut[i].in), 0, ACAR_FORMAT_JSON, &err, NULL);
+        CHECK_MSG(v == NULL && err.offset == cut[i].offset && strcmp(err.msg, cut[i].msg) == 0,
+                  "cut %zu: offset %zu '%s'", i, err.offset, v ? "" : err.msg);
+    }
+    /* The key memo grows (past 64 keys) inside a dict whose keys are being
+     * predicted: the outer keys after it are still found, and shared. */
+    char big[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(big + n, sizeof big - n, "[");
+    for (int d = 0; d < 3; d++) {
+        n += (size_t)snprintf(big + n, sizeof big - n, "%s{\"p\":%d,\"a\":{", d ? "," : "", d);
+        for (int i = 0; i < 100; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\":%d", i ? "," : "", i, d * 1000 + i);
+        n += (size_t)snprintf(big + n, sizeof big - n, "},\"b\":%d}", d);
+    }
+    n += (size_t)snprintf(big + n, sizeof big - n, "]");
+    acar_err err;
+    acar_val *v = rd(big, n, 0, ACAR_FORMAT_JSON, &err, NULL);
+    CHECK(v != NULL && acar_len(v) == 3);
+    for (size_t d = 0; v && d < 3; d++) {
+        acar_val *o = acar_item(v, d), *a = acar_dict_get_str(o, "a", 1);
+        int64_t x;
+        CHECK(acar_len(o) == 3 && acar_int_get(acar_dict_get_str(o, "b", 1), &x) && x == (int64_t)d);
+        CHECK(a && acar_len(a) == 100 && acar_int_get(acar_dict_get_str(a, "k99", 3), &x) &&
+              x == (int64_t)d * 1000 + 99);
+        CHECK(acar_dict_key(o, 2) == acar_dict_key(acar_item(v, 0), 2));
+        CHECK(a && acar_dict_key(a, 57) == acar_dict_key(acar_dict_get_str(acar_item(v, 0), "a", 1), 57));
+    }
+}
+
 static void test_flags(void) {
     acar_err err;
     size_t used;
@@ -404,6 +463,7 @@ int main(void) {
     test_errors();
     test_values();
     test_keys();
+    test_key_prediction();
     test_flags();
     test_jsonl();
     test_limits();
