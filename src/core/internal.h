@@ -361,8 +361,10 @@ size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii);
  * acar__utf8_check finds where bad text goes wrong.  (Byte by byte, the
  * check was a third of reading twitter.json's marshal.) */
 extern const uint64_t acar__u8_rows[256];
-/* The check from the first non-ASCII byte on (s[0] >= 0x80). */
-bool acar__utf8_valid_rest(const uint8_t *s, size_t n);
+/* The check from the first non-ASCII byte on (s[0] >= 0x80); avail >= n
+ * bytes from s may be read (the check is quicker when 16 past the text's
+ * last whole block can be). */
+bool acar__utf8_valid_rest(const uint8_t *s, size_t n, size_t avail);
 /* The same without SIMD (what other CPUs run; tested against the above). */
 bool acar__utf8_valid_rest_portable(const uint8_t *s, size_t n);
 /* Length of the ASCII run at the start of s[0..n), eight bytes at a time. */
@@ -380,7 +382,7 @@ static inline size_t acar__ascii_prefix(const uint8_t *s, size_t n) {
 static inline bool acar__utf8_valid(const uint8_t *s, size_t n, bool *ascii) {
     size_t i = acar__ascii_prefix(s, n); /* inline: most text is ASCII */
     *ascii = i == n;
-    return i == n || acar__utf8_valid_rest(s + i, n - i);
+    return i == n || acar__utf8_valid_rest(s + i, n - i, n - i);
 }
 
 /* Records the first error on the doc (sticky).  Returns NULL for tail calls. */

@@ -426,7 +426,7 @@ static COLD int text_run_slow(jr *r, const uint8_t *run, const uint8_t *stop) {
 }
 
 static inline int text_run(jr *r, const uint8_t *run, const uint8_t *stop) {
-    if (LIKELY(!r->strict) && acar__utf8_valid_rest(run, (size_t)(stop - run))) return 0;
+    if (LIKELY(!r->strict) && acar__utf8_valid_rest(run, (size_t)(stop - run), (size_t)(r->end - run))) return 0;
     return text_run_slow(r, run, stop);
 }
 

@@ -51,14 +51,26 @@ static void check_text(const uint8_t *s, size_t n) {
     /* the rest-of-text checks start at the first non-ASCII byte */
     size_t first = 0;
     while (first < n && s[first] < 0x80) first++;
-    bool fast = first == n || acar__utf8_valid_rest(s + first, n - first);
+    bool fast = first == n || acar__utf8_valid_rest(s + first, n - first, n - first);
+    /* again with 16 more bytes readable after the text: continuation
+     * bytes, which would complete a sequence cut off at its end */
+    bool fast_more = fast;
+    if (first < n) {
+        uint8_t *t = malloc(n - first + 16);
+        if (t) {
+            memcpy(t, s + first, n - first);
+            memset(t + n - first, 0x80 + (int)(n % 64), 16);
+            fast_more = acar__utf8_valid_rest(t, n - first, n - first + 16);
+            free(t);
+        }
+    }
     bool portable = first == n || acar__utf8_valid_rest_portable(s + first, n - first);
     cases++;
-    if (got != ok || fast != ok || portable != ok || at != want || bad == ok ||
+    if (got != ok || fast != ok || fast_more != ok || portable != ok || at != want || bad == ok ||
         (ok && ascii2 != ascii)) {
         check_failed++;
-        fprintf(stderr, "utf8: want %s (bad at %zu), valid %d rest %d portable %d check %zu:",
-                ok ? "valid" : "invalid", want, got, fast, portable, at);
+        fprintf(stderr, "utf8: want %s (bad at %zu), valid %d rest %d %d portable %d check %zu:",
+                ok ? "valid" : "invalid", want, got, fast, fast_more, portable, at);
         for (size_t i = 0; i < n && i < 80; i++) fprintf(stderr, " %02x", s[i]);
         fputc('\n', stderr);
     } else {
