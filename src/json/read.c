@@ -1091,6 +1091,12 @@ static acar_val *parse_value(jr *r, const uint8_t **pp) {
 value:
     p = skip_ws(p, end);
     if (UNLIKELY(p == end)) return expecting_value(r, p);
+    if (*p == '"') {
+        /* strings, the commonest values, ahead of the switch's table jump
+         * (+1.7% over the 21 files; numbers here too: -6.6%) */
+        if (UNLIKELY(!(v = parse_str(r, &p)))) return NULL;
+        goto have;
+    }
     switch (*p) {
     case '"':
         if (UNLIKELY(!(v = parse_str(r, &p)))) return NULL;
