@@ -253,6 +253,8 @@ static inline bool is_ws(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' 
  * load's address does. */
 static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
     if (LIKELY(p < end && *p > ' ')) return p;
+    /* one space, as around json.dumps' ': ' and after its ', ' */
+    if (end - p >= 2 && *p == ' ' && p[1] > ' ') return p + 1;
     while (p < end && is_ws(*p)) {
         p++;
         /* Indented text: runs of spaces eight at a time. */
