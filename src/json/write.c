@@ -1613,6 +1613,50 @@ static NOINLINE int emit(writer *w, const acar_val *v) {
     }
 }
 
+/* fast_scalar's case of a str v: keys, known to be strs, come here
+ * without the switch over the type (its jump mispredicted between keys and
+ * values). */
+static ALWAYS_INLINE int fast_str(const writer *w, const acar_val *v, char **dp, char *lim) {
+    char *d = *dp;
+    size_t room = (size_t)(lim - d);
+    const unsigned char *s = (const unsigned char *)v->u.s;
+    size_t len = ACAR_LEN(v);
+    if (room < 18) return 2;
+    if (len <= 16) {
+        uint64_t a, b;
+        if (short_clean(w, s, len, &a, &b)) {
+            short_copy(d, s, len, a, b);
+            *dp = d + len + 2;
+            return 0;
+        }
+    }
+#ifdef HAVE_SSE2
+    else if (len <= 256 && room >= len + 2) {
+        /* longer clean text sixteen bytes at a time, the last sixteen
+         * overlapping; a byte that needs a look sends the string to
+         * the escaping copy below (nothing is committed before) */
+        d[0] = '"';
+        for (size_t k = 0; k + 16 < len; k += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+            if (dirty16(x, w->ascii)) goto escape;
+            _mm_storeu_si128((__m128i *)(void *)(d + 1 + k), x);
+        }
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+        if (dirty16(x, w->ascii)) goto escape;
+        _mm_storeu_si128((__m128i *)(void *)(d + 1 + len - 16), x);
+        d[len + 1] = '"';
+        *dp = d + len + 2;
+        return 0;
+    }
+escape:
+#endif
+    /* text with escapes, when its worst case fits: giving up here sent
+     * a flat dict of Cyrillic names (ensure_ascii) to the general path,
+     * which wrote the dict a second time */
+    if (len > STR_PIECE || room < 6 * len + 34) return 2;
+    return put_str_at(w->ascii, s, len, dp);
+}
+
 /* The common scalars and empty containers written at *dp, a cursor into
  * the output buffer kept in a local of step() (see there), when they fit
  * before lim: 0 written, 2 not (no room, or not one of them: the caller
@@ -1622,44 +1666,8 @@ static ALWAYS_INLINE int fast_scalar(const writer *w, const acar_val *v, char **
     char *d = *dp;
     size_t room = (size_t)(lim - d);
     switch (ACAR_TYPE(v)) {
-    case ACAR_STR: {
-        const unsigned char *s = (const unsigned char *)v->u.s;
-        size_t len = ACAR_LEN(v);
-        if (room < 18) return 2;
-        if (len <= 16) {
-            uint64_t a, b;
-            if (short_clean(w, s, len, &a, &b)) {
-                short_copy(d, s, len, a, b);
-                *dp = d + len + 2;
-                return 0;
-            }
-        }
-#ifdef HAVE_SSE2
-        else if (len <= 256 && room >= len + 2) {
-            /* longer clean text sixteen bytes at a time, the last sixteen
-             * overlapping; a byte that needs a look sends the string to
-             * the escaping copy below (nothing is committed before) */
-            d[0] = '"';
-            for (size_t k = 0; k + 16 < len; k += 16) {
-                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-                if (dirty16(x, w->ascii)) goto escape;
-                _mm_storeu_si128((__m128i *)(void *)(d + 1 + k), x);
-            }
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
-            if (dirty16(x, w->ascii)) goto escape;
-            _mm_storeu_si128((__m128i *)(void *)(d + 1 + len - 16), x);
-            d[len + 1] = '"';
-            *dp = d + len + 2;
-            return 0;
-        }
-    escape:
-#endif
-        /* text with escapes, when its worst case fits: giving up here sent
-         * a flat dict of Cyrillic names (ensure_ascii) to the general path,
-         * which wrote the dict a second time */
-        if (len > STR_PIECE || room < 6 * len + 34) return 2;
-        return put_str_at(w->ascii, s, len, dp);
-    }
+    case ACAR_STR:
+        return fast_str(w, v, dp, lim);
     case ACAR_INT: {
         if ((ACAR_FLAGS(v) & ACAR_F_BIG) || room < 24) return 2;
         int64_t i = v->u.i;
@@ -1776,7 +1784,7 @@ static ALWAYS_INLINE int put_flat(const writer *w, const acar_val *v, char **dp,
                 if (lim - d < 16) return 2;
                 d = put_sep16(d, is0, is1, isl);
             }
-            if (fast_scalar(w, k, &d, lim) != 0 || lim - d < 16) return 2;
+            if (fast_str(w, k, &d, lim) != 0 || lim - d < 16) return 2;
             d = put_sep16(d, ks0, ks1, ksl);
             if (PUT_ITEM(items[2 * i + 1]) != 0) return 2;
         }
@@ -1901,7 +1909,7 @@ static int step(writer *w) {
                     }
                 }
                 written++;
-                if (fast_scalar(w, k, &d, lim) != 0) {
+                if (fast_str(w, k, &d, lim) != 0) {
                     SYNC();
                     f->i = i;
                     f->cur = p;
