@@ -531,8 +531,11 @@ def write_corpus(directory, seed=1, n=200):
     import os
     import zlib
     r = random.Random(seed)
-    small = [c for c in cases(seed, 0.2) if len(c.data) <= 2048 and not c.mode]
-    pick = fixed_cases()[:120] + r.sample(small, min(n, len(small)))
+    every = cases(seed, 0.2)
+    small = [c for c in every if len(c.data) <= 2048 and not c.mode]
+    # dicts repeating their keys' order, for the key prediction
+    records = [c for c in every if c.name == 'records' and len(c.data) <= 8192][:20]
+    pick = fixed_cases()[:120] + r.sample(small, min(n, len(small))) + records
     os.makedirs(directory, exist_ok=True)
     seen = set()
     for i, c in enumerate(pick):
