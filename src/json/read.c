@@ -469,9 +469,10 @@ static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
 
 /* A str node over s[0..n): node and bytes in one block, or the node alone
  * pointing into the input when borrowing.  in_text: s is in the input
- * (not the unescaped copy in r->buf). */
-static inline acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
-                                 const uint8_t *at) {
+ * (not the unescaped copy in r->buf).  Inlined into its callers: as a call
+ * it read apache_builds.json 10% and repeat.json 7% slower. */
+static HOT_INLINE acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
+                                     const uint8_t *at) {
     if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
     acar_val *v;
     if (borrow || n == 0) {
