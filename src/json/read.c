@@ -1034,8 +1034,10 @@ static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *
  * keys are memoized, so equal keys are the same node and compare by
  * address, their hashes are already computed, and ACAR_READ_NO_DUP_KEYS
  * refuses a repeat.  A repeated key keeps its first place and takes the
- * last value, as Python's dict does. */
-static acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
+ * last value, as Python's dict does.  Inlined into parse_value's two
+ * places: as a call it read random.json 7-11% and citm_catalog 5-8%
+ * slower. */
+static HOT_INLINE acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
     acar_val *const *kv = r->vals + base;
     const uint64_t *hs = r->hashes + kbase;
     size_t np = (r->nvals - base) / 2;
