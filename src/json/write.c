@@ -717,12 +717,24 @@ static char *escape_piece(bool ascii, const unsigned char *s, size_t len, size_t
             continue;
         }
         if (c >= 0xc2 && c <= 0xdf && len - i >= 2) {
-            do {
+            /* a lead byte before last2 has its second byte in the string */
+            size_t last2 = stop < len - 1 ? stop : len - 1;
+            for (;;) {
                 /* room for 6 bytes an input byte: the spare two fit */
                 memcpy(d, u4_two[(s[i] & 0x1fu) << 6 | (s[i + 1] & 0x3fu)], 8);
                 d += 6;
                 i += 2;
-            } while (i < stop && s[i] >= 0xc2 && s[i] <= 0xdf && len - i >= 2);
+                if (i >= last2) break;
+                if ((unsigned)(s[i] - 0xc2) <= 0xdf - 0xc2) continue;
+                /* one space between words of such text (names in Cyrillic)
+                 * stays in this loop */
+                if (s[i] == ' ' && i + 1 < last2 && (unsigned)(s[i + 1] - 0xc2) <= 0xdf - 0xc2) {
+                    *d++ = ' ';
+                    i++;
+                    continue;
+                }
+                break;
+            }
             if (i < stop && !clean[s[i]]) goto look;
             continue;
         }

@@ -154,6 +154,24 @@ static void test_values(void) {
     v = dict(1, t12, I(2));
     TEXT(v, &(opt){.flags = ACAR_WRITE_SKIPKEYS}, "{}");
     TEXT(v, &(opt){.flags = ACAR_WRITE_SKIPKEYS, .indent = "  "}, "{\n  \n}");
+    /* json.dumps of two-byte characters with spaces between them (the
+     * escape loop keeps one space between such words), as CPython 3.11
+     * writes them: "Юрий Титов", "Ю Т", "ЮЮ  Т", "Ю ", "Ю x",
+     * 'é é é"é ', and a name of 7 words */
+    TEXT(S("\xd0\xae\xd1\x80\xd0\xb8\xd0\xb9 \xd0\xa2\xd0\xb8\xd1\x82\xd0\xbe\xd0\xb2"), NULL,
+         "\"\\u042e\\u0440\\u0438\\u0439 \\u0422\\u0438\\u0442\\u043e\\u0432\"");
+    TEXT(S("\xd0\xae \xd0\xa2"), NULL, "\"\\u042e \\u0422\"");
+    TEXT(S("\xd0\xae\xd0\xae  \xd0\xa2"), NULL, "\"\\u042e\\u042e  \\u0422\"");
+    TEXT(S("\xd0\xae "), NULL, "\"\\u042e \"");
+    TEXT(S("\xd0\xae x"), NULL, "\"\\u042e x\"");
+    TEXT(S("\xc3\xa9 \xc3\xa9 \xc3\xa9\"\xc3\xa9 "), NULL, "\"\\u00e9 \\u00e9 \\u00e9\\\"\\u00e9 \"");
+    TEXT(S("\xd0\xae\xd1\x80\xd0\xb8\xd0\xb9 \xd0\xa2\xd0\xb8\xd1\x82\xd0\xbe\xd0\xb2 \xd0\xae\xd1\x80\xd0\xb8\xd0\xb9 "
+           "\xd0\xa2\xd0\xb8\xd1\x82\xd0\xbe\xd0\xb2 \xd0\xae\xd1\x80\xd0\xb8\xd0\xb9 \xd0\xa2\xd0\xb8\xd1\x82\xd0\xbe\xd0\xb2 "
+           "\xd0\xae\xd1\x80\xd0\xb8\xd0\xb9"),
+         NULL,
+         "\"\\u042e\\u0440\\u0438\\u0439 \\u0422\\u0438\\u0442\\u043e\\u0432 \\u042e\\u0440\\u0438\\u0439 "
+         "\\u0422\\u0438\\u0442\\u043e\\u0432 \\u042e\\u0440\\u0438\\u0439 \\u0422\\u0438\\u0442\\u043e\\u0432 "
+         "\\u042e\\u0440\\u0438\\u0439\"");
     /* json.dumps("\x00\x1f\"\\\b\f") */
     TEXT(S("\x00\x1f\"\\\b\f"), NULL, "\"\\u0000\\u001f\\\"\\\\\\b\\f\"");
     /* json.dumps(10**4299) has 4300 digits: allowed */
