@@ -655,17 +655,27 @@ static inline acar_val *parse_str(jr *r, const uint8_t **pp) {
     return str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
 }
 
+/* The memo is m, cap (a power of two) empty slots. */
+static void memo_use(jr *r, memo_ent *m, size_t cap) {
+    memset(m, 0, cap * sizeof *m);
+    r->memo = m;
+    r->memo_cap = cap;
+    r->memo_shift = 64;
+    for (size_t c = cap; c > 1; c >>= 1) r->memo_shift--;
+}
+
 static COLD int grow_memo(jr *r, const uint8_t *at) {
-    size_t cap = r->memo_cap * 2;
+    memo_ent *old = r->memo;
+    size_t old_cap = r->memo_cap, cap = old_cap * 2;
     if (cap > SIZE_MAX / sizeof(memo_ent)) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
     memo_ent *m = scratch_grow(r, NULL, NULL, 0, cap * sizeof *m, at);
     if (!m) return -1;
-    memset(m, 0, cap * sizeof *m);
-    for (size_t i = 0; i < r->memo_cap; i++) {
-        if (!r->memo[i].key) continue;
-        size_t s = (size_t)(r->memo[i].probe >> (r->memo_shift - 1));
+    memo_use(r, m, cap);
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].key) continue;
+        size_t s = (size_t)(old[i].probe >> r->memo_shift);
         while (m[s].key) s = (s + 1) & (cap - 1);
-        m[s] = r->memo[i];
+        m[s] = old[i];
         m[s].next = 0;
     }
     /* The slots moved: the key predictions start over. */
@@ -674,14 +684,11 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
         r->frames[i].prev_key = i < r->nframes ? KEY_NONE : KEY_START;
         r->frames[i].guess = NULL;
     }
-    scratch_release(r, r->memo, r->memo0, r->memo_cap * sizeof *m);
-    r->memo = m;
-    r->memo_cap = cap;
-    r->memo_shift--;
+    scratch_release(r, old, r->memo0, old_cap * sizeof *m);
     return 0;
 }
 
-/* A text of at least MEMO_BIG_TEXT bytes starts with a memo of MEMO_BIG
+/* An input of at least MEMO_BIG_TEXT bytes starts with a memo of MEMO_BIG
  * slots (128 keys) instead of the reader's own MEMO0: growing it twice,
  * rehashing each time, was 3% of reading the 10-40 KB Twitter files, whose
  * 60-70 keys outgrow MEMO0 (json.loads' files of the benchmark hold 5 to
@@ -689,15 +696,11 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
 #define MEMO_BIG_TEXT 8192
 #define MEMO_BIG 256
 
-static void memo_presize(jr *r) {
+static bool memo_presize(jr *r) {
     acar_code why;
     memo_ent *m = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, MEMO_BIG * sizeof *m, &why);
-    if (!m) return;
-    memset(m, 0, MEMO_BIG * sizeof *m);
-    r->memo = m;
-    r->memo_cap = MEMO_BIG;
-    r->memo_shift = 64;
-    for (size_t c = MEMO_BIG; c > 1; c >>= 1) r->memo_shift--;
+    if (m) memo_use(r, m, MEMO_BIG);
+    return m != NULL;
 }
 
 /* The memo's own hash: cheaper than acar__hash (measured: acar__hash on
@@ -756,6 +759,12 @@ static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n) {
     return true;
 }
 
+/* The memo entry of slot + 1 s (frame.first_key, memo_ent.next), or NULL
+ * for 0. */
+static inline const memo_ent *memo_at(const jr *r, uint32_t s) {
+    return s ? &r->memo[s - 1] : NULL;
+}
+
 /* Key i of the memo follows f's last key: the prediction for next time. */
 static inline void link_key(jr *r, frame *f, size_t i) {
     bool fits = i < KEY_NONE - 1;
@@ -763,7 +772,7 @@ static inline void link_key(jr *r, frame *f, size_t i) {
     if (f->prev_key == KEY_START) f->first_key = to;
     else if (f->prev_key != KEY_NONE) r->memo[f->prev_key - 1].next = to;
     f->prev_key = fits ? (uint32_t)i + 1 : KEY_NONE;
-    f->guess = r->memo[i].next ? &r->memo[r->memo[i].next - 1] : NULL;
+    f->guess = memo_at(r, r->memo[i].next);
 }
 
 /* A key of dict f: the memoized node of equal text, or a new one; *hash
@@ -785,7 +794,7 @@ static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t 
             *pp = at + n + 2;
             *hash = e->hash;
             f->prev_key = (uint32_t)(e - r->memo) + 1;
-            f->guess = e->next ? &r->memo[e->next - 1] : NULL;
+            f->guess = memo_at(r, e->next);
             return k;
         }
     }
@@ -1117,9 +1126,6 @@ value:
         goto have;
     }
     switch (*p) {
-    case '"':
-        if (UNLIKELY(!(v = parse_str(r, &p)))) return NULL;
-        break;
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
         if (*p == '-' && end - p >= 9 && memcmp(p, "-Infinity", 9) == 0) {
@@ -1140,7 +1146,7 @@ value:
         f->at = (size_t)(p - r->text);
         f->dict = *p == '{';
         f->prev_key = KEY_START;
-        f->guess = f->first_key ? &r->memo[f->first_key - 1] : NULL;
+        f->guess = memo_at(r, f->first_key);
         p = skip_ws_kept(&f->ws_item, p + 1, end);
         if (!f->dict) {
             if (p < end && *p == ']') {
@@ -1333,7 +1339,7 @@ static bool utf8_first_bad(const uint8_t *t, size_t n, size_t *at, size_t *blame
 
 /* ---- the entry points ---- */
 
-static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts) {
+static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t input_len) {
     memset(r, 0, offsetof(jr, vals0));
     r->doc = doc;
     unsigned fl = opts->flags;
@@ -1350,11 +1356,7 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts) {
     r->frames = r->frames0;
     r->fcap = FRAMES0;
     memset(r->frames0, 0, sizeof r->frames0);
-    r->memo = r->memo0;
-    r->memo_cap = MEMO0;
-    r->memo_shift = 64;
-    for (size_t c = MEMO0; c > 1; c >>= 1) r->memo_shift--;
-    memset(r->memo0, 0, sizeof r->memo0);
+    if (input_len < MEMO_BIG_TEXT || !memo_presize(r)) memo_use(r, r->memo0, MEMO0);
     r->buf = r->buf0;
     r->buf_cap = BUF0;
 }
@@ -1444,7 +1446,7 @@ static bool decode_first(acar_err *err, const uint8_t *t, size_t n, size_t base,
 acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
                           acar_err *err) {
     jr r;
-    jr_init(&r, doc, opts);
+    jr_init(&r, doc, opts, len);
     size_t bom;
     enc e = detect(data, len, &bom);
     const uint8_t *body = data + bom;
@@ -1476,7 +1478,6 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_r
         r.text = tbuf;
         r.end = tbuf + n;
     }
-    if (r.end - r.text >= MEMO_BIG_TEXT) memo_presize(&r);
     const uint8_t *p = r.text;
     acar_val *v = parse_value(&r, &p);
     if (v) {
@@ -1511,7 +1512,7 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_r
 acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len, acar_read_opts *opts,
                            acar_err *err) {
     jr r;
-    jr_init(&r, doc, opts);
+    jr_init(&r, doc, opts, len);
     size_t bom = len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf ? 3 : 0;
     const uint8_t *p = data + bom, *end = data + len;
     size_t line = 0, nitems = 0, icap = 0;
