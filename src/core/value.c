@@ -567,19 +567,9 @@ const char *acar__unhashable_name(const acar_val *v) {
     return acar_type_name(ACAR_TYPE(v));
 }
 
-/* acar__hash_bytes past 16 bytes. */
+/* acar__hash_bytes past 16 bytes, out of line. */
 uint64_t acar__hash_long(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    uint64_t w = 0;
-    if (i < n) memcpy(&w, s + i, n - i);
-    return acar__mix64(h ^ w);
+    return acar__hash_long_inline(s, n);
 }
 
 /* Exactly representable ints hash as int64; the rest of the numbers by

@@ -30,6 +30,7 @@
 #include "core/internal.h"
 #include "num/num.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -140,11 +141,13 @@ enum {
 #if defined(__GNUC__) || defined(__clang__)
 #define COLD __attribute__((cold, noinline))
 #define HOT_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define COLD
 #define HOT_INLINE inline
+#define NOINLINE
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
 #endif
@@ -703,33 +706,23 @@ static bool memo_presize(jr *r) {
     return m != NULL;
 }
 
-/* The memo's own hash: cheaper than acar__hash (measured: acar__hash on
- * every key took 25-30% of reading citm_catalog and twitter; with its
- * finaliser on every key, 4%), which is then computed once per distinct
- * key.  Short keys (most are) are acar__hash_short_raw: one or two
+/* The memo's probe hash of a key's n bytes, from which its acar__hash
+ * (acar__hash_bytes) follows with no second pass over the bytes
+ * (key_hash).  Short keys (most are) are acar__hash_short_raw: one or two
  * independent products, the slot from the top bits, ready a few cycles
  * after the text (byte by byte it was 5-9% of reading twitter,
  * citm_catalog and update-center; three products in a row, 8% of
- * twitter).  Only the memo of one read uses it, so it may differ between
- * byte orders. */
+ * twitter; acar__hash with its finaliser on every key, 4%).  Longer keys
+ * are acar__hash_long_inline (as a call: twitter.json's 20-30 byte keys
+ * 6% slower). */
 static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
-    uint64_t a, b, h;
     if (n <= 16) return acar__hash_short_raw((const char *)s, n);
-    /* longer keys inline too: acar__hash_long, a call with the finaliser,
-     * read twitter.json's 20-30 byte keys 6% slower */
-    h = 0x9e3779b97f4a7c15ull ^ n;
-    const uint8_t *last = s + n - 8;
-    while (s < last) {
-        memcpy(&a, s, 8);
-        h = (h ^ a) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        s += 8;
-    }
-    memcpy(&b, last, 8);
-    h ^= b;
-    h ^= h >> 32;
-    h *= 0x94d049bb133111ebull;
-    return h ^ (h >> 29);
+    return acar__hash_long_inline((const char *)s, n);
+}
+
+/* acar__hash of a str key of n bytes whose memo_hash is ph. */
+static inline uint64_t key_hash(uint64_t ph, size_t n) {
+    return n <= 16 ? acar__mix64(ph) : ph;
 }
 
 /* n bytes equal; overlapping words from the two ends as memo_hash. */
@@ -773,6 +766,26 @@ static inline void link_key(jr *r, frame *f, size_t i) {
     else if (f->prev_key != KEY_NONE) r->memo[f->prev_key - 1].next = to;
     f->prev_key = fits ? (uint32_t)i + 1 : KEY_NONE;
     f->guess = memo_at(r, r->memo[i].next);
+}
+
+/* A new key of n bytes at s, whose memo_hash ph took it to the memo's
+ * empty slot i: its node, made and memoized.  Out of parse_value's loop,
+ * which meets each distinct key once. */
+static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, size_t n, uint64_t ph,
+                                   bool ascii, bool esc, const uint8_t *at, uint64_t *hash) {
+    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
+    if (!k) return NULL;
+    uint64_t h = key_hash(ph, n);
+    assert(h == acar__hash(k));
+    r->memo[i].key = k;
+    r->memo[i].probe = ph;
+    r->memo[i].hash = h;
+    r->memo[i].bytes = (const uint8_t *)k->u.s;
+    r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
+    *hash = h;
+    link_key(r, f, i);
+    if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
+    return k;
 }
 
 /* A key of dict f: the memoized node of equal text, or a new one; *hash
@@ -821,18 +834,7 @@ static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t 
             return k;
         }
     }
-    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
-    if (!k) return NULL;
-    uint64_t h = acar__hash(k);
-    r->memo[i].key = k;
-    r->memo[i].probe = ph;
-    r->memo[i].hash = h;
-    r->memo[i].bytes = (const uint8_t *)k->u.s;
-    r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
-    *hash = h;
-    link_key(r, f, i);
-    if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
-    return k;
+    return memo_add(r, f, i, s, n, ph, ascii, esc, at, hash);
 }
 
 /* ---- numbers ---- */
