@@ -74,7 +74,9 @@ typedef struct memo_ent {
     acar_val *key;
     const uint8_t *bytes; /* the key's, for the prediction (parse_key) */
     uint64_t probe;  /* memo_hash of the text: finds the entry */
-    uint64_t hash;   /* acar__hash of the node: for the dicts' indexes */
+    uint64_t hash;   /* acar__hash of the node (key_hash): for the dicts'
+                        indexes (computed again from probe at each hit,
+                        with a 32-byte entry: -1.1%) */
     uint32_t next;   /* memo slot + 1 of the key that followed this one in
                         the last dict that had both, or 0 */
     uint32_t plain_len; /* read without escapes (the text is the key's
@@ -106,6 +108,7 @@ typedef struct jr {
     size_t nhash, hcap;
     frame *frames;
     size_t nframes, fcap;
+    size_t fready;       /* frames set up (open_frame), at most fcap */
     memo_ent *memo;      /* keys met so far, open addressing */
     size_t memo_n, memo_cap;
     unsigned memo_shift; /* 64 - log2(memo_cap): slots come from the top bits */
@@ -116,14 +119,16 @@ typedef struct jr {
     /* '' and the one-character strs below U+0100: one node each, as CPython
      * shares its singletons (index 256 is ''), with their key hashes */
     acar_val *single[257];
-    uint64_t single_hash[257];
 
     /* the error, position in text; formatted once at the end */
     acar_code code;
     size_t epos;
     int ekind;           /* EK_* */
-    char emsg[ACAR_ERR_MSG_MAX];
 
+    /* Not cleared by jr_init (clearing was half of reading a tiny text):
+     * each is written before it is read. */
+    char emsg[ACAR_ERR_MSG_MAX];
+    uint64_t single_hash[257]; /* set with single[] */
     acar_val *vals0[VALS0];
     uint64_t hashes0[VALS0];
     frame frames0[FRAMES0];
@@ -223,13 +228,19 @@ static COLD int grow_hashes(jr *r, const uint8_t *at) {
     return 0;
 }
 
-static COLD int grow_frames(jr *r, const uint8_t *at) {
-    size_t cap = r->fcap * 2;
-    frame *f = scratch_grow(r, r->frames, r->frames0, r->fcap * sizeof *f, cap * sizeof *f, at);
-    if (!f) return -1;
-    memset(f + r->fcap, 0, (cap - r->fcap) * sizeof *f); /* no whitespace kept */
-    r->frames = f;
-    r->fcap = cap;
+/* The frame of a depth met for the first time (nframes == fready): set
+ * up, no key and no whitespace kept, growing the frames first if full.
+ * Frames are set up as the text goes deeper, not all at the start: that
+ * was a fifth of reading a tiny text. */
+static COLD int open_frame(jr *r, const uint8_t *at) {
+    if (r->fready == r->fcap) {
+        size_t cap = r->fcap * 2;
+        frame *f = scratch_grow(r, r->frames, r->frames0, r->fcap * sizeof *f, cap * sizeof *f, at);
+        if (!f) return -1;
+        r->frames = f;
+        r->fcap = cap;
+    }
+    memset(&r->frames[r->fready++], 0, sizeof *r->frames);
     return 0;
 }
 
@@ -682,7 +693,7 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
         m[s].next = 0;
     }
     /* The slots moved: the key predictions start over. */
-    for (size_t i = 0; i < r->fcap; i++) {
+    for (size_t i = 0; i < r->fready; i++) {
         r->frames[i].first_key = 0;
         r->frames[i].prev_key = i < r->nframes ? KEY_NONE : KEY_START;
         r->frames[i].guess = NULL;
@@ -1141,7 +1152,7 @@ value:
     case '{':
     case '[': {
         if (UNLIKELY(r->nframes - stop >= r->max_depth)) return too_deep(r, p);
-        if (UNLIKELY(r->nframes == r->fcap) && grow_frames(r, p) < 0) return NULL;
+        if (UNLIKELY(r->nframes == r->fready) && open_frame(r, p) < 0) return NULL;
         frame *f = &r->frames[r->nframes++];
         f->base = r->nvals;
         f->kbase = r->nhash;
@@ -1357,7 +1368,6 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
     r->vcap = r->hcap = VALS0;
     r->frames = r->frames0;
     r->fcap = FRAMES0;
-    memset(r->frames0, 0, sizeof r->frames0);
     if (input_len < MEMO_BIG_TEXT || !memo_presize(r)) memo_use(r, r->memo0, MEMO0);
     r->buf = r->buf0;
     r->buf_cap = BUF0;
