@@ -346,6 +346,32 @@ def fixed_cases():
            b'\xff\xfe\xff\xfe1\x00', b'\xef\xbb\xbf\x00\x00\x001', b'\x001\x00', b'1\x00 ',
            b'\xff\xfe\x00\x00\xff\xfe\x00\x001\x00\x00\x00']
     out += [case('raw', b) for b in raw]
+    out += utf8_block_cases()
+    return out
+
+
+def utf8_block_cases():
+    # Two- and three-byte text (checked in the reader's scan, 16 bytes at a
+    # time) with one defect or edge at each place around the first two
+    # block ends: a lead cut by the closing quote or an escape, a lone
+    # continuation, an overlong, surrogate or four-byte sequence, a lead
+    # ending a block whose continuations begin the next.  About 3,000 cases.
+    out = []
+    edges = [b'\xc3', b'\xa9', b'\xc0\xa9', b'\xc1\xbf', b'\xe2\x82\xac', b'\xed\xa0\x80', b'\xf0\x9f\x98\x80',
+             b'\xc3\xc3\xa9', b'\xdf\xbf', b'\xc2\x80', b'\xc3\x7f', b'\xc3\\n', b'\xc3\x01', b'\xff',
+             b'\xe2', b'\xe2\x82', b'\xe2\x82\\n', b'\xe2\xc3\xa9', b'\xe0\xa0\x80', b'\xe0\x9f\xbf',
+             b'\xed\x9f\xbf', b'\xef\xbf\xbf', b'\xee\x80\x80', b'\xe1\x80\x80\x80', b'\xe1\x80']
+    cut = (b'\xc3', b'\xa9', b'\xc3\\n', b'\xe2', b'\xe2\x82', b'\xe2\x82\\n', b'\xe1\x80\x80\x80')
+    for text in ('\u0416' * 20, '\u65e5\u672c' * 10):  # Cyrillic Zhe (2 bytes); Japanese (3 bytes)
+        for pre in range(0, 36):
+            body = text.encode()[:pre]  # may cut a sequence
+            for e in edges:
+                for tail in (b'', b'\xd0\xb6' * 5, b'\xe6\x97\xa5' * 4, b'ab'):
+                    b = b'"' + body + e + tail + b'"'
+                    if (pre % 4 == 0 and tail != b'ab') or e in cut:
+                        out.append(case('utf8-blocks', b))
+            out.append(case('utf8-blocks', b'["' + body + b'"]'))
+            out.append(case('utf8-blocks', b'{"' + body + b'\xe2": 1}'))
     return out
 
 
