@@ -1068,30 +1068,42 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
  * which the caller has sized by icap: the keys' hashes are hs.  Returns
  * the pairs placed (a repeated key keeps its first place and takes the
  * last value), or SIZE_MAX at a repeated key when no_dup. */
+/* place_pairs for one width of index slot (T): the loop is written out
+ * per width, so that the slot size is not tested at every probe. */
+#define PLACE_PAIRS_LOOP(T)                                                     \
+    do {                                                                        \
+        T *slot = index;                                                        \
+        for (size_t i = 0; i < np; i++) {                                       \
+            acar_val *k = kv[2 * i];                                            \
+            size_t j;                                                           \
+            for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {        \
+                uint32_t e = slot[s];                                           \
+                if (!e) {                                                       \
+                    slot[s] = (T)(len + 1);                                     \
+                    j = len;                                                    \
+                    items[2 * len++] = k;                                       \
+                    break;                                                      \
+                }                                                               \
+                if (items[2 * (size_t)(e - 1)] == k) {                          \
+                    if (no_dup) return SIZE_MAX;                                \
+                    j = e - 1;                                                  \
+                    break;                                                      \
+                }                                                               \
+            }                                                                   \
+            items[2 * j + 1] = kv[2 * i + 1];                                   \
+        }                                                                       \
+    } while (0)
+
 static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv, const uint64_t *hs,
                           size_t np, bool no_dup) {
     size_t mask = icap - 1, len = 0;
-    for (size_t i = 0; i < np; i++) {
-        acar_val *k = kv[2 * i];
-        size_t j;
-        for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {
-            uint32_t e = acar__index_get(index, icap, s);
-            if (!e) {
-                acar__index_put(index, icap, s, (uint32_t)(len + 1));
-                j = len;
-                items[2 * len++] = k;
-                break;
-            }
-            if (items[2 * (size_t)(e - 1)] == k) {
-                if (no_dup) return SIZE_MAX;
-                j = e - 1;
-                break;
-            }
-        }
-        items[2 * j + 1] = kv[2 * i + 1];
-    }
+    /* the widths of acar__index_get and acar__index_put */
+    if (icap <= 256) PLACE_PAIRS_LOOP(uint8_t);
+    else if (icap <= 65536) PLACE_PAIRS_LOOP(uint16_t);
+    else PLACE_PAIRS_LOOP(uint32_t);
     return len;
 }
+#undef PLACE_PAIRS_LOOP
 
 /* The dict of the key, value pairs [base, nvals), written in value.c's map
  * layout directly: node, then the index (acar__index_cap: none up to

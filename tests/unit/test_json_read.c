@@ -213,6 +213,39 @@ static void test_keys(void) {
         int64_t x;
         CHECK(acar_int_get(acar_dict_get_str(v, "57", 2), &x) && x == 57);
     }
+    /* Indexes of one-, two- and four-byte slots (more than 128, 32768
+     * keys): every key found, and a repeated key takes the last value at
+     * its first place. */
+    static const int sizes[] = {100, 300, 40000};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        int nk = sizes[si];
+        size_t cap = (size_t)nk * 16 + 64;
+        char *text = malloc(cap);
+        CHECK(text != NULL);
+        if (!text) break;
+        n = 0;
+        n += (size_t)snprintf(text + n, cap - n, "{");
+        for (int i = 0; i < nk; i++) n += (size_t)snprintf(text + n, cap - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+        n += (size_t)snprintf(text + n, cap - n, ",\"k5\":-1}");
+        v = rd(text, n, 0, ACAR_FORMAT_JSON, &err, NULL);
+        CHECK(v != NULL && acar_len(v) == (size_t)nk);
+        if (v) {
+            int bad = 0;
+            for (int i = 0; i < nk; i++) {
+                char key[16];
+                int kl = snprintf(key, sizeof key, "k%d", i);
+                int64_t x;
+                if (!acar_int_get(acar_dict_get_str(v, key, (size_t)kl), &x) || x != (i == 5 ? -1 : i)) bad++;
+                size_t l;
+                const char *k = acar_str(acar_dict_key(v, (size_t)i), &l);
+                if (l != (size_t)kl || memcmp(k, key, l) != 0) bad++;
+            }
+            CHECK(bad == 0);
+        }
+        v = rd(text, n, ACAR_READ_NO_DUP_KEYS, ACAR_FORMAT_JSON, &err, NULL);
+        CHECK(v == NULL && err.code == ACAR_ERR_MALFORMED && err.offset == 0);
+        free(text);
+    }
     /* NO_DUP_KEYS: an error at the object's brace */
     const char dup[] = "[1, {\"a\": 1, \"a\": 2}]";
     v = rd(dup, sizeof dup - 1, ACAR_READ_NO_DUP_KEYS, ACAR_FORMAT_JSON, &err, NULL);
