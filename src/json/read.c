@@ -1436,7 +1436,7 @@ static bool utf8_first_bad(const uint8_t *t, size_t n, size_t *at, size_t *blame
 /* ---- the entry points ---- */
 
 static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t input_len) {
-    memset(r, 0, offsetof(jr, vals0));
+    memset(r, 0, offsetof(jr, emsg)); /* the fields before the uncleared ones */
     r->doc = doc;
     unsigned fl = opts->flags;
     r->strict = (fl & ACAR_READ_STRICT) != 0;
