@@ -704,7 +704,7 @@ static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, c
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         r->single[slot] = v;
-        r->single_hash[slot] = acar__hash(v);
+        r->single_hash[slot] = acar__hash_bytes(v->u.s, n); /* acar__hash of a str */
         r->single_made[slot >> 6] |= bit;
     }
     return r->single[slot];
