@@ -57,6 +57,7 @@
 #include "core/internal.h"
 #include "num/num.h"
 
+#include <stddef.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,9 @@ typedef struct frame {
     size_t cur;              /* dict: the pair being written */
     int kind;
 } frame;
+
+#define ST0 16   /* frames in the writer itself */
+#define SEP0 64  /* bytes of separators in the writer itself (grow_sep) */
 
 typedef struct writer {
     acar_out *out;
@@ -99,6 +103,12 @@ typedef struct writer {
     size_t filter[64];       /* open containers per filter_slot */
     size_t max_depth, max_digits;
     size_t line;             /* JSON Lines: the item being written, else SIZE_MAX */
+    /* Not cleared by run (each is written before it is read): the first
+     * frames and the separators of a write that needs no more, so that a
+     * small write allocates nothing (two mallocs and frees were a third of
+     * writing {"a": 1} into a kept buffer). */
+    frame st0[ST0];
+    char sep0[SEP0];
 } writer;
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -383,8 +393,15 @@ static ALWAYS_INLINE frame *push(writer *w, const acar_val *v, int kind, acar_va
         return NULL;
     }
     if (w->top == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 32;
-        frame *nst = ncap <= SIZE_MAX / sizeof *nst ? realloc(w->st, ncap * sizeof *nst) : NULL;
+        size_t ncap = w->cap * 2;
+        frame *nst = NULL;
+        if (ncap <= SIZE_MAX / sizeof *nst) {
+            if (w->st == w->st0) {
+                if ((nst = malloc(ncap * sizeof *nst))) memcpy(nst, w->st0, sizeof w->st0);
+            } else {
+                nst = realloc(w->st, ncap * sizeof *nst);
+            }
+        }
         if (!nst) { fail_nomem(w); return NULL; }
         w->st = nst;
         w->cap = ncap;
@@ -421,7 +438,8 @@ static int grow_sep(writer *w, size_t level) {
     if (!w->indent) want = 0;
     if (w->indent_len && want > (SIZE_MAX / 2) / w->indent_len) return fail_nomem(w);
     size_t size = w->isep_len + 1 + want * w->indent_len + SEP_PAD;
-    char *nl = realloc(w->sep, size);
+    /* rebuilt whole: nothing to keep from the old buffer */
+    char *nl = size <= SEP0 ? w->sep0 : w->sep == w->sep0 || !w->sep ? malloc(size) : realloc(w->sep, size);
     if (!nl) return fail_nomem(w);
     memset(nl, 0, size);
     memcpy(nl, w->isep, w->isep_len);
@@ -1996,7 +2014,9 @@ static int write_one(writer *w, const acar_val *v) {
 static int run(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err,
                bool lines) {
     writer w;
-    memset(&w, 0, sizeof w);
+    memset(&w, 0, offsetof(writer, st0));
+    w.st = w.st0;
+    w.cap = ST0;
     w.out = out;
     w.err = err;
     w.line = SIZE_MAX;
@@ -2044,9 +2064,9 @@ static int run(const acar_val *v, const acar_write_opts *opts, acar_out *out, ac
         }
     }
     if (rc == 0 && out->failed) rc = fail_nomem(&w);
-    free(w.st);
+    if (w.st != w.st0) free(w.st);
     free(w.set);
-    free(w.sep);
+    if (w.sep != w.sep0) free(w.sep);
     return rc;
 }
 
