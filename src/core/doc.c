@@ -320,7 +320,11 @@ void acar_doc_reset(acar_doc *doc) {
         doc->cur = doc->end = doc->last = NULL;
     }
     doc->root = NULL;
-    memset(&doc->err, 0, sizeof doc->err);
+    /* no error: the fields a reader of err looks at (a memset of the
+     * message was a tenth of reading a 20-byte pickle) */
+    doc->err.code = ACAR_OK;
+    doc->err.offset = doc->err.line = doc->err.column = 0;
+    doc->err.msg[0] = '\0';
 }
 
 acar_val *acar_doc_root(const acar_doc *doc) { return doc->root; }

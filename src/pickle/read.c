@@ -104,14 +104,15 @@ typedef struct reader {
     acar_val *batched;    /* the list the last APPENDS gave a full batch */
     const acar_pickle_hooks *hooks; /* the scanner's hook, NULL otherwise (see emit) */
 
-    bool small_ready;     /* small[] initialised */
+    uint64_t small_made[4]; /* a bit per entry of small[]: made */
 
     uint8_t *tmp;         /* scratch for decoded text */
     size_t tmp_cap;
     size_t scratch;       /* scratch bytes held, counted against max_memory */
 
     /* Not cleared on entry: the caches below are set up on first use. */
-    acar_val *small[256]; /* BININT1 nodes */
+    acar_val *small[256]; /* BININT1 nodes, where small_made says (clearing
+                             them was a fifth of reading a 20-byte pickle) */
     acar_hash_cache hcache;   /* key hashes (core/internal.h) */
     acar_val *stk0[STACK0];
     uint32_t dep0[STACK0];
@@ -360,8 +361,13 @@ static int memo_put(reader *r, uint64_t idx, acar_val *v) {
     if (idx >= r->mcap_memo && idx < 2 * (uint64_t)r->memo_count + MEMO_SLACK) {
         size_t cap = 0;
         if (next_cap(r, r->mcap_memo, (size_t)idx + 1, sizeof(acar_val *), &cap) < 0) return -1;
-        acar_val **m = scratch_resize(r, r->memo, r->memo0, r->mcap_memo * sizeof *m, cap * sizeof *m);
-        if (!m) return -1;
+        /* memo0 is cleared 16, 32, 64 entries at a time as it fills (all
+         * of it at the start was a tenth of reading a 20-byte pickle) */
+        acar_val **m = r->memo;
+        if (m != r->memo0 || cap > MEMO0) {
+            m = scratch_resize(r, r->memo, r->memo0, r->mcap_memo * sizeof *m, cap * sizeof *m);
+            if (!m) return -1;
+        }
         memset(m + r->mcap_memo, 0, (cap - r->mcap_memo) * sizeof *m);
         r->memo = m;
         r->mcap_memo = cap;
@@ -441,12 +447,13 @@ static inline acar_val *new_int(reader *r, int64_t i) {
 /* BININT1 values (0-255) are shared within a read, as CPython shares its
  * small ints; ints are never memoized, so sharing changes nothing else. */
 static inline acar_val *small_int(reader *r, uint8_t i) {
-    if (!r->small_ready) {
-        memset(r->small, 0, sizeof r->small);
-        r->small_ready = true;
+    uint64_t bit = (uint64_t)1 << (i & 63);
+    if (r->small_made[i >> 6] & bit) return r->small[i];
+    acar_val *v = new_int(r, i);
+    if (v) {
+        r->small[i] = v;
+        r->small_made[i >> 6] |= bit;
     }
-    acar_val *v = r->small[i];
-    if (!v && (v = new_int(r, i))) r->small[i] = v;
     return v;
 }
 
@@ -2121,7 +2128,6 @@ acar_val *acar__pickle_read_hooked(acar_doc *doc, const uint8_t *data, size_t le
     reader *r = &rd;
     memset(r, 0, offsetof(reader, small));
     r->hcache.ready = false; /* the cache itself is cleared on first use */
-    memset(r->memo0, 0, sizeof r->memo0);
     r->doc = doc;
     r->data = data;
     r->len = len;
@@ -2136,8 +2142,7 @@ acar_val *acar__pickle_read_hooked(acar_doc *doc, const uint8_t *data, size_t le
     r->scap = r->stk_cap = r->dep_cap = STACK0;
     r->marks = r->marks0;
     r->mcap = MARKS0;
-    r->memo = r->memo0;
-    r->mcap_memo = MEMO0;
+    r->memo = r->memo0; /* with mcap_memo 0: memo_put clears it as it fills */
     memo_fast_update(r);
 
     acar_val *v = run(r);
