@@ -58,6 +58,7 @@
 #include "pickle/compat.h"
 #include "pickle/opcodes.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #define BATCHSIZE ACAR_PICKLE_BATCH
@@ -131,6 +132,9 @@ typedef struct tmpblock {
     char data[];
 } tmpblock;
 
+#define MEMO0W 32 /* memo slots in the writer itself */
+#define ST0W 16   /* frames in the writer itself */
+
 typedef struct W {
     uint8_t *p, *end, *base;  /* output cursor over out->buf (or scratch after failure) */
     acar_out *out;
@@ -153,16 +157,37 @@ typedef struct W {
     /* memo by value */
     ventry *vt;
     size_t vcap, vcount;
-    uint32_t s1[257];         /* CPython's one-character (256: empty) str: index + 1 */
-    uint8_t s1_data[257];     /* a data node took the singleton of this character (256: empty) */
-    uint32_t b1[257];         /* CPython's one-byte (ACAR_F_SINGLETON; 256: empty) bytes: index + 1 */
+    /* CPython's one-character (256: empty) str and one-byte (ACAR_F_SINGLETON;
+     * 256: empty) bytes: a bit each when s1[] / b1[] holds its index + 1
+     * (s1_get, b1_get), and when a data node took the str singleton of
+     * that character (s1_data) */
+    uint64_t s1_set[5], b1_set[5], s1_data[5];
     /* the stack */
     wframe *st;
     size_t sp, scap;
     tmpblock *tmp;
     const acar_val *root;     /* always in the table (see sole()) */
+
+    /* Not cleared on entry (a small write then allocates nothing but its
+     * output and clears a few hundred bytes: allocating and clearing this
+     * writer, its memo and its stack was two thirds of writing {'a': 1}):
+     * the tables of singletons, valid where their bits say, */
+    uint32_t s1[257];
+    uint32_t b1[257];
+    /* and the memo's and the stack's first blocks (memo_grow, push): */
+    const void *mkeys0[MEMO0W];
+    uint32_t mvals0[MEMO0W];
+    wframe st0[ST0W];
     uint8_t scratch[2 * NEED_MAX];
 } W;
+
+static inline bool bit_get(const uint64_t *bits, int c) { return (bits[c >> 6] >> (c & 63)) & 1; }
+static inline void bit_set(uint64_t *bits, int c) { bits[c >> 6] |= (uint64_t)1 << (c & 63); }
+/* The memo index + 1 of singleton c, or 0. */
+static inline uint32_t s1_get(const W *w, int c) { return bit_get(w->s1_set, c) ? w->s1[c] : 0; }
+static inline uint32_t b1_get(const W *w, int c) { return bit_get(w->b1_set, c) ? w->b1[c] : 0; }
+static inline void s1_put(W *w, int c, uint32_t idx1) { w->s1[c] = idx1; bit_set(w->s1_set, c); }
+static inline void b1_put(W *w, int c, uint32_t idx1) { w->b1[c] = idx1; bit_set(w->b1_set, c); }
 
 /* ---- errors ---- */
 
@@ -351,10 +376,19 @@ static inline size_t mslot(const W *w, const void *key) {
 }
 
 static bool memo_grow(W *w) {
-    /* x4 while small: fewer rehashes of what is mostly still growing. */
-    size_t ncap = !w->mcap ? 256 : w->mcap < ((size_t)1 << 18) ? w->mcap * 4 : w->mcap * 2;
+    /* x4 while small: fewer rehashes of what is mostly still growing.  The
+     * first table is the writer's own. */
+    size_t ncap = !w->mcap ? MEMO0W : w->mcap == MEMO0W ? 256 : w->mcap < ((size_t)1 << 18) ? w->mcap * 4 : w->mcap * 2;
     unsigned nshift = 0;
     while (((size_t)1 << nshift) < ncap) nshift++;
+    if (!w->mcap) {
+        memset(w->mkeys0, 0, sizeof w->mkeys0);
+        w->mkeys = w->mkeys0;
+        w->mvals = w->mvals0;
+        w->mcap = ncap;
+        w->mshift = nshift;
+        return true;
+    }
     const void **nk = calloc(ncap, sizeof *nk);
     uint32_t *nv = malloc(ncap * sizeof *nv);
     if (!nk || !nv) {
@@ -376,8 +410,10 @@ static bool memo_grow(W *w) {
         nk[s] = ok[i];
         nv[s] = ov[i];
     }
-    free(ok);
-    free(ov);
+    if (ok != w->mkeys0) {
+        free(ok);
+        free(ov);
+    }
     return true;
 }
 
@@ -754,7 +790,7 @@ static inline bool data_singleton(const W *w, const acar_val *key, int c) {
     return (ACAR_FLAGS(key) & ACAR_F_SINGLETON) != 0;
 #else
     (void)key;
-    return !w->s1_data[c];
+    return !bit_get(w->s1_data, c);
 #endif
 }
 
@@ -765,12 +801,12 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
     int c = str_single(s, len);
     uint32_t idx;
     if (c >= 0 && !key) {
-        if (w->s1[c]) {
-            put_get(w, w->s1[c] - 1);
+        if (s1_get(w, c)) {
+            put_get(w, s1_get(w, c) - 1);
             return 0;
         }
         if (write_str(w, s, len) < 0 || put_memo(w, &idx) < 0) return -1;
-        w->s1[c] = idx + 1;
+        s1_put(w, c, idx + 1);
         return 0;
     }
     if (!key) {
@@ -781,13 +817,13 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
     if (put_get_if_met(w, key, &slot)) return 0;
     /* CPython has exactly one empty str, so every empty data str is it. */
     if (c == 256 || (c >= 0 && data_singleton(w, key, c))) {
-        w->s1_data[c] = 1;
-        if (w->s1[c]) {
-            put_get(w, w->s1[c] - 1);
-            return memo_alias(w, key, w->s1[c] - 1);
+        bit_set(w->s1_data, c);
+        if (s1_get(w, c)) {
+            put_get(w, s1_get(w, c) - 1);
+            return memo_alias(w, key, s1_get(w, c) - 1);
         }
         if (write_str(w, s, len) < 0 || memo_put_slot(w, key, slot) < 0) return -1;
-        w->s1[c] = (uint32_t)w->memo_n; /* index + 1 of the put just made */
+        s1_put(w, c, (uint32_t)w->memo_n); /* index + 1 of the put just made */
         return 0;
     }
     if (write_str(w, s, len) < 0) return -1;
@@ -810,7 +846,7 @@ static int save_gstr(W *w, const acar_val *node, const char *s, size_t len, uint
         }
         if (save_text(w, NULL, (const uint8_t *)s, len) < 0) return -1;
         int c = str_single((const uint8_t *)s, len);
-        return node ? memo_alias(w, node, w->s1[c] - 1) : 0;
+        return node ? memo_alias(w, node, s1_get(w, c) - 1) : 0;
     }
     if (kind == VK_FRESH) {
         /* the __qualname__ of a C type: a new str object every time */
@@ -1187,8 +1223,9 @@ static inline int enter(W *w) {
 
 static wframe *push(W *w, uint8_t kind, const acar_val *v, bool deep) {
     if (w->sp == w->scap) {
-        size_t ncap = w->scap ? w->scap * 2 : 64;
-        wframe *ns = realloc(w->st, ncap * sizeof *ns);
+        size_t ncap = w->scap * 2;
+        wframe *ns = w->st == w->st0 ? malloc(ncap * sizeof *ns) : realloc(w->st, ncap * sizeof *ns);
+        if (ns && w->st == w->st0) memcpy(ns, w->st0, sizeof w->st0);
         if (!ns) {
             nomem(w);
             return NULL;
@@ -1325,12 +1362,12 @@ static int write_bytes_reduce(W *w, const uint8_t *s, size_t len) {
     bool mark = tuple_mark(w, 2);
     boundary(w);
     int c = len == 1 ? s[0] : -1;  /* the decoded one-character str is CPython's singleton */
-    if (c >= 0 && w->s1[c]) {
-        put_get(w, w->s1[c] - 1);
+    if (c >= 0 && s1_get(w, c)) {
+        put_get(w, s1_get(w, c) - 1);
     } else {
         uint32_t idx;
         if (write_latin1_str(w, s, len) < 0 || put_memo(w, &idx) < 0) return -1;
-        if (c >= 0) w->s1[c] = idx + 1;
+        if (c >= 0) s1_put(w, c, idx + 1);
     }
     boundary(w);
     uint32_t idx;
@@ -1555,9 +1592,9 @@ static int save(W *w, const acar_val *v) {
          * memoized by value. */
         size_t n = ACAR_LEN(v);
         int c = n == 0 ? 256 : n == 1 && (ACAR_FLAGS(v) & ACAR_F_SINGLETON) ? (uint8_t)v->u.s[0] : -1;
-        if (c >= 0 && w->b1[c]) {
-            put_get(w, w->b1[c] - 1);
-            return memo_alias(w, v, w->b1[c] - 1);
+        if (c >= 0 && b1_get(w, c)) {
+            put_get(w, b1_get(w, c) - 1);
+            return memo_alias(w, v, b1_get(w, c) - 1);
         }
         int r;
         if (w->proto >= 3) {
@@ -1567,7 +1604,7 @@ static int save(W *w, const acar_val *v) {
             if (write_bytes_reduce(w, (const uint8_t *)v->u.s, ACAR_LEN(v)) < 0) return -1;
             r = memo_put_key(w, v); /* the table may have grown meanwhile */
         }
-        if (r == 0 && c >= 0) w->b1[c] = (uint32_t)w->memo_n; /* index + 1 of the put just made */
+        if (r == 0 && c >= 0) b1_put(w, c, (uint32_t)w->memo_n); /* index + 1 of the put just made */
         return r;
     }
     case ACAR_LIST: {
@@ -2306,11 +2343,11 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar__pickle_write needs a value and a buffer");
         return -1;
     }
-    W *w = calloc(1, sizeof *w);
-    if (!w) {
-        acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing pickle");
-        return -1;
-    }
+    W wv;
+    W *w = &wv;
+    memset(w, 0, offsetof(W, s1));
+    w->st = w->st0;
+    w->scap = ST0W;
     w->out = out;
     w->err = err;
     w->root = v;
@@ -2357,10 +2394,11 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
         w->tmp = t->next;
         free(t);
     }
-    free(w->mkeys);
-    free(w->mvals);
+    if (w->mkeys != w->mkeys0) {
+        free(w->mkeys);
+        free(w->mvals);
+    }
     free(w->vt);
-    free(w->st);
-    free(w);
+    if (w->st != w->st0) free(w->st);
     return rc;
 }
