@@ -52,6 +52,7 @@
 #include "num/num.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #define SIZE32_MAX 0x7fffffffu
@@ -80,6 +81,7 @@ typedef struct tab {
     slot *s;
     size_t cap, n;
     int32_t next;       /* next reference index */
+    slot *inl;          /* the writer's own first block, not freed */
 } tab;
 
 typedef struct perm_slot {
@@ -103,6 +105,9 @@ typedef struct sslot {
     int32_t idx;
 } sslot;
 
+#define FR0 16 /* frames in the writer itself */
+#define T0 16  /* slots of its reference table in the writer itself */
+
 typedef struct W {
     acar_err *err;
     int version;
@@ -124,6 +129,12 @@ typedef struct W {
     size_t budget;      /* values left to write below version 3 */
     bool fast;          /* the one-pass try (see the top of the file) */
     bool bail;          /* the fast pass met a value it cannot decide */
+    /* Not cleared on entry: the first blocks of the frames and of t, so
+     * that a small write allocates nothing but its output (the writer, its
+     * frames and its table from malloc were two thirds of writing
+     * {'a': 1}). */
+    frame fr0[FR0];
+    slot t0[T0];
 } W;
 
 static int fail(W *w, acar_code code, const char *fmt, ...) {
@@ -164,7 +175,7 @@ static int tab_grow(W *w, tab *t) {
         while (s[j].key) j = (j + 1) & (cap - 1);
         s[j] = t->s[i];
     }
-    free(t->s);
+    if (t->s != t->inl) free(t->s);
     t->s = s;
     t->cap = cap;
     return 0;
@@ -230,18 +241,24 @@ static int perm_put(W *w, const acar_val *set, uint32_t *perm) {
     return 0;
 }
 
+/* Twice the frames, out of the writer's own first block. */
+static int grow_frames(W *w) {
+    size_t cap = w->fcap * 2;
+    if (cap > SIZE_MAX / sizeof(frame)) return nomem(w);
+    frame *f = w->fr == w->fr0 ? malloc(cap * sizeof *f) : realloc(w->fr, cap * sizeof *f);
+    if (!f) return nomem(w);
+    if (w->fr == w->fr0) memcpy(f, w->fr0, sizeof w->fr0);
+    w->fr = f;
+    w->fcap = cap;
+    return 0;
+}
+
 HOT frame *push_frame(W *w, size_t depth) {
     if (depth >= w->max_depth) {
         fail(w, ACAR_ERR_LIMIT, "nesting deeper than %zu (max_depth)", w->max_depth);
         return NULL;
     }
-    if (depth == w->fcap) {
-        size_t cap = w->fcap ? w->fcap * 2 : 64;
-        frame *f = realloc(w->fr, cap * sizeof *f);
-        if (!f) { nomem(w); return NULL; }
-        w->fr = f;
-        w->fcap = cap;
-    }
+    if (depth == w->fcap && grow_frames(w) < 0) return NULL;
     return &w->fr[depth];
 }
 
@@ -894,12 +911,7 @@ static void leave_v2(W *w, const acar_val *v) {
 /* Room for frame w->fr[depth] (no depth check: the caller makes it). */
 static int ensure_frame(W *w, size_t depth) {
     if (depth < w->fcap) return 0;
-    size_t cap = w->fcap ? w->fcap * 2 : 64;
-    frame *f = realloc(w->fr, cap * sizeof *f);
-    if (!f) return nomem(w);
-    w->fr = f;
-    w->fcap = cap;
-    return 0;
+    return grow_frames(w);
 }
 
 /* Writes root and everything in it to o, with reference table refs.  The
@@ -1072,11 +1084,14 @@ static int write_main(const acar_val *v, const acar_write_opts *opts, unsigned p
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar__marshal_write needs a value and a buffer");
         return -1;
     }
-    W *w = calloc(1, sizeof *w);
-    if (!w) {
-        acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory writing marshal");
-        return -1;
-    }
+    W wv;
+    W *w = &wv;
+    memset(w, 0, offsetof(W, fr0));
+    w->fr = w->fr0;
+    w->fcap = FR0;
+    memset(w->t0, 0, sizeof w->t0);
+    w->t.s = w->t.inl = w->t0;
+    w->t.cap = T0;
     w->err = err;
     w->version = version;
     w->py2 = py2;
@@ -1108,12 +1123,11 @@ static int write_main(const acar_val *v, const acar_write_opts *opts, unsigned p
     acar_buf_free(&kb);
     for (size_t i = 0; i < w->pcap; i++) free(w->perms[i].perm);
     free(w->perms);
-    free(w->t.s);
+    if (w->t.s != w->t0) free(w->t.s);
     free(w->kr.s);
-    free(w->fr);
+    if (w->fr != w->fr0) free(w->fr);
     free(w->sets);
     free(w->ss);
-    free(w);
     return rc;
 }
 
