@@ -983,11 +983,10 @@ static acar_val *read_value(reader *r) {
 static acar_val *read_main(acar_doc *doc, const uint8_t *data, size_t len,
                            acar_read_opts *opts, acar_marshal_dialect dialect, unsigned pyver,
                            acar_err *err) {
-    reader *r = doc->alloc.malloc(doc->alloc.ctx, sizeof *r);
-    if (!r) {
-        acar__err_set(err, ACAR_ERR_NOMEM, 0, "out of memory");
-        return NULL;
-    }
+    /* on the stack, as the pickle reader's: from the allocator, it was 40%
+     * of reading marshal.dumps(7) */
+    reader rd;
+    reader *r = &rd;
     r->doc = doc;
     r->data = data;
     r->len = len;
@@ -1032,7 +1031,6 @@ static acar_val *read_main(acar_doc *doc, const uint8_t *data, size_t len,
     scratch_free(r, r->vals, r->vcap * sizeof *r->vals, r->vals0);
     scratch_free(r, r->refs, r->rcap * sizeof *r->refs, r->refs0);
     scratch_free(r, r->strs, r->scap * sizeof *r->strs, NULL);
-    doc->alloc.free(doc->alloc.ctx, r, sizeof *r);
     return v;
 }
 
