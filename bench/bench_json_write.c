@@ -37,6 +37,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_timing.h"
 
 #include <cjson/cJSON.h>
 #include <jansson.h>
@@ -70,14 +71,6 @@ size_t bench_simdjson_write(void *doc);
 void bench_simdjson_doc_free(void *doc);
 #endif
 
-/* Process CPU time: the machines this runs on are shared, and wall time
- * there measures the neighbours. */
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int repeat = 5;
 static double min_time = 0.2;
 
@@ -85,24 +78,7 @@ static double min_time = 0.2;
 typedef size_t (*run_fn)(void *ctx);
 
 static double best_time(run_fn run, void *ctx, size_t *outlen) {
-    size_t number = 1;
-    static const size_t steps[] = {1, 2, 5};
-    /* autorange */
-    for (size_t k = 0, scale = 1;; k++) {
-        number = steps[k % 3] * scale;
-        if (k % 3 == 2) scale *= 10;
-        double t0 = now();
-        for (size_t i = 0; i < number; i++) *outlen = run(ctx);
-        if (now() - t0 >= min_time) break;
-    }
-    double best = 1e300;
-    for (int r = 0; r < repeat; r++) {
-        double t0 = now();
-        for (size_t i = 0; i < number; i++) run(ctx);
-        double t = (now() - t0) / (double)number;
-        if (t < best) best = t;
-    }
-    return best;
+    return bench_best(run, ctx, repeat, min_time, outlen);
 }
 
 /* ---- jansson tree -> acar document (recursive: bench inputs are shallow
@@ -220,19 +196,7 @@ static const char *PY_SCRIPT =
     "import json, sys, time\n"
     "try:\n import orjson\nexcept ImportError:\n orjson = None\n"
     "rep, mint, outdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]\n"
-    "def best(f):\n"
-    " n, k = 1, 0\n"
-    " while True:\n"
-    "  n = (1, 2, 5)[k % 3] * 10 ** (k // 3); k += 1\n"
-    "  t = time.process_time()\n"
-    "  for _ in range(n): f()\n"
-    "  if time.process_time() - t >= mint: break\n"
-    " b = 1e300\n"
-    " for _ in range(rep):\n"
-    "  t = time.process_time()\n"
-    "  for _ in range(n): f()\n"
-    "  b = min(b, (time.process_time() - t) / n)\n"
-    " return b\n"
+    BENCH_PY_BEST
     "for i, path in enumerate(sys.argv[4:]):\n"
     " obj = json.load(open(path, encoding='utf-8'))\n"
     " open('%s/%d.json' % (outdir, i), 'wb').write(json.dumps(obj).encode('utf-8', 'surrogatepass'))\n"

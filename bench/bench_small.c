@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_timing.h"
 
 #ifdef HAVE_CJSON
 #include <cjson/cJSON.h>
@@ -52,12 +53,6 @@ static const acar_format FMT[3] = {ACAR_FORMAT_PICKLE, ACAR_FORMAT_MARSHAL, ACAR
 static int repeat = 5;
 static double min_time = 0.1;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 typedef struct job {
     acar_format fmt;
     const char *data;
@@ -70,54 +65,42 @@ typedef struct job {
     int failed;
 } job;
 
-typedef void (*job_fn)(job *j);
+/* Seconds per call of one of the *_once functions below. */
+static double best(size_t (*fn)(void *), job *j) { return bench_best(fn, j, repeat, min_time, NULL); }
 
-/* Seconds per call: autorange, then the fastest of repeat batches. */
-static double best(job_fn fn, job *j) {
-    size_t number = 1;
-    static const size_t steps[] = {1, 2, 5};
-    for (size_t k = 0, scale = 1;; k++) {
-        number = steps[k % 3] * scale;
-        if (k % 3 == 2) scale *= 10;
-        double t0 = now();
-        for (size_t i = 0; i < number; i++) fn(j);
-        if (now() - t0 >= min_time) break;
-    }
-    double b = 1e300;
-    for (int r = 0; r < repeat; r++) {
-        double t0 = now();
-        for (size_t i = 0; i < number; i++) fn(j);
-        double t = (now() - t0) / (double)number;
-        if (t < b) b = t;
-    }
-    return b;
-}
-
-static void acar_read_once(job *j) {
+static size_t acar_read_once(void *p) {
+    job *j = p;
     acar_read_opts o;
     memset(&o, 0, sizeof o);
     o.format = j->fmt;
     acar_doc_reset(j->doc);
     if (!acar_read(j->doc, j->data, j->len, &o, NULL)) j->failed = 1;
+    return 0;
 }
 
-static void acar_write_once(job *j) {
+static size_t acar_write_once(void *p) {
+    job *j = p;
     acar_buf out = {0};
     if (acar_write(j->root, j->fmt, NULL, &out, NULL) != 0) j->failed = 1;
     acar_buf_free(&out);
+    return 0;
 }
 
 #ifdef HAVE_CJSON
-static void cjson_parse_once(job *j) {
+static size_t cjson_parse_once(void *p) {
+    job *j = p;
     cJSON *t = cJSON_ParseWithLength(j->data, j->len);
     if (!t) j->failed = 1;
     cJSON_Delete(t);
+    return 0;
 }
 
-static void cjson_print_once(job *j) {
+static size_t cjson_print_once(void *p) {
+    job *j = p;
     char *s = cJSON_PrintUnformatted(j->tree);
     if (!s) j->failed = 1;
     free(s);
+    return 0;
 }
 #endif
 
@@ -144,19 +127,7 @@ static char *read_all(const char *path, size_t *len) {
 static const char *PY_SCRIPT =
     "import json, marshal, pickle, sys, time\n"
     "rep, mint, outdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]\n"
-    "def best(f):\n"
-    " k = 0\n"
-    " while True:\n"
-    "  n = (1, 2, 5)[k % 3] * 10 ** (k // 3); k += 1\n"
-    "  t = time.process_time()\n"
-    "  for _ in range(n): f()\n"
-    "  if time.process_time() - t >= mint: break\n"
-    " b = 1e300\n"
-    " for _ in range(rep):\n"
-    "  t = time.process_time()\n"
-    "  for _ in range(n): f()\n"
-    "  b = min(b, (time.process_time() - t) / n)\n"
-    " return b\n"
+    BENCH_PY_BEST
     "for i, expr in enumerate(sys.argv[4:]):\n"
     " v = eval(expr)\n"
     " p, m, j = pickle.dumps(v, 4), marshal.dumps(v), json.dumps(v).encode()\n"

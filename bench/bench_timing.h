@@ -1,0 +1,59 @@
+/*
+ * bench_timing.h -- the timing loop the JSON-write and small-value drivers
+ * share, on both sides of a comparison: batches of `number` calls, number
+ * grown 1, 2, 5, 10, 20, ... until a batch takes min_time seconds (as
+ * timeit.autorange does), then the fastest of `repeat` batches, in process
+ * CPU time (the machines these run on are shared).  BENCH_PY_BEST is the
+ * same loop for the Python side (time.process_time), as source text.
+ */
+#ifndef ACAR_BENCH_TIMING_H
+#define ACAR_BENCH_TIMING_H
+
+#include <stddef.h>
+#include <time.h>
+
+static double bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Seconds per call of run(ctx); *last gets what the last call returned. */
+static double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat, double min_time, size_t *last) {
+    static const size_t steps[] = {1, 2, 5};
+    size_t number = 1, got = 0;
+    for (size_t k = 0, scale = 1;; k++) {
+        number = steps[k % 3] * scale;
+        if (k % 3 == 2) scale *= 10;
+        double t0 = bench_now();
+        for (size_t i = 0; i < number; i++) got = run(ctx);
+        if (bench_now() - t0 >= min_time) break;
+    }
+    double best = 1e300;
+    for (int r = 0; r < repeat; r++) {
+        double t0 = bench_now();
+        for (size_t i = 0; i < number; i++) run(ctx);
+        double t = (bench_now() - t0) / (double)number;
+        if (t < best) best = t;
+    }
+    if (last) *last = got;
+    return best;
+}
+
+/* def best(f): the same, for a script that sets rep and mint first. */
+#define BENCH_PY_BEST                                                \
+    "def best(f):\n"                                                 \
+    " k = 0\n"                                                       \
+    " while True:\n"                                                 \
+    "  n = (1, 2, 5)[k % 3] * 10 ** (k // 3); k += 1\n"             \
+    "  t = time.process_time()\n"                                    \
+    "  for _ in range(n): f()\n"                                     \
+    "  if time.process_time() - t >= mint: break\n"                  \
+    " b = 1e300\n"                                                   \
+    " for _ in range(rep):\n"                                        \
+    "  t = time.process_time()\n"                                    \
+    "  for _ in range(n): f()\n"                                     \
+    "  b = min(b, (time.process_time() - t) / n)\n"                  \
+    " return b\n"
+
+#endif
