@@ -132,7 +132,11 @@ typedef struct tmpblock {
     char data[];
 } tmpblock;
 
-#define MEMO0W 32 /* memo slots in the writer itself */
+/* Memo slots in the writer itself: its first table, as big as the first
+ * one from the heap was.  With 32, the one more growth wrote the 7 KB
+ * twitter_api_compact_response pickles 6-10% slower; the 2 KiB this clears
+ * at the first memoized value cost {'a': 1} 15 ns (76 -> 91 ns). */
+#define MEMO0W 256
 #define ST0W 16   /* frames in the writer itself */
 
 typedef struct W {
@@ -378,7 +382,7 @@ static inline size_t mslot(const W *w, const void *key) {
 static bool memo_grow(W *w) {
     /* x4 while small: fewer rehashes of what is mostly still growing.  The
      * first table is the writer's own. */
-    size_t ncap = !w->mcap ? MEMO0W : w->mcap == MEMO0W ? 256 : w->mcap < ((size_t)1 << 18) ? w->mcap * 4 : w->mcap * 2;
+    size_t ncap = !w->mcap ? MEMO0W : w->mcap < ((size_t)1 << 18) ? w->mcap * 4 : w->mcap * 2;
     unsigned nshift = 0;
     while (((size_t)1 << nshift) < ncap) nshift++;
     if (!w->mcap) {
