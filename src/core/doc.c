@@ -598,13 +598,18 @@ char *acar__out_reserve(acar_out *o, size_t n) {
             return NULL;
         }
         if (n > SIZE_MAX / 2 - b->len) { o->failed = true; return NULL; }
-        /* Four times up to 1 MiB, then twice: writing mesh.json (706 KB of
-         * JSON) into a fresh buffer ran at 609 MB/s through the eight
-         * doublings from 4 KiB and at 774 through four steps of four (903
-         * with 1 MiB given up front); most small outputs went 2-7% faster
-         * with one step fewer. */
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->len < n) cap *= cap < ((size_t)1 << 20) ? 4 : 2;
+        /* 256 bytes first, then 4 KiB, then four times up to 1 MiB, then
+         * twice.  256 bytes come from the C library's per-thread cache,
+         * 4 KiB do not: a small value's pickle, marshal or JSON was written
+         * 8 ns faster (52 -> 44 ns for {"a": 1}); 256 then four times read
+         * the 10 KB outputs 1-6% slower, through two more steps.  Writing
+         * mesh.json (706 KB of JSON) into a fresh buffer ran at 609 MB/s
+         * through the eight doublings from 4 KiB and at 774 through four
+         * steps of four (903 with 1 MiB given up front); most small outputs
+         * went 2-7% faster with one step fewer. */
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n)
+            cap *= cap < 4096 ? 16 : cap < ((size_t)1 << 20) ? 4 : 2;
         /* never room past the limit, so that every write past it comes here */
         if (o->limit && cap > o->limit) cap = o->limit;
         char *d = realloc(b->data, cap);
