@@ -620,6 +620,14 @@ char *acar__out_reserve(acar_out *o, size_t n) {
     return b->data + b->len;
 }
 
+void *acar__regrow(void *p, const void *inl, size_t old, size_t size) {
+    if (!size) return NULL;
+    if (p != inl) return realloc(p, size);
+    void *q = malloc(size);
+    if (q && old) memcpy(q, inl, old < size ? old : size);
+    return q;
+}
+
 void acar__out_write(acar_out *o, const void *p, size_t n) {
     char *dst = acar__out_reserve(o, n);
     if (!dst) return;

@@ -403,6 +403,11 @@ static inline uint64_t acar__mix64(uint64_t x) {
     return x;
 }
 
+/* Bit i of a bit array: the readers' and writers' "made yet?" and "in
+ * use?" marks, cleared a few words at a time instead of a table of
+ * pointers. */
+static inline bool acar__bit_get(const uint64_t *bits, size_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
+static inline void acar__bit_set(uint64_t *bits, size_t i) { bits[i >> 6] |= (uint64_t)1 << (i & 63); }
 
 /* n <= 16 bytes as two words read from the two ends, overlapping, never a
  * byte outside s; with n they determine the bytes.  Mixed by two
@@ -551,6 +556,11 @@ typedef struct acar_out {
 /* Makes room for n more bytes and returns where they go, or NULL (sticky). */
 char *acar__out_reserve(acar_out *o, size_t n);
 void acar__out_write(acar_out *o, const void *p, size_t n);
+
+/* A writer's block p of old bytes grown to size bytes, from the C
+ * library: moved out of the writer's own storage inl (p == inl: copied),
+ * else realloc'd.  NULL when out of memory or size is 0, p untouched. */
+void *acar__regrow(void *p, const void *inl, size_t old, size_t size);
 static inline void acar__out_byte(acar_out *o, char c) {
     if (o->buf->len < o->buf->cap) o->buf->data[o->buf->len++] = c;
     else acar__out_write(o, &c, 1);

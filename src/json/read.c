@@ -110,7 +110,7 @@ typedef struct jr {
     size_t nframes, fcap;
     size_t fready;       /* frames set up (open_frame), at most fcap */
     memo_ent *memo;      /* keys met so far, open addressing */
-    uint64_t *memo_used; /* a bit per slot of memo: in use (memo_full) */
+    uint64_t *memo_used; /* a bit per slot of memo: in use */
     size_t memo_n, memo_cap;
     unsigned memo_shift; /* 64 - log2(memo_cap): slots come from the top bits */
     uint8_t *buf;        /* decoded text of a string with escapes */
@@ -698,14 +698,13 @@ static inline int single_slot(const uint8_t *s, size_t n) {
  * object for every '' and every 'a', key or value, and the pickle writer
  * then memoizes it once, as pickle.dumps does. */
 static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
-    uint64_t bit = (uint64_t)1 << (slot & 63);
-    if (!(r->single_made[slot >> 6] & bit)) {
+    if (!acar__bit_get(r->single_made, (size_t)slot)) {
         acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, false, at);
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         r->single[slot] = v;
         r->single_hash[slot] = acar__hash_bytes(v->u.s, n); /* acar__hash of a str */
-        r->single_made[slot >> 6] |= bit;
+        acar__bit_set(r->single_made, (size_t)slot);
     }
     return r->single[slot];
 }
@@ -727,9 +726,6 @@ static inline acar_val *parse_str(jr *r, const uint8_t **pp) {
  * clearing the entries was a third of reading a 7-byte text, and 1-2% of
  * the 10-40 KB Twitter files (10 KiB of entries presized). */
 static size_t memo_bytes(size_t cap) { return cap * sizeof(memo_ent) + cap / 8; }
-
-static inline bool memo_full(const uint64_t *used, size_t i) { return (used[i >> 6] >> (i & 63)) & 1; }
-static inline void memo_take(uint64_t *used, size_t i) { used[i >> 6] |= (uint64_t)1 << (i & 63); }
 
 /* The bitmap of a memo block of cap slots allocated as one. */
 static uint64_t *memo_bits(memo_ent *m, size_t cap) { return (uint64_t *)(void *)(m + cap); }
@@ -753,12 +749,12 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
     if (!m) return -1;
     memo_use(r, m, memo_bits(m, cap), cap);
     for (size_t i = 0; i < old_cap; i++) {
-        if (!memo_full(old_used, i)) continue;
+        if (!acar__bit_get(old_used, i)) continue;
         size_t s = (size_t)(old[i].probe >> r->memo_shift);
-        while (memo_full(r->memo_used, s)) s = (s + 1) & (cap - 1);
+        while (acar__bit_get(r->memo_used, s)) s = (s + 1) & (cap - 1);
         m[s] = old[i];
         m[s].next = 0;
-        memo_take(r->memo_used, s);
+        acar__bit_set(r->memo_used, s);
     }
     /* The slots moved: the key predictions start over. */
     for (size_t i = 0; i < r->fready; i++) {
@@ -862,7 +858,7 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
     r->memo[i].bytes = (const uint8_t *)k->u.s;
     r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
     r->memo[i].next = 0; /* (entries are not cleared: memo_bytes) */
-    memo_take(r->memo_used, i);
+    acar__bit_set(r->memo_used, i);
     *hash = h;
     link_key(r, f, i);
     if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
@@ -907,7 +903,7 @@ static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t 
     size_t mask = r->memo_cap - 1;
     size_t i = (size_t)(ph >> r->memo_shift);
     for (;; i = (i + 1) & mask) {
-        if (!memo_full(r->memo_used, i)) break;
+        if (!acar__bit_get(r->memo_used, i)) break;
         acar_val *k = r->memo[i].key;
         if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
             *hash = r->memo[i].hash;
@@ -1089,10 +1085,6 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
     return v;
 }
 
-/* The np pairs kv into items through the index of icap slots (all 0),
- * which the caller has sized by icap: the keys' hashes are hs.  Returns
- * the pairs placed (a repeated key keeps its first place and takes the
- * last value), or SIZE_MAX at a repeated key when no_dup. */
 /* place_pairs for one width of index slot (T): the loop is written out
  * per width, so that the slot size is not tested at every probe. */
 #define PLACE_PAIRS_LOOP(T)                                                     \
@@ -1119,6 +1111,10 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
         }                                                                       \
     } while (0)
 
+/* The np pairs kv into items through the index of icap slots (all 0),
+ * which the caller has sized by icap: the keys' hashes are hs.  Returns
+ * the pairs placed (a repeated key keeps its first place and takes the
+ * last value), or SIZE_MAX at a repeated key when no_dup. */
 static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv, const uint64_t *hs,
                           size_t np, bool no_dup) {
     size_t mask = icap - 1, len = 0;

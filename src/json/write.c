@@ -394,14 +394,8 @@ static ALWAYS_INLINE frame *push(writer *w, const acar_val *v, int kind, acar_va
     }
     if (w->top == w->cap) {
         size_t ncap = w->cap * 2;
-        frame *nst = NULL;
-        if (ncap <= SIZE_MAX / sizeof *nst) {
-            if (w->st == w->st0) {
-                if ((nst = malloc(ncap * sizeof *nst))) memcpy(nst, w->st0, sizeof w->st0);
-            } else {
-                nst = realloc(w->st, ncap * sizeof *nst);
-            }
-        }
+        frame *nst = ncap <= SIZE_MAX / sizeof *nst
+                         ? acar__regrow(w->st, w->st0, w->cap * sizeof *nst, ncap * sizeof *nst) : NULL;
         if (!nst) { fail_nomem(w); return NULL; }
         w->st = nst;
         w->cap = ncap;

@@ -245,9 +245,8 @@ static int perm_put(W *w, const acar_val *set, uint32_t *perm) {
 static int grow_frames(W *w) {
     size_t cap = w->fcap * 2;
     if (cap > SIZE_MAX / sizeof(frame)) return nomem(w);
-    frame *f = w->fr == w->fr0 ? malloc(cap * sizeof *f) : realloc(w->fr, cap * sizeof *f);
+    frame *f = acar__regrow(w->fr, w->fr0, w->fcap * sizeof *f, cap * sizeof *f);
     if (!f) return nomem(w);
-    if (w->fr == w->fr0) memcpy(f, w->fr0, sizeof w->fr0);
     w->fr = f;
     w->fcap = cap;
     return 0;

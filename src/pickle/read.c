@@ -447,12 +447,11 @@ static inline acar_val *new_int(reader *r, int64_t i) {
 /* BININT1 values (0-255) are shared within a read, as CPython shares its
  * small ints; ints are never memoized, so sharing changes nothing else. */
 static inline acar_val *small_int(reader *r, uint8_t i) {
-    uint64_t bit = (uint64_t)1 << (i & 63);
-    if (r->small_made[i >> 6] & bit) return r->small[i];
+    if (acar__bit_get(r->small_made, i)) return r->small[i];
     acar_val *v = new_int(r, i);
     if (v) {
         r->small[i] = v;
-        r->small_made[i >> 6] |= bit;
+        acar__bit_set(r->small_made, i);
     }
     return v;
 }

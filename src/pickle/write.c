@@ -185,13 +185,11 @@ typedef struct W {
     uint8_t scratch[2 * NEED_MAX];
 } W;
 
-static inline bool bit_get(const uint64_t *bits, int c) { return (bits[c >> 6] >> (c & 63)) & 1; }
-static inline void bit_set(uint64_t *bits, int c) { bits[c >> 6] |= (uint64_t)1 << (c & 63); }
-/* The memo index + 1 of singleton c, or 0. */
-static inline uint32_t s1_get(const W *w, int c) { return bit_get(w->s1_set, c) ? w->s1[c] : 0; }
-static inline uint32_t b1_get(const W *w, int c) { return bit_get(w->b1_set, c) ? w->b1[c] : 0; }
-static inline void s1_put(W *w, int c, uint32_t idx1) { w->s1[c] = idx1; bit_set(w->s1_set, c); }
-static inline void b1_put(W *w, int c, uint32_t idx1) { w->b1[c] = idx1; bit_set(w->b1_set, c); }
+/* The memo index + 1 of singleton c (0 to 256), or 0. */
+static inline uint32_t s1_get(const W *w, int c) { return acar__bit_get(w->s1_set, (size_t)c) ? w->s1[c] : 0; }
+static inline uint32_t b1_get(const W *w, int c) { return acar__bit_get(w->b1_set, (size_t)c) ? w->b1[c] : 0; }
+static inline void s1_put(W *w, int c, uint32_t idx1) { w->s1[c] = idx1; acar__bit_set(w->s1_set, (size_t)c); }
+static inline void b1_put(W *w, int c, uint32_t idx1) { w->b1[c] = idx1; acar__bit_set(w->b1_set, (size_t)c); }
 
 /* ---- errors ---- */
 
@@ -794,7 +792,7 @@ static inline bool data_singleton(const W *w, const acar_val *key, int c) {
     return (ACAR_FLAGS(key) & ACAR_F_SINGLETON) != 0;
 #else
     (void)key;
-    return !bit_get(w->s1_data, c);
+    return !acar__bit_get(w->s1_data, (size_t)c);
 #endif
 }
 
@@ -805,8 +803,9 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
     int c = str_single(s, len);
     uint32_t idx;
     if (c >= 0 && !key) {
-        if (s1_get(w, c)) {
-            put_get(w, s1_get(w, c) - 1);
+        uint32_t got = s1_get(w, c);
+        if (got) {
+            put_get(w, got - 1);
             return 0;
         }
         if (write_str(w, s, len) < 0 || put_memo(w, &idx) < 0) return -1;
@@ -821,10 +820,11 @@ static int save_text(W *w, const acar_val *key, const uint8_t *s, size_t len) {
     if (put_get_if_met(w, key, &slot)) return 0;
     /* CPython has exactly one empty str, so every empty data str is it. */
     if (c == 256 || (c >= 0 && data_singleton(w, key, c))) {
-        bit_set(w->s1_data, c);
-        if (s1_get(w, c)) {
-            put_get(w, s1_get(w, c) - 1);
-            return memo_alias(w, key, s1_get(w, c) - 1);
+        acar__bit_set(w->s1_data, (size_t)c);
+        uint32_t got = s1_get(w, c);
+        if (got) {
+            put_get(w, got - 1);
+            return memo_alias(w, key, got - 1);
         }
         if (write_str(w, s, len) < 0 || memo_put_slot(w, key, slot) < 0) return -1;
         s1_put(w, c, (uint32_t)w->memo_n); /* index + 1 of the put just made */
@@ -1228,8 +1228,8 @@ static inline int enter(W *w) {
 static wframe *push(W *w, uint8_t kind, const acar_val *v, bool deep) {
     if (w->sp == w->scap) {
         size_t ncap = w->scap * 2;
-        wframe *ns = w->st == w->st0 ? malloc(ncap * sizeof *ns) : realloc(w->st, ncap * sizeof *ns);
-        if (ns && w->st == w->st0) memcpy(ns, w->st0, sizeof w->st0);
+        wframe *ns = ncap <= SIZE_MAX / sizeof *ns
+                         ? acar__regrow(w->st, w->st0, w->scap * sizeof *ns, ncap * sizeof *ns) : NULL;
         if (!ns) {
             nomem(w);
             return NULL;
@@ -1366,8 +1366,9 @@ static int write_bytes_reduce(W *w, const uint8_t *s, size_t len) {
     bool mark = tuple_mark(w, 2);
     boundary(w);
     int c = len == 1 ? s[0] : -1;  /* the decoded one-character str is CPython's singleton */
-    if (c >= 0 && s1_get(w, c)) {
-        put_get(w, s1_get(w, c) - 1);
+    uint32_t got = c >= 0 ? s1_get(w, c) : 0;
+    if (got) {
+        put_get(w, got - 1);
     } else {
         uint32_t idx;
         if (write_latin1_str(w, s, len) < 0 || put_memo(w, &idx) < 0) return -1;
@@ -1596,9 +1597,10 @@ static int save(W *w, const acar_val *v) {
          * memoized by value. */
         size_t n = ACAR_LEN(v);
         int c = n == 0 ? 256 : n == 1 && (ACAR_FLAGS(v) & ACAR_F_SINGLETON) ? (uint8_t)v->u.s[0] : -1;
-        if (c >= 0 && b1_get(w, c)) {
-            put_get(w, b1_get(w, c) - 1);
-            return memo_alias(w, v, b1_get(w, c) - 1);
+        uint32_t got = c >= 0 ? b1_get(w, c) : 0;
+        if (got) {
+            put_get(w, got - 1);
+            return memo_alias(w, v, got - 1);
         }
         int r;
         if (w->proto >= 3) {
