@@ -311,6 +311,7 @@ void acar_doc_reset(acar_doc *doc) {
         c = next;
     }
     doc->chunks = keep;
+    doc->arena = keep ? sizeof *keep + keep->size : 0;
     if (keep) {
         keep->next = NULL;
         keep->solo = false; /* filled from now on */
@@ -369,11 +370,32 @@ static acar_chunk *reuse_within(acar_doc *doc, size_t used, size_t size) {
     return chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
 }
 
+/* The arena a read reporting progress (acar__read_progress) should still
+ * need: the rest of its input at the rate the part read took, less what it
+ * took since the report, with a sixteenth and 1 KiB to spare, in whole
+ * KiB.  An input that starts sparse and goes on dense takes more chunks
+ * than it would have, but no smaller than 1 KiB, and fewer as the reports
+ * catch up.  Chunks sized so leave the last one mostly filled: with chunks of
+ * an eighth of the input, the last one's unused tail was 0.13 times the
+ * pickle of citm_catalog. */
+static size_t read_rest(const acar_doc *doc) {
+    size_t made = doc->read_made - doc->read_base, since = acar__arena_content(doc) - doc->read_made;
+    double need = (double)made / (double)doc->read_done * (double)(doc->read_len - doc->read_done);
+    if (need > (double)CHUNK_MAX) return CHUNK_MAX;
+    size_t rest = (size_t)need > since ? (size_t)need - since : 0;
+    rest += rest / 16 + 1024;
+    return (rest + 1023) & ~(size_t)1023;
+}
+
 /* Slow path of acar__alloc: a new chunk big enough for size (already a
  * multiple of 8). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     /* a document's first chunk may be bigger than read_cap (acar__arena_fit) */
     size_t csize = doc->next_chunk < doc->read_cap || !doc->chunks ? doc->next_chunk : doc->read_cap;
+    if (doc->read_done && doc->read_done < doc->read_len) {
+        size_t rest = read_rest(doc);
+        if (rest < csize) csize = rest;
+    }
     if (size > csize) csize = size;
     if (csize > SIZE_MAX - sizeof(acar_chunk))
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
@@ -400,6 +422,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     }
     c->solo = false;
     doc->used += total;
+    doc->arena += total;
     if (oversized && doc->cur) {
         /* An oversized request: keep the current chunk as the one to fill. */
         c->next = doc->chunks->next;
@@ -447,6 +470,9 @@ void acar__arena_fit(acar_doc *doc, size_t input, size_t expect) {
      * instead of 15.5. */
     if (cap >= ((size_t)1 << 20)) cap = CHUNK_MAX;
     doc->read_cap = cap;
+    doc->read_len = input != SIZE_MAX ? input : 0;
+    doc->read_done = 0;
+    doc->read_base = doc->read_made = acar__arena_content(doc);
     if (!doc->chunks && input != SIZE_MAX) {
         size_t first = expect < FIRST_MAX ? (expect + 1023) & ~(size_t)1023 : FIRST_MAX;
         if (first < FIRST_MIN) first = FIRST_MIN;

@@ -201,11 +201,19 @@ struct acar_doc {
     char *cur, *end;      /* free space in the newest chunk */
     char *last;           /* start of the latest allocation (for growing in place) */
     size_t used;          /* bytes taken from the allocator */
+    size_t arena;         /* of which in the chunks acar__alloc fills (not
+                           * the blocks acar__grow gives chunks of their own) */
     size_t next_chunk;    /* size of the next chunk */
     size_t chunk_cap;     /* next_chunk doubles up to this (64 MiB; the
                            * allocation-failure test makes chunks tiny) */
     size_t read_cap;      /* and up to this, set from each read's input size
                            * (acar__arena_fit) */
+    /* The read in progress, for sizing its last chunks (acar__alloc_chunk):
+     * its input's length (0: no read, or one that reports no progress),
+     * the bytes of it read at the reader's last report, and the arena's
+     * content (acar__arena_content) at the read's start and at that
+     * report. */
+    size_t read_len, read_done, read_base, read_made;
     acar_val *root;
     acar_val none, true_, false_, ellipsis, stopiter;
     acar_err err;         /* sticky builder error */
@@ -234,6 +242,20 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size);
 /* Bounds the chunks a read of input bytes adds (SIZE_MAX: no bound), and
  * sizes a new document's first chunk for the expect bytes it should take. */
 void acar__arena_fit(acar_doc *doc, size_t input, size_t expect);
+/* Bytes of the arena taken so far: the chunks acar__alloc fills, but the
+ * free space of the one being filled.  Not the arrays in chunks of their
+ * own: they grow by doubling, out of step with the input read. */
+static inline size_t acar__arena_content(const acar_doc *doc) {
+    return doc->arena - (size_t)(doc->end - doc->cur);
+}
+/* A reader's report that it has read done bytes of its input: the arena
+ * then sizes the chunks the rest of the read needs from what the read took
+ * so far, so that the last one is not left mostly empty.  Readers report
+ * every few KiB, off their hot paths. */
+static inline void acar__read_progress(acar_doc *doc, size_t done) {
+    doc->read_done = done;
+    doc->read_made = acar__arena_content(doc);
+}
 static inline void *acar__alloc(acar_doc *doc, size_t size) {
     size = (size + 7) & ~(size_t)7;
     if (size == 0) size = 8;

@@ -1651,6 +1651,33 @@ static inline acar_val *new_float(reader *r, double d) {
                         r->stk[r->sp] = v_; r->dep[r->sp] = (d); r->sp++; } while (0)
 #define PUSH_DOC(v) do { acar_val *w_ = (v); if (!w_) { fail_doc(r); goto fail; } PUSH(w_, 0); } while (0)
 
+/* Where the opcode loop next reports its progress from p: every 4 KiB,
+ * or a sixteenth of an input under 64 KiB (256 bytes up). */
+static inline const uint8_t *next_report(const reader *r, const uint8_t *p, const uint8_t *end) {
+    size_t step = r->len / 16 < 256 ? 256 : r->len / 16 < 4096 ? r->len / 16 : 4096;
+    return (size_t)(end - p) > step ? p + step : end;
+}
+
+/* The opcode loop's slow branch, taken at p when p reaches slow: at the
+ * end of the input, at each opcode when max_ops is below the input's
+ * length (slow stays the input's start then), else at each progress
+ * report (at most len / 256 of them, which ops_left, at least len then,
+ * outlasts).  The next slow, or NULL after failing.  Out of line, so that
+ * the opcode loop keeps its registers. */
+static NOINLINE const uint8_t *opcode_gate(reader *r, const uint8_t *p, const uint8_t *slow, size_t *ops_left) {
+    const uint8_t *end = r->data + r->len;
+    if (p == end) {
+        fail(r, ACAR_ERR_TRUNCATED, "Ran out of input");
+        return NULL;
+    }
+    if ((*ops_left)-- == 0) {
+        fail(r, ACAR_ERR_LIMIT, "more than %zu opcodes (max_ops)", r->doc->limits.max_ops);
+        return NULL;
+    }
+    acar__read_progress(r->doc, (size_t)(p - r->data));
+    return slow == r->data ? slow : next_report(r, p, end);
+}
+
 /* Out of line on purpose: when gcc inlined it into its one caller, the
  * opcode loop read list(range(10**6)) 23% slower.  Its body starts 32
  * bytes past a 64-byte line (ACAR_LINE_ALIGNED, ACAR_SKIP_BYTES): at 0,
@@ -1663,23 +1690,16 @@ ACAR_LINE_ALIGNED static NOINLINE acar_val *run(reader *r) {
     /* max_ops: an opcode takes at least one byte, so the count can only
      * pass max_ops when that is below the input's length, and only then
      * are opcodes counted, in the branch that finds the end of the input
-     * (slow is the start of the input then, else its end).  A counter
-     * tested on every opcode cost 6-10% of reading canada and
-     * citm_catalog at protocol 4; this costs nothing measurable. */
+     * (slow is the start of the input then).  A counter tested on every
+     * opcode cost 6-10% of reading canada and citm_catalog at protocol 4;
+     * this costs nothing measurable.  The same branch reports the read's
+     * progress to the arena (acar__read_progress), at each opcode when
+     * counting them, else every few KiB (slow is the next report then). */
     size_t ops_left = doc->limits.max_ops;
-    const uint8_t *slow = ops_left < r->len ? p : end;
+    const uint8_t *slow = ops_left < r->len ? p : next_report(r, p, end);
     for (;;) {
         op = p;
-        if (p >= slow) {
-            if (p == end) {
-                fail(r, ACAR_ERR_TRUNCATED, "Ran out of input");
-                goto fail;
-            }
-            if (ops_left-- == 0) {
-                fail(r, ACAR_ERR_LIMIT, "more than %zu opcodes (max_ops)", doc->limits.max_ops);
-                goto fail;
-            }
-        }
+        if (p >= slow && !(slow = opcode_gate(r, p, slow, &ops_left))) goto fail;
         uint8_t opc = *p++;
         switch (opc) {
         /* ---- scalars ---- */

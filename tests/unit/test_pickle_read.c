@@ -1069,6 +1069,50 @@ static void test_huge_lengths(void) {
     }
 }
 
+/* A read's last chunks are sized by what the rest of the input should
+ * take (acar__read_progress), so the arena ends mostly filled.  30,000
+ * pairs of floats, (i + 0.5, -i - 0.5), in one list, at protocol 2: 64
+ * bytes each (the tuple's node and two pointers, two float nodes), the
+ * list's array of 32,768 pointers in a chunk of its own (as it grew: over
+ * 128 KiB it is not cut to size), then the document's header, chunk
+ * headers and the list's outgrown arrays left in the arena (16 KiB).
+ * With chunks of an eighth of the input (64 KiB) to the end, the slack
+ * was 110 KiB; now 14 KiB. */
+static void test_arena_fill(void) {
+    enum { N = 30000 };
+    size_t cap = 4 + N * 19 + (N / 1000) * 2 + 1, len = 0;
+    unsigned char *p = malloc(cap);
+    p[len++] = 0x80;
+    p[len++] = 2;
+    p[len++] = ']';
+    for (int i = 0; i < N; i++) {
+        if (i % 1000 == 0) p[len++] = '(';
+        for (int half = 0; half < 2; half++) {
+            double d = half ? -(double)i - 0.5 : (double)i + 0.5;
+            uint64_t bits;
+            memcpy(&bits, &d, 8);
+            p[len++] = 'G';
+            for (int k = 7; k >= 0; k--) p[len++] = (unsigned char)(bits >> (8 * k));
+        }
+        p[len++] = 0x86; /* TUPLE2 */
+        if (i % 1000 == 999) p[len++] = 'e';
+    }
+    p[len++] = '.';
+    CHECK(len <= cap);
+    talloc a = {0};
+    acar_doc *doc = new_doc(&a, NULL);
+    acar_err e;
+    acar_val *v = rd(doc, p, len, NULL, &e);
+    CHECK_MSG(v && acar_len(v) == N, "%s", v ? "" : e.msg);
+    if (v) {
+        CHECK(acar_float(acar_item(acar_item(v, N - 1), 1)) == -(double)(N - 1) - 0.5);
+        size_t need = (size_t)N * 64 + 32768 * 8 + 16, mem = acar_doc_memory(doc);
+        CHECK_MSG(mem >= need && mem - need <= 24 * 1024, "%zu bytes for %zu of nodes and items", mem, need);
+    }
+    acar_doc_free(doc);
+    free(p);
+}
+
 /* Memo indices far beyond the entries seen cost nothing like their value. */
 static void test_far_memo(void) {
     talloc a = {0};
@@ -1401,6 +1445,7 @@ int main(void) {
     test_deep();
     test_huge_lengths();
     test_far_memo();
+    test_arena_fill();
     test_options();
     test_values();
     test_compat();
