@@ -12,8 +12,9 @@
  * the ratio of each parser to acar.  acar reads into one document that
  * acar_doc_reset empties between reads (its documented way to read many
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
- * ones missing print "-".  --python runs CPython's json.loads on the same
- * files (bytes in, as acar reads them) through timeit.  --acar-only times
+ * ones missing print "-".  --python runs CPython's json.loads, and
+ * orjson.loads when that interpreter has orjson, on the same files (bytes
+ * in, as acar reads them) through timeit.  --acar-only times
  * acar alone (for perf record, and A/B runs of two builds).  The last
  * column, mem/size, is acar_doc_memory of a new document after one read of
  * the file, over the file's size.
@@ -197,20 +198,24 @@ static int add_path(const char *path, file **files, size_t *nfiles) {
     return 0;
 }
 
-/* CPython's json.loads MB/s per file, by timeit (best of runs). */
-static void python_speeds(const char *py, file *files, size_t n, double min_time, int runs, double *out) {
-    for (size_t i = 0; i < n; i++) out[i] = -1;
+/* MB/s per file of CPython's json.loads (out) and orjson.loads (out_or,
+ * -1 without orjson), by timeit (best of runs). */
+static void python_speeds(const char *py, file *files, size_t n, double min_time, int runs, double *out,
+                          double *out_or) {
+    for (size_t i = 0; i < n; i++) out[i] = out_or[i] = -1;
     if (!py) return;
     char script[] =
         "import json,sys,time,timeit\n"
+        "try:\n import orjson\nexcept ImportError:\n orjson=None\n"
         "mt=float(sys.argv[1]);runs=int(sys.argv[2])\n"
-        "for p in sys.argv[3:]:\n"
-        "  b=open(p,'rb').read()\n"
-        "  t=timeit.Timer(lambda:json.loads(b),timer=time.process_time)\n"
+        "def speed(b,f):\n"
+        "  t=timeit.Timer(lambda:f(b),timer=time.process_time)\n"
         "  k,_=t.autorange()\n"
         "  k=max(1,int(k*mt/0.2))\n"
-        "  best=min(t.repeat(runs,k))/k\n"
-        "  print(len(b)/best/1e6,flush=True)\n";
+        "  return len(b)/(min(t.repeat(runs,k))/k)/1e6\n"
+        "for p in sys.argv[3:]:\n"
+        "  b=open(p,'rb').read()\n"
+        "  print(speed(b,json.loads),speed(b,orjson.loads) if orjson else -1,flush=True)\n";
     FILE *sf = fopen("/tmp/acar_bench_json.py", "w");
     if (!sf) return;
     fputs(script, sf);
@@ -227,12 +232,16 @@ static void python_speeds(const char *py, file *files, size_t n, double min_time
     FILE *p = popen(cmd, "r");
     if (p) {
         for (size_t i = 0; i < n; i++)
-            if (fscanf(p, "%lf", &out[i]) != 1) break;
+            if (fscanf(p, "%lf %lf", &out[i], &out_or[i]) != 2) break;
         pclose(p);
     }
     free(cmd);
     remove("/tmp/acar_bench_json.py");
 }
+
+/* The parsers acar is compared with, in the table's order: simdjson, cJSON,
+ * jansson, json-c, json.loads, orjson.loads. */
+#define NOTHER 6
 
 static void cell(double v, double base) {
     if (v < 0) printf(" %15s", "-");
@@ -261,18 +270,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
         return 2;
     }
-    double *pys = malloc(nfiles * sizeof *pys);
-    python_speeds(py, files, nfiles, min_time, runs, pys);
+    double *pys = malloc(nfiles * sizeof *pys), *ors = malloc(nfiles * sizeof *ors);
+    python_speeds(py, files, nfiles, min_time, runs, pys, ors);
 
     acar_doc *doc = acar_doc_new(NULL);
     printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
            acar_version(), runs, min_time, ACAR_BENCH_FLAGS);
-    printf("%-40s %9s %9s %15s %15s %15s %15s %15s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
-           "jansson", "json-c", "json.loads", "mem/size");
-    double sum_in = 0, t_acar = 0, t_other[5] = {0}, in_other[5] = {0};
+    printf("%-40s %9s %9s %15s %15s %15s %15s %15s %15s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
+           "jansson", "json-c", "json.loads", "orjson.loads", "mem/size");
+    double sum_in = 0, t_acar = 0, t_other[NOTHER] = {0}, in_other[NOTHER] = {0};
     for (size_t i = 0; i < nfiles; i++) {
         const file *f = &files[i];
-        double other[5] = {-1, -1, -1, -1, pys[i]};
+        double other[NOTHER] = {-1, -1, -1, -1, pys[i], ors[i]};
         double a = measure(parse_acar, f, doc, min_time, runs);
         if (acar_only) goto row;
 #ifdef HAVE_SIMDJSON
@@ -291,19 +300,21 @@ int main(int argc, char **argv) {
         const char *name = strrchr(f->path, '/');
         name = name ? name + 1 : f->path;
         printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);
-        for (int k = 0; k < 5; k++) cell(other[k], a);
+        for (int k = 0; k < NOTHER; k++) cell(other[k], a);
         printf(" %8.2f\n", acar_memory(f));
         if (a > 0) {
             sum_in += (double)f->len;
             t_acar += (double)f->len / a;
-            for (int k = 0; k < 5; k++)
+            for (int k = 0; k < NOTHER; k++)
                 if (other[k] > 0) { t_other[k] += (double)f->len / other[k]; in_other[k] += (double)f->len; }
         }
     }
     /* Totals: all bytes over all time, per parser (files it could read). */
     printf("%-40s %9.0f %9.0f", "all files (total bytes / total time)", sum_in / 1e3, sum_in / t_acar);
-    for (int k = 0; k < 5; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar);
+    for (int k = 0; k < NOTHER; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar);
     printf("\n");
     acar_doc_free(doc);
+    free(pys);
+    free(ors);
     return 0;
 }
