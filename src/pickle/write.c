@@ -1410,8 +1410,15 @@ static int save_persid_text(W *w, const acar_val *pid) {
         s = pid->u.s;
         n = ACAR_LEN(pid);
     } else {
-        /* str(pid): the repr of everything acar holds but str. */
-        acar_out o = {.buf = &tmp, .limit = w->max_output ? w->max_output : ACAR_DEFAULT_MAX_OUTPUT};
+        /* str(pid): the repr of everything acar holds but str, in the room
+         * the output has left.  (With all of max_output each, every long
+         * repr of a list of persistent ids was made before the output was
+         * refused: shared nodes print exponentially, and a fuzzed pickle
+         * of such ids took seconds to write at protocol 0.) */
+        if (w->failed) return nomem(w); /* the output is lost already */
+        size_t have = w->base ? (size_t)(w->p - w->base) : w->out->buf->len;
+        size_t cap = w->out->limit ? w->out->limit : w->max_output ? w->max_output : ACAR_DEFAULT_MAX_OUTPUT;
+        acar_out o = {.buf = &tmp, .limit = cap > have + 1 ? cap - have : 1};
         acar_err e;
         acar_write_opts ro = {0};
         ro.max_depth = w->max_depth;
@@ -1419,8 +1426,8 @@ static int save_persid_text(W *w, const acar_val *pid) {
         if (acar__repr_write(pid, &ro, &o, &e) < 0 || o.failed) {
             acar_buf_free(&tmp);
             if (o.over_limit)
-                return fail(w, ACAR_ERR_LIMIT, "persistent id: str(pid) longer than %zu bytes (max_output)",
-                            o.limit);
+                return fail(w, ACAR_ERR_LIMIT, "persistent id: str(pid) takes the output past %zu bytes (max_output)",
+                            cap);
             if (o.failed) return nomem(w);
             return fail(w, e.code, "persistent id: %s", e.msg);
         }

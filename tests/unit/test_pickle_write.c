@@ -1850,6 +1850,22 @@ static void test_errors(void) {
     expect_err(PERS(S("\303\251")), 0, ACAR_ERR_TYPE, "ASCII");
     expect_err(PERS(S("a\nb")), 0, ACAR_ERR_TYPE, "newline");
     expect(PERS(F(1.5)), 0, true, "P1.5\012.", 6);
+    /* Each str(pid) gets the room the output has left: of 40 pids whose
+     * repr is 262,140 bytes (a tuple of two of the same tuple, 15 deep,
+     * prints 2^15 of (1,)), the third is refused under a max_output of
+     * 600,000 as the pid that passes it.  (Each repr had all of
+     * max_output: every one was made before the output was refused.) */
+    acar_val *wide = TUP(1, I(1));
+    for (int k = 0; k < 15; k++) wide = TUP(2, wide, wide);
+    acar_val *pids = LIST(0);
+    for (int k = 0; k < 40; k++) acar_list_append(D, pids, PERS(wide));
+    o.version = ACAR_VERSION(0);
+    o.max_output = 600000;
+    CHECK(acar_write(pids, ACAR_FORMAT_PICKLE, &o, &out, &err) == -1 && err.code == ACAR_ERR_LIMIT &&
+          strstr(err.msg, "str(pid) takes the output past 600000 bytes"));
+    acar_buf_free(&out);
+    o.max_output = 0;
+    o.version = 0;
 
     /* pickle.dumps(10 ** 4300, 0): ValueError, int-digits limit. */
     char *d4301 = malloc(4302);
