@@ -363,16 +363,16 @@ static void *over_max_memory(acar_doc *doc) {
 
 
 /* A cached chunk for size bytes when used are taken (a chunk header and
- * size bytes fit within max_memory): at most twice the size, and within
+ * size bytes fit within max_memory): at most size + over bytes, and within
  * max_memory with its header. */
-static acar_chunk *reuse_within(acar_doc *doc, size_t used, size_t size) {
+static acar_chunk *reuse_within(acar_doc *doc, size_t used, size_t size, size_t over) {
     size_t room = doc->limits.max_memory - used - sizeof(acar_chunk);
-    return chunk_reuse(doc, size, size <= room / 2 ? 2 * size : room);
+    return chunk_reuse(doc, size, over <= room - size ? size + over : room);
 }
 
 /* The arena a read reporting progress (acar__read_progress) should still
  * need: the rest of its input at the rate the part read took, less what it
- * took since the report, with a sixteenth and 1 KiB to spare, in whole
+ * took since the report, with a 32nd and 1 KiB to spare, in whole
  * KiB.  An input that starts sparse and goes on dense takes more chunks
  * than it would have, but no smaller than 1 KiB, and fewer as the reports
  * catch up.  Chunks sized so leave the last one mostly filled: with chunks of
@@ -383,7 +383,7 @@ static size_t read_rest(const acar_doc *doc) {
     double need = (double)made / (double)doc->read_done * (double)(doc->read_len - doc->read_done);
     if (need > (double)CHUNK_MAX) return CHUNK_MAX;
     size_t rest = (size_t)need > since ? (size_t)need - since : 0;
-    rest += rest / 16 + 1024;
+    rest += rest / 32 + 1024;
     return (rest + 1023) & ~(size_t)1023;
 }
 
@@ -392,9 +392,14 @@ static size_t read_rest(const acar_doc *doc) {
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     /* a document's first chunk may be bigger than read_cap (acar__arena_fit) */
     size_t csize = doc->next_chunk < doc->read_cap || !doc->chunks ? doc->next_chunk : doc->read_cap;
+    size_t over = csize; /* what a cached chunk may have over csize */
     if (doc->read_done && doc->read_done < doc->read_len) {
         size_t rest = read_rest(doc);
-        if (rest < csize) csize = rest;
+        if (rest < csize) {
+            /* sized to fit: a cached chunk twice as big would undo that */
+            csize = rest;
+            over = rest / 8;
+        }
     }
     if (size > csize) csize = size;
     if (csize > SIZE_MAX - sizeof(acar_chunk))
@@ -410,7 +415,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         total = sizeof(acar_chunk) + csize;
     }
     bool oversized = size == csize;
-    acar_chunk *c = reuse_within(doc, doc->used, csize);
+    acar_chunk *c = reuse_within(doc, doc->used, csize, over < csize ? over : csize);
     if (c) {
         csize = c->size;
         total = sizeof(acar_chunk) + csize;
@@ -494,7 +499,7 @@ static void *solo_new(acar_doc *doc, size_t size) {
     size_t total = sizeof(acar_chunk) + size;
     if (size > SIZE_MAX - sizeof(acar_chunk) || past_max_memory(doc, doc->used, total))
         return over_max_memory(doc);
-    acar_chunk *c = reuse_within(doc, doc->used, size);
+    acar_chunk *c = reuse_within(doc, doc->used, size, size);
     if (c) {
         total = sizeof(acar_chunk) + c->size;
     } else {
@@ -542,7 +547,7 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
     /* A cached chunk first, copied into, the old one cached in turn: the
      * pages realloc adds are fresh each time, and reading 100,000 short
      * str again and again took 48% longer in page faults. */
-    acar_chunk *nc = reuse_within(doc, doc->used - old_total, size);
+    acar_chunk *nc = reuse_within(doc, doc->used - old_total, size, size);
     if (nc) return solo_move(doc, link, c, nc, c->size);
     nc = doc->alloc.realloc(doc->alloc.ctx, c, old_total, total);
     if (!nc) return acar__doc_fail(doc, ACAR_ERR_NOMEM, "out of memory allocating %zu bytes", total);

@@ -99,6 +99,9 @@ typedef enum enc {
 typedef struct jr {
     acar_doc *doc;
     const uint8_t *text, *end; /* the UTF-8 text being parsed */
+    /* where parse_value next reports its progress to the arena, at the
+     * opening of a container (end: it does not) */
+    const uint8_t *next_report;
     bool strict, allow_control, no_dup, borrow;
     size_t max_depth, max_items, max_int_digits;
 
@@ -1199,6 +1202,17 @@ static COLD acar_val *too_deep(jr *r, const uint8_t *at) {
     return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "nesting deeper than %zu (max_depth)", r->max_depth);
 }
 
+/* The reader's progress through its text, for the arena to size the last
+ * chunks of the read by (acar__read_progress), every 4 KiB of text (a
+ * sixteenth of a shorter one) at the first container that opens past it.
+ * Without it the last chunk of twitter.json's document stayed 98 KiB
+ * unused, 14% of the document. */
+static COLD void report_progress(jr *r, const uint8_t *p) {
+    size_t len = (size_t)(r->end - r->text), step = len / 16 < 256 ? 256 : len / 16 < 4096 ? len / 16 : 4096;
+    acar__read_progress(r->doc, (size_t)(p - r->text));
+    r->next_report = (size_t)(r->end - p) > step ? p + step : r->end;
+}
+
 /* One value from *pp (whitespace before it is skipped); *pp is left just
  * past it.  Never recurses: open containers are frames.  On a 64-byte
  * line of its own (str_slow says why). */
@@ -1232,6 +1246,7 @@ value:
     case '[': {
         if (UNLIKELY(r->nframes - stop >= r->max_depth)) return too_deep(r, p);
         if (UNLIKELY(r->nframes == r->fready) && open_frame(r, p) < 0) return NULL;
+        if (UNLIKELY(p >= r->next_report)) report_progress(r, p);
         frame *f = &r->frames[r->nframes++];
         f->base = r->nvals;
         f->kbase = r->nhash;
@@ -1569,6 +1584,9 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len, acar_r
         r.text = tbuf;
         r.end = tbuf + n;
     }
+    /* progress is reported in the text parsed, which transcoding made */
+    r.doc->read_len = (size_t)(r.end - r.text);
+    r.next_report = r.text;
     const uint8_t *p = r.text;
     acar_val *v = parse_value(&r, &p);
     if (v) {
@@ -1615,6 +1633,8 @@ acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len, acar_
         const uint8_t *le = nl ? nl : end;
         r.text = p;
         r.end = le;
+        r.next_report = le; /* progress by the line instead */
+        acar__read_progress(doc, (size_t)(p - data));
         const uint8_t *q = skip_ws(p, le);
         if (q == le) {
             if (r.strict) ok = expecting_value(&r, q) != NULL;
