@@ -8,8 +8,9 @@
  * Each parser reads each file into its own tree and frees it, as many times
  * as fit in --min-time (default 0.3 s) of process CPU time; the best of
  * --runs (default 5) such rounds is reported as MB/s (10^6 bytes of input
- * per CPU second), and
- * the ratio of each parser to acar.  acar reads into one document that
+ * per CPU second), and the ratio of each parser to acar.  Each round times
+ * every C parser in turn, so that a slow spell of a shared machine falls on
+ * all of them alike.  acar reads into one document that
  * acar_doc_reset empties between reads (its documented way to read many
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
  * ones missing print "-".  --python runs CPython's json.loads, and
@@ -146,22 +147,44 @@ static int parse_simdjson(const file *f, void *ctx, long n) {
 }
 #endif
 
-/* Best MB/s over runs rounds of at least min_time seconds; < 0 on failure. */
-static double measure(parse_fn fn, const file *f, void *ctx, double min_time, int runs) {
-    long n = 1;
+/* One parser's timing of one file: its batch size n (calls in at least
+ * min_time) and its best MB/s so far (< 0: it failed). */
+typedef struct timing {
+    parse_fn fn;
+    void *ctx;
+    long n;
+    double best;
+} timing;
+
+static void calibrate(timing *t, const file *f, double min_time) {
     double t0 = now();
-    if (fn(f, ctx, 1) < 0) return -1;
-    double one = now() - t0;
-    if (one > 0) n = (long)(min_time / one) + 1;
-    double best = 0;
-    for (int r = 0; r < runs; r++) {
-        t0 = now();
-        if (fn(f, ctx, n) < 0) return -1;
-        double dt = now() - t0;
-        double mbs = (double)f->len * (double)n / dt / 1e6;
-        if (mbs > best) best = mbs;
+    t->n = 1;
+    t->best = 0;
+    if (t->fn(f, t->ctx, 1) < 0) {
+        t->best = -1;
+        return;
     }
-    return best;
+    double one = now() - t0;
+    if (one > 0) t->n = (long)(min_time / one) + 1;
+}
+
+/* Best MB/s of each of the nt parsers over runs rounds, each round one
+ * batch of each in turn: a machine slowed for a while by its neighbours
+ * then slows every parser of a round alike, not the ones timed during it. */
+static void measure(timing *ts, size_t nt, const file *f, double min_time, int runs) {
+    for (size_t i = 0; i < nt; i++) calibrate(&ts[i], f, min_time);
+    for (int r = 0; r < runs; r++)
+        for (size_t i = 0; i < nt; i++) {
+            timing *t = &ts[i];
+            if (t->best < 0) continue;
+            double t0 = now();
+            if (t->fn(f, t->ctx, t->n) < 0) {
+                t->best = -1;
+                continue;
+            }
+            double mbs = (double)f->len * (double)t->n / (now() - t0) / 1e6;
+            if (mbs > t->best) t->best = mbs;
+        }
 }
 
 static int add_path(const char *path, file **files, size_t *nfiles) {
@@ -282,21 +305,32 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < nfiles; i++) {
         const file *f = &files[i];
         double other[NOTHER] = {-1, -1, -1, -1, pys[i], ors[i]};
-        double a = measure(parse_acar, f, doc, min_time, runs);
-        if (acar_only) goto row;
+        /* acar first, then the C parsers found at build time (slot: their
+         * column in other[]) */
+        timing ts[5] = {{parse_acar, doc, 0, 0}};
+        int slot[5] = {-1};
+        size_t nt = 1;
+        if (!acar_only) {
 #ifdef HAVE_SIMDJSON
-        other[0] = measure(parse_simdjson, f, NULL, min_time, runs);
+            slot[nt] = 0;
+            ts[nt++] = (timing){parse_simdjson, NULL, 0, 0};
 #endif
 #ifdef HAVE_CJSON
-        other[1] = measure(parse_cjson, f, NULL, min_time, runs);
+            slot[nt] = 1;
+            ts[nt++] = (timing){parse_cjson, NULL, 0, 0};
 #endif
 #ifdef HAVE_JANSSON
-        other[2] = measure(parse_jansson, f, NULL, min_time, runs);
+            slot[nt] = 2;
+            ts[nt++] = (timing){parse_jansson, NULL, 0, 0};
 #endif
 #ifdef HAVE_JSONC
-        other[3] = measure(parse_jsonc, f, NULL, min_time, runs);
+            slot[nt] = 3;
+            ts[nt++] = (timing){parse_jsonc, NULL, 0, 0};
 #endif
-    row:;
+        }
+        measure(ts, nt, f, min_time, runs);
+        double a = ts[0].best;
+        for (size_t k = 1; k < nt; k++) other[slot[k]] = ts[k].best;
         const char *name = strrchr(f->path, '/');
         name = name ? name + 1 : f->path;
         printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);
