@@ -306,32 +306,39 @@ acar_val *acar_new_complex(acar_doc *doc, double re, double im) {
     return v;
 }
 
-acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool borrow) {
+/* A str, bytes or bytearray node of len bytes s (borrowed or copied),
+ * with flags. */
+static acar_val *text_node(acar_doc *doc, acar_type t, unsigned flags, const char *s, size_t len, bool borrow) {
     if (len > ACAR_MAX_LEN) return acar__doc_fail(doc, ACAR_ERR_LIMIT, "string too long");
+    if (borrow || len == 0) {
+        acar_val *v = acar__node(doc, ACAR_TAG(t, flags, len));
+        if (v) v->u.s = len ? s : "";
+        return v;
+    }
+    char *copy;
+    acar_val *v = acar__alloc_text(doc, len, &copy); /* the bytes unpadded, as the readers' */
+    if (!v) return NULL;
+    memcpy(copy, s, len);
+    v->tag = ACAR_TAG(t, flags, len);
+    v->u.s = copy;
+    return v;
+}
+
+acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool borrow) {
     unsigned flags = 0;
     if (t == ACAR_STR) {
         bool bad, ascii;
         (void)acar__utf8_check(s, len, &bad, &ascii);
         if (ascii) flags = ACAR_F_ASCII;
     }
-    acar_val *v = acar__node(doc, ACAR_TAG(t, flags, len));
-    if (!v) return NULL;
-    if (borrow || len == 0) {
-        v->u.s = len ? s : "";
-    } else {
-        char *copy = acar__alloc(doc, len);
-        if (!copy) return NULL;
-        memcpy(copy, s, len);
-        v->u.s = copy;
-    }
-    return v;
+    return text_node(doc, t, flags, s, len, borrow);
 }
 
 acar_val *acar_new_str(acar_doc *doc, const char *utf8, size_t len) {
     bool bad, ascii;
     size_t at = acar__utf8_check(utf8, len, &bad, &ascii);
     if (bad) return acar__doc_fail(doc, ACAR_ERR_MALFORMED, "invalid UTF-8 at byte %zu", at);
-    return acar__str(doc, ACAR_STR, utf8, len, false);
+    return text_node(doc, ACAR_STR, ascii ? ACAR_F_ASCII : 0, utf8, len, false);
 }
 
 acar_val *acar_new_bytes(acar_doc *doc, const void *data, size_t len) {
