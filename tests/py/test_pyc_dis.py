@@ -39,6 +39,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -322,11 +323,17 @@ def check_stdlib(acar, tools, found):
             continue
         chosen = pycs if everything else spread(pycs, sample)
         data = ("\n".join(chosen) + "\n").encode("utf-8", "surrogateescape")
-        # both sides at once: the Python walk and the acar driver
+        # both sides at once, the Python walk and the acar driver: the
+        # driver's communicate in a thread of its own (one after the other,
+        # the driver got its input only when the walk had finished)
         pp = subprocess.Popen([py, "-c", WALK], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         pa = subprocess.Popen([driver], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        acar_side = {}
+        th = threading.Thread(target=lambda: acar_side.update(out=pa.communicate(data)))
+        th.start()
         want_raw, _ = pp.communicate(data)
-        got_raw, got_err = pa.communicate(data)
+        th.join()
+        got_raw, got_err = acar_side["out"]
         if pa.returncode != 0:
             fail("stdlib %s: driver exit %d: %s" % (full, pa.returncode, got_err.decode("utf-8", "replace")[-500:]))
             continue
