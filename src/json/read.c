@@ -1203,12 +1203,11 @@ static COLD acar_val *too_deep(jr *r, const uint8_t *at) {
 }
 
 /* The reader's progress through its text, for the arena to size the last
- * chunks of the read by (acar__read_progress), every 4 KiB of text (a
- * sixteenth of a shorter one) at the first container that opens past it.
- * Without it the last chunk of twitter.json's document stayed 98 KiB
- * unused, 14% of the document. */
+ * chunks of the read by (acar__read_progress), at the first container that
+ * opens past each step (acar__progress_step).  Without it the last chunk
+ * of twitter.json's document stayed 98 KiB unused, 14% of the document. */
 static COLD void report_progress(jr *r, const uint8_t *p) {
-    size_t len = (size_t)(r->end - r->text), step = len / 16 < 256 ? 256 : len / 16 < 4096 ? len / 16 : 4096;
+    size_t step = acar__progress_step((size_t)(r->end - r->text));
     acar__read_progress(r->doc, (size_t)(p - r->text));
     r->next_report = (size_t)(r->end - p) > step ? p + step : r->end;
 }

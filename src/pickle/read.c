@@ -1651,10 +1651,9 @@ static inline acar_val *new_float(reader *r, double d) {
                         r->stk[r->sp] = v_; r->dep[r->sp] = (d); r->sp++; } while (0)
 #define PUSH_DOC(v) do { acar_val *w_ = (v); if (!w_) { fail_doc(r); goto fail; } PUSH(w_, 0); } while (0)
 
-/* Where the opcode loop next reports its progress from p: every 4 KiB,
- * or a sixteenth of an input under 64 KiB (256 bytes up). */
+/* Where the opcode loop next reports its progress from p. */
 static inline const uint8_t *next_report(const reader *r, const uint8_t *p, const uint8_t *end) {
-    size_t step = r->len / 16 < 256 ? 256 : r->len / 16 < 4096 ? r->len / 16 : 4096;
+    size_t step = acar__progress_step(r->len);
     return (size_t)(end - p) > step ? p + step : end;
 }
 
