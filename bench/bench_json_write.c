@@ -25,8 +25,10 @@
  *                (timed by the interpreter itself with the same method)
  * Batches of `number` calls, `number` grown (1, 2, 5, 10, ...) until a batch
  * takes --min-time seconds, as timeit.autorange does; the result is the
- * fastest of --repeat batches divided by `number`.  acar's default output is
- * checked against json.dumps's bytes.
+ * fastest of --repeat batches divided by `number`.  The C writers' batches
+ * are timed in turn, one of each per round (bench_best_each), so that a slow
+ * spell of a shared machine falls on all of them alike.  acar's default
+ * output is checked against json.dumps's bytes.
  *
  * Every side is timed in process CPU time (Python's with time.process_time).
  *
@@ -74,12 +76,6 @@ void bench_simdjson_doc_free(void *doc);
 static int repeat = 5;
 static double min_time = 0.2;
 
-/* One timed writer: run(ctx) writes once and returns the bytes written. */
-typedef size_t (*run_fn)(void *ctx);
-
-static double best_time(run_fn run, void *ctx, size_t *outlen) {
-    return bench_best(run, ctx, repeat, min_time, outlen);
-}
 
 /* ---- jansson tree -> acar document (recursive: bench inputs are shallow
  * files of the corpus; the library itself never recurses) ---- */
@@ -306,12 +302,19 @@ int main(int argc, char **argv) {
             free(want);
             remove(path);
         }
-        size_t n_a = 0, n_c = 0, n_cj = 0, n_ja = 0, n_jc = 0;
-        double t_a = best_time(run_acar, &ac, &n_a);
-        double t_c = best_time(run_acar, &cc, &n_c);
-        double t_cj = best_time(run_cjson, ct, &n_cj);
-        double t_ja = best_time(run_jansson, jt, &n_ja);
-        double t_jc = best_time(run_jsonc, jc, &n_jc);
+        /* every writer timed in turn, round by round (bench_best_each) */
+        bench_side sides[6] = {{run_acar, &ac, 0, 0, 0}, {run_acar, &cc, 0, 0, 0}, {run_cjson, ct, 0, 0, 0},
+                               {run_jansson, jt, 0, 0, 0}, {run_jsonc, jc, 0, 0, 0}};
+        size_t nsides = 5;
+#ifdef HAVE_SIMDJSON
+        void *sj = bench_simdjson_doc_new(text, len);
+        if (sj) sides[nsides++] = (bench_side){bench_simdjson_write, sj, 0, 0, 0};
+#endif
+        bench_best_each(sides, nsides, repeat, min_time);
+        size_t n_a = sides[0].last, n_c = sides[1].last, n_cj = sides[2].last, n_ja = sides[3].last,
+               n_jc = sides[4].last;
+        double t_a = sides[0].best, t_c = sides[1].best, t_cj = sides[2].best, t_ja = sides[3].best,
+               t_jc = sides[4].best;
         if (ac.failed || cc.failed) status = 1;
         const char *base = strrchr(files[i], '/');
         base = base ? base + 1 : files[i];
@@ -319,10 +322,9 @@ int main(int argc, char **argv) {
          * acar (same bytes) for json.dumps */
         printf("| %s | %zu | %.0f | %.0f |", base, n_a / 1024, n_a / t_a / 1e6, n_c / t_c / 1e6);
 #ifdef HAVE_SIMDJSON
-        void *sj = bench_simdjson_doc_new(text, len);
         if (sj) {
-            size_t n_sj = 0;
-            double t_sj = best_time(bench_simdjson_write, sj, &n_sj);
+            size_t n_sj = sides[5].last;
+            double t_sj = sides[5].best;
             printf(" %.0f (%.1fx) |", n_sj / t_sj / 1e6, t_sj / t_c);
             bench_simdjson_doc_free(sj);
         } else {

@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <time.h>
 
-static double bench_now(void) {
+static inline double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Seconds per call of run(ctx); *last gets what the last call returned. */
-static double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat, double min_time, size_t *last) {
+static inline double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat, double min_time, size_t *last) {
     static const size_t steps[] = {1, 2, 5};
     size_t number = 1, got = 0;
     for (size_t k = 0, scale = 1;; k++) {
@@ -38,6 +38,42 @@ static double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat, double
     }
     if (last) *last = got;
     return best;
+}
+
+/* One side of bench_best_each: what to run, and its seconds per call. */
+typedef struct bench_side {
+    size_t (*run)(void *ctx);
+    void *ctx;
+    size_t number; /* calls per batch */
+    double best;   /* seconds per call, the fastest batch */
+    size_t last;   /* what the last call returned */
+} bench_side;
+
+/* bench_best for n sides at once: each is sized alone, then each of the
+ * `repeat` rounds times one batch of every side in turn, so that a slow
+ * spell of a shared machine falls on all of them alike rather than on the
+ * one being timed. */
+static inline void bench_best_each(bench_side *sides, size_t n, int repeat, double min_time) {
+    static const size_t steps[] = {1, 2, 5};
+    for (size_t s = 0; s < n; s++) {
+        bench_side *b = &sides[s];
+        for (size_t k = 0, scale = 1;; k++) {
+            b->number = steps[k % 3] * scale;
+            if (k % 3 == 2) scale *= 10;
+            double t0 = bench_now();
+            for (size_t i = 0; i < b->number; i++) b->last = b->run(b->ctx);
+            if (bench_now() - t0 >= min_time) break;
+        }
+        b->best = 1e300;
+    }
+    for (int r = 0; r < repeat; r++)
+        for (size_t s = 0; s < n; s++) {
+            bench_side *b = &sides[s];
+            double t0 = bench_now();
+            for (size_t i = 0; i < b->number; i++) b->run(b->ctx);
+            double t = (bench_now() - t0) / (double)b->number;
+            if (t < b->best) b->best = t;
+        }
 }
 
 /* def best(f): the same, for a script that sets rep and mint first. */
