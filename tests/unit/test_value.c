@@ -74,6 +74,14 @@ static void test_scalars(void) {
     acar_val *s = acar_new_str(doc, "h\xc3\xa9", 3);
     CHECK(acar_typeof(s) == ACAR_STR && acar_len(s) == 3);
     CHECK(memcmp(acar_str(s, &len), "h\xc3\xa9", 3) == 0 && len == 3);
+    /* The ASCII flag (the writers' fast paths trust it) from the one UTF-8
+     * check acar_new_str makes; the bytes are the builder's own copy. */
+    CHECK(!(ACAR_FLAGS(s) & ACAR_F_ASCII));
+    char text[] = "plain ascii text of 29 bytes.";
+    acar_val *a = acar_new_str(doc, text, sizeof text - 1);
+    CHECK(a && (ACAR_FLAGS(a) & ACAR_F_ASCII) && acar_len(a) == 29);
+    text[0] = 'P';
+    CHECK(memcmp(acar_str(a, &len), "plain", 5) == 0);
     /* A lone surrogate, as surrogatepass writes it, is a valid str. */
     CHECK(acar_new_str(doc, "\xed\xa0\x80", 3) != NULL);
     CHECK(acar_doc_error(doc) == NULL);
