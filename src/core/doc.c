@@ -323,9 +323,7 @@ void acar_doc_reset(acar_doc *doc) {
     doc->root = NULL;
     /* no error: the fields a reader of err looks at (a memset of the
      * message was a tenth of reading a 20-byte pickle) */
-    doc->err.code = ACAR_OK;
-    doc->err.offset = doc->err.line = doc->err.column = 0;
-    doc->err.msg[0] = '\0';
+    acar__err_clear(&doc->err);
 }
 
 acar_val *acar_doc_root(const acar_doc *doc) { return doc->root; }
@@ -467,6 +465,7 @@ void *acar__alloc_bytes_chunk(acar_doc *doc, size_t len) {
 
 void acar__arena_fit(acar_doc *doc, size_t input, size_t expect) {
     size_t cap = READ_CAP_MIN;
+    if (input == SIZE_MAX) cap = CHUNK_MAX; /* the end of a read: no loop of 15 doublings */
     while (cap < input / 8 && cap < CHUNK_MAX) cap *= 2;
     /* Inputs of 8 MB and more keep doubling: the tail of a chunk that big
      * is pages never touched, and in chunks of 1 or 4 MiB, fewer of them

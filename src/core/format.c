@@ -94,9 +94,12 @@ acar_format acar_detect(const void *data, size_t len) {
 
 acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts *opts,
                     acar_err *err) {
-    acar_read_opts zero = {0};
-    if (!opts) opts = &zero;
-    if (err) memset(err, 0, sizeof *err);
+    if (!opts) {
+        /* not zeroed on every call: the options are a few hundred bytes */
+        acar_read_opts zero = {0};
+        return acar_read(doc, data, len, &zero, err);
+    }
+    acar__err_clear(err);
     if (!doc || (!data && len)) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_read needs a document and data");
         return NULL;
@@ -161,9 +164,11 @@ acar_val *acar_read(acar_doc *doc, const void *data, size_t len, acar_read_opts 
 
 int acar_write(const acar_val *v, acar_format fmt, const acar_write_opts *opts, acar_buf *out,
                acar_err *err) {
-    acar_write_opts zero = {0};
-    if (!opts) opts = &zero;
-    if (err) memset(err, 0, sizeof *err);
+    if (!opts) {
+        acar_write_opts zero = {0};
+        return acar_write(v, fmt, &zero, out, err);
+    }
+    acar__err_clear(err);
     if (!v || !out) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_write needs a value and a buffer");
         return -1;

@@ -213,8 +213,8 @@ static void *scratch_grow(jr *r, void *p, const void *inl, size_t old, size_t si
     return q;
 }
 
-static void scratch_release(jr *r, void *p, void *inline_block, size_t size) {
-    (void)acar__scratch(r->doc, &r->scratch, p, inline_block, size, 0, NULL);
+static inline void scratch_release(jr *r, void *p, void *inline_block, size_t size) {
+    acar__scratch_free(r->doc, &r->scratch, p, inline_block, size);
 }
 
 static COLD int grow_vals(jr *r, const uint8_t *at) {

@@ -976,7 +976,7 @@ typedef struct frame {
 int acar_code_dis(const acar_val *v, const acar_code_dis_opts *opts, acar_buf *buf, acar_err *err) {
     acar_err local;
     if (!err) err = &local;
-    memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!v || !buf) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_code_dis needs a value and a buffer");
         return -1;

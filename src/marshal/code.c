@@ -268,7 +268,7 @@ static void indent(acar_out *out, size_t depth) {
 }
 
 int acar_code_show(const acar_val *code, acar_buf *buf, acar_err *err) {
-    if (err) memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!code || !buf || ACAR_TYPE(code) != ACAR_CODE) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_code_show needs a code object and a buffer");
         return -1;

@@ -65,7 +65,7 @@ int acar__pyc_detect(const uint8_t *p, size_t len) {
 
 int acar_pyc_info(const void *data, size_t len, acar_pyc_header *out, acar_err *err) {
     const uint8_t *p = data;
-    if (err) memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!out || (!data && len)) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_pyc_info needs data and a header to fill");
         return -1;
@@ -158,7 +158,7 @@ int acar_pyc_source_hash(uint16_t magic, const void *source, size_t len, uint8_t
 
 int acar_pyc_check_source(const acar_pyc_header *h, const void *source, size_t len,
                           int64_t source_mtime, acar_err *err) {
-    if (err) memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!h || (!source && len)) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_pyc_check_source needs a header and the source");
         return -1;
@@ -293,7 +293,7 @@ int acar__pyc_write(const acar_val *v, const acar_write_opts *opts, acar_out *ou
 }
 
 int acar_pyc_write(const acar_val *code, const acar_pyc_header *h, acar_buf *buf, acar_err *err) {
-    if (err) memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!code || !buf) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_pyc_write needs a code object and a buffer");
         return -1;

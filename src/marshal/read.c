@@ -117,7 +117,7 @@ static int truncated(reader *r) { return FAIL(r, ACAR_ERR_TRUNCATED, "marshal da
  * ================================================================== */
 
 static void scratch_free(reader *r, void *p, size_t size, const void *inline_buf) {
-    (void)acar__scratch(r->doc, &r->scratch, p, inline_buf, size, 0, NULL);
+    acar__scratch_free(r->doc, &r->scratch, p, inline_buf, size);
 }
 
 /* Doubles an array of elem-byte entries (held inline or in scratch). */

@@ -177,7 +177,7 @@ static void *scratch_alloc(reader *r, size_t size) {
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    (void)acar__scratch(r->doc, &r->scratch, p, NULL, size, 0, NULL);
+    acar__scratch_free(r->doc, &r->scratch, p, NULL, size);
 }
 
 /* Resizes a block from old to size bytes; a block in the reader itself

@@ -949,7 +949,7 @@ static bool compressed(const uint8_t *d, size_t len) {
 
 int acar_scan(const void *vdata, size_t len, const acar_scan_opts *opts, acar_scan_report *report, acar_err *err) {
     static const acar_scan_opts zero_opts;
-    if (err) memset(err, 0, sizeof *err);
+    acar__err_clear(err);
     if (!report || (!vdata && len)) {
         acar__err_set(err, ACAR_ERR_ARG, 0, "acar_scan needs data and a report");
         return -1;

@@ -228,7 +228,7 @@ static void *scratch_alloc(reader *r, size_t size) {
 }
 
 static void scratch_free(reader *r, void *p, size_t size) {
-    (void)acar__scratch(r->doc, &r->scratch, p, NULL, size ? size : 1, 0, NULL);
+    acar__scratch_free(r->doc, &r->scratch, p, NULL, size ? size : 1);
 }
 
 /* Big-endian unsigned number of n bytes; UINT64_MAX when it does not fit
