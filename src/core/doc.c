@@ -321,8 +321,6 @@ void acar_doc_reset(acar_doc *doc) {
         doc->cur = doc->end = doc->last = NULL;
     }
     doc->root = NULL;
-    /* no error: the fields a reader of err looks at (a memset of the
-     * message was a tenth of reading a 20-byte pickle) */
     acar__err_clear(&doc->err);
 }
 

@@ -256,10 +256,12 @@ static inline void acar__read_progress(acar_doc *doc, size_t done) {
     doc->read_done = done;
     doc->read_made = acar__arena_content(doc);
 }
-/* How many bytes of an input of len bytes a reader reads between reports:
- * 4 KiB, or a sixteenth of an input under 64 KiB (256 bytes up). */
-static inline size_t acar__progress_step(size_t len) {
-    return len / 16 < 256 ? 256 : len / 16 < 4096 ? len / 16 : 4096;
+/* Where a reader at p of an input of len bytes ending at end next reports
+ * its progress: 4 KiB on, or a sixteenth of an input under 64 KiB (256
+ * bytes up), or end. */
+static inline const uint8_t *acar__next_report(const uint8_t *p, const uint8_t *end, size_t len) {
+    size_t step = len / 16 < 256 ? 256 : len / 16 < 4096 ? len / 16 : 4096;
+    return (size_t)(end - p) > step ? p + step : end;
 }
 static inline void *acar__alloc(acar_doc *doc, size_t size) {
     size = (size + 7) & ~(size_t)7;

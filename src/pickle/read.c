@@ -1651,12 +1651,6 @@ static inline acar_val *new_float(reader *r, double d) {
                         r->stk[r->sp] = v_; r->dep[r->sp] = (d); r->sp++; } while (0)
 #define PUSH_DOC(v) do { acar_val *w_ = (v); if (!w_) { fail_doc(r); goto fail; } PUSH(w_, 0); } while (0)
 
-/* Where the opcode loop next reports its progress from p. */
-static inline const uint8_t *next_report(const reader *r, const uint8_t *p, const uint8_t *end) {
-    size_t step = acar__progress_step(r->len);
-    return (size_t)(end - p) > step ? p + step : end;
-}
-
 /* The opcode loop's slow branch, taken at p when p reaches slow: at the
  * end of the input, at each opcode when max_ops is below the input's
  * length (slow stays the input's start then), else at each progress
@@ -1674,7 +1668,7 @@ static NOINLINE const uint8_t *opcode_gate(reader *r, const uint8_t *p, const ui
         return NULL;
     }
     acar__read_progress(r->doc, (size_t)(p - r->data));
-    return slow == r->data ? slow : next_report(r, p, end);
+    return slow == r->data ? slow : acar__next_report(p, end, r->len);
 }
 
 /* Out of line on purpose: when gcc inlined it into its one caller, the
@@ -1695,7 +1689,7 @@ ACAR_LINE_ALIGNED static NOINLINE acar_val *run(reader *r) {
      * progress to the arena (acar__read_progress), at each opcode when
      * counting them, else every few KiB (slow is the next report then). */
     size_t ops_left = doc->limits.max_ops;
-    const uint8_t *slow = ops_left < r->len ? p : next_report(r, p, end);
+    const uint8_t *slow = ops_left < r->len ? p : acar__next_report(p, end, r->len);
     for (;;) {
         op = p;
         if (p >= slow && !(slow = opcode_gate(r, p, slow, &ops_left))) goto fail;
