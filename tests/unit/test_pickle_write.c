@@ -222,7 +222,7 @@ static acar_val *buffers_oob(void) { return LIST(2, OOB(1, 0), OOB(0, 1)); }
 
 static acar_val *frame_strs(void) {
     acar_val *l = acar_new_list(D);
-    char s[16];
+    char s[24]; /* room for any int, which gcc's -Wformat-truncation asks at -O1 */
     for (int i = 0; i < 10000; i++) {
         snprintf(s, sizeof s, "abcdefgh%05d", i);
         acar_list_append(D, l, S(s));
