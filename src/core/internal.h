@@ -141,6 +141,86 @@ static inline acar_map_index *acar__map_index(const acar_val *v) {
     return ((v->tag >> 8) & ACAR_F_INDEXED) ? (acar_map_index *)(void *)v->u.items - 1 : NULL;
 }
 
+/* DICT with ACAR_F_SPLIT: its keys are in an acar_keys table that other
+ * dicts with the same keys in the same order share, as CPython's
+ * split-table dicts share theirs.  u.items then holds the values only,
+ * exactly len of them, and the word before them holds the table's
+ * address.  A split dict has no index of its own (the table's serves all
+ * of them: a key's position is the same in each) and is never grown: a
+ * new key first gives it pairs of its own (value.c).  A reader makes
+ * split dicts (acar__str_dict_fill); everything else reads a dict's pairs
+ * through acar__pairs, acar__dict_key and acar__dict_val, whatever its
+ * form.  Of the JSON-derived pickles, the dict pairs of citm_catalog,
+ * instruments and tree-pretty were 30-45% of their documents' memory. */
+#define ACAR_F_SPLIT 0x01u
+typedef struct acar_keys {
+    acar_map_index index; /* cap 0: none, keys scanned (as a map's) */
+    size_t n;
+    acar_val *key[];
+} acar_keys;
+
+static inline bool acar__is_split(const acar_val *d) {
+    return ((d->tag >> 8) & ACAR_F_SPLIT) != 0;
+}
+/* The keys of a split dict d (not for other dicts). */
+static inline const acar_keys *acar__split_keys(const acar_val *d) {
+    const acar_keys *t;
+    memcpy(&t, d->u.items - 1, sizeof t);
+    return t;
+}
+/* The pairs of dict d, either form: key i at keys[i * stride], value i at
+ * vals[i * stride]. */
+typedef struct acar_pairs {
+    acar_val *const *keys;
+    acar_val **vals;
+    size_t stride;
+} acar_pairs;
+static inline acar_pairs acar__pairs(const acar_val *d) {
+    acar_pairs p;
+    if (acar__is_split(d)) {
+        p.keys = acar__split_keys(d)->key;
+        p.vals = d->u.items;
+        p.stride = 1;
+    } else {
+        p.keys = d->u.items;
+        p.vals = d->u.items + 1;
+        p.stride = 2;
+    }
+    return p;
+}
+static inline acar_val *acar__dict_key(const acar_val *d, size_t i) {
+    return acar__is_split(d) ? acar__split_keys(d)->key[i] : d->u.items[2 * i];
+}
+static inline acar_val *acar__dict_val(const acar_val *d, size_t i) {
+    return acar__is_split(d) ? d->u.items[i] : d->u.items[2 * i + 1];
+}
+/* The node at position i of a container's items seen as one array of
+ * children, as walkers that treat keys and values alike see them: item i
+ * of a list, tuple or set; of a dict of n pairs, key i / 2 for even i and
+ * value i / 2 for odd i (2 n children). */
+static inline acar_val *acar__child(const acar_val *v, size_t i) {
+    if ((v->tag & 0xffu) == ACAR_DICT) return (i & 1) ? acar__dict_val(v, i >> 1) : acar__dict_key(v, i >> 1);
+    return v->u.items[i];
+}
+
+/* A reader's table of the dict shapes it has met (the keys of a dict, in
+ * order, as the addresses of their nodes: a reader's repeated keys are
+ * one node), direct-mapped by a hash of those addresses.  A slot holds
+ * either the first dict of its shape, still in pairs, or the acar_keys
+ * that the second one made of the first's keys and that both, and every
+ * later one, share.  Slots in use are marked in a bitmap, so the table
+ * needs no clearing per read. */
+#define ACAR_SHAPES 128
+#define ACAR_SHAPES_SHIFT 57  /* a slot from a hash's top 7 bits */
+typedef struct acar_shapes {
+    uint64_t used[ACAR_SHAPES / 64];
+    struct {
+        uint64_t hash;
+        acar_val *first;  /* NULL once keys is made */
+        acar_keys *keys;
+    } slot[ACAR_SHAPES];
+} acar_shapes;
+
 /* Slots of the index of a map of n items: 0 (none), or the least power of
  * two of at least 16 and 2 n. */
 static inline size_t acar__index_cap(size_t n) {
@@ -585,8 +665,61 @@ static inline bool acar__same_str(const acar_val *a, const acar_val *b) {
  * acar_dict_set.  Sets the dict's length and returns it, or SIZE_MAX when
  * the array could not be allocated (the document's error says why).  The
  * pickle and marshal readers' dicts of str keys. */
-size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, size_t room,
-                           acar_val *const *kv, size_t np);
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shapes, acar_val *dict,
+                           size_t room, acar_val *const *kv, size_t np);
+/* The empty dict made split with the values of the np pairs kv (np >= 2,
+ * distinct keys) when an earlier dict of the reader had the same keys in
+ * the same order (shapes): 1, or 0 when not (nothing done), -1 when out of
+ * memory.  Otherwise the reader fills the dict itself and then offers it
+ * as the first of its shape by acar__shape_note. */
+int acar__shape_use(acar_doc *doc, acar_shapes *shapes, acar_val *dict, acar_val *const *kv, size_t np,
+                    uint64_t *hash);
+/* The part of acar__shape_use that finds the table, for a reader that
+ * places the dict itself (acar__split_place): 1 with *keys set, 0 when no
+ * earlier dict had these keys, -1 when out of memory.  Inline: a reader
+ * calls it for every dict it makes.  The slot comes from the sum of the
+ * keys' addresses (a chain of adds: a finalised product per key cost
+ * citm_catalog's JSON read 8% more instructions; the first and last keys
+ * alone let twitter.json's statuses, which differ in the middle, evict one
+ * another); order is checked by comparing the keys. */
+static inline uint64_t acar__shape_hash(acar_val *const *kv, size_t np) {
+    uint64_t h = np;
+    for (size_t i = 0; i < np; i++) h += (uint64_t)(uintptr_t)kv[2 * i];
+    return (h ^ (h >> 29)) * 0xff51afd7ed558ccdull;
+}
+int acar__shape_first(acar_doc *doc, acar_shapes *shapes, size_t s, acar_val *const *kv, size_t np,
+                      acar_keys **keys);
+static inline int acar__shape_find(acar_doc *doc, acar_shapes *shapes, acar_val *const *kv, size_t np,
+                                   uint64_t *hash, acar_keys **keys) {
+    uint64_t h = acar__shape_hash(kv, np);
+    size_t s = (size_t)(h >> ACAR_SHAPES_SHIFT);
+    *hash = h;
+    if (!acar__bit_get(shapes->used, s) || shapes->slot[s].hash != h) return 0;
+    acar_keys *t = shapes->slot[s].keys;
+    if (!t) return acar__shape_first(doc, shapes, s, kv, np, keys);
+    if (t->n != np) return 0;
+    for (size_t i = 0; i < np; i++)
+        if (t->key[i] != kv[2 * i]) return 0;
+    *keys = t;
+    return 1;
+}
+/* Makes dict split over table t with the values of pairs kv, in vals,
+ * room for np + 1 pointers (the table's address, then the values). */
+static inline void acar__split_place(acar_val *dict, acar_val **vals, acar_keys *t, acar_val *const *kv,
+                                     size_t np) {
+    memcpy(&vals[0], &t, sizeof t);
+    for (size_t i = 0; i < np; i++) vals[1 + i] = kv[2 * i + 1];
+    dict->u.items = vals + 1;
+    dict->tag = (dict->tag & ((uint64_t)0xff00u & ~((uint64_t)ACAR_F_INDEXED << 8)))
+              | ACAR_TAG(ACAR_DICT, ACAR_F_SPLIT | ACAR_F_EXACT, np);
+}
+static inline void acar__shape_note(acar_shapes *shapes, acar_val *dict, uint64_t hash) {
+    size_t s = (size_t)(hash >> ACAR_SHAPES_SHIFT);
+    shapes->used[s / 64] |= (uint64_t)1 << (s % 64);
+    shapes->slot[s].hash = hash;
+    shapes->slot[s].first = dict;
+    shapes->slot[s].keys = NULL;
+}
 
 /* ---- output buffers with a sticky failure flag ---- */
 

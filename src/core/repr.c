@@ -54,11 +54,13 @@ enum frame_kind {
 
 typedef struct frame {
     const acar_val *v;  /* the node this frame prints */
-    acar_val *const *items;
+    acar_val *const *items; /* dicts: the keys (acar__pairs) */
+    acar_val *const *vals;  /* dicts: the values */
     size_t i, n;        /* next step, steps (dicts: 2 per pair) */
     uint8_t kind;
     uint8_t phase;      /* objects: which part comes next */
     uint8_t owned;      /* items is a malloc'd array this frame frees */
+    uint8_t stride;     /* dicts: pair i at items[i * stride], vals[i * stride] */
 } frame;
 
 typedef struct printer {
@@ -192,6 +194,8 @@ static frame *push(printer *p, const acar_val *v, enum frame_kind kind, acar_val
     frame *f = &p->st[p->top++];
     f->v = v;
     f->items = items;
+    f->vals = NULL;
+    f->stride = 0;
     f->i = 0;
     f->n = n;
     f->kind = (uint8_t)kind;
@@ -206,6 +210,17 @@ static void pop(printer *p) {
     if (f->owned) free((void *)f->items);
     if (p->top >= SCAN_FRAMES) set_del(p, f->v);
     if (f->kind != FR_ARGS && f->kind != FR_KWARGS) p->depth--;
+}
+
+/* Pushes a frame printing dict v (FR_DICT: 2 steps per pair; FR_KWARGS:
+ * one), in either form. */
+static int push_dict(printer *p, const acar_val *v, enum frame_kind kind, size_t n, bool counts) {
+    acar_pairs pr = acar__pairs(v);
+    frame *f = push(p, v, kind, pr.keys, n, counts);
+    if (!f) return -1;
+    f->vals = pr.vals;
+    f->stride = (uint8_t)pr.stride;
+    return 0;
 }
 
 /* Pushes a set or frozenset of n >= 1 items, in the order CPython iterates
@@ -622,7 +637,7 @@ static int emit(printer *p, const acar_val *v) {
         if (!n) { PUT_LIT(p, "{}"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "{...}"); return 0; }
         acar__out_byte(p->out, '{');
-        return push(p, v, FR_DICT, v->u.items, 2 * n, true) ? 0 : -1;
+        return push_dict(p, v, FR_DICT, 2 * n, true);
     case ACAR_SET:
         if (!n) { PUT_LIT(p, "set()"); return 0; }
         if (active(p, v)) { PUT_LIT(p, "set(...)"); return 0; }
@@ -687,10 +702,10 @@ static int step_object(printer *p, frame *f) {
         if (has_args) PUT_LIT(p, ", ");
         if (ACAR_TYPE(kw) == ACAR_DICT && !active(p, kw)) {
             size_t n = ACAR_LEN(kw);
-            acar_val *const *items = kw->u.items;
+            acar_pairs pr = acar__pairs(kw);
             bool names = true;
-            for (size_t k = 0; k < n && names; k++) names = is_kwarg_name(items[2 * k]);
-            if (names) return push(p, kw, FR_KWARGS, items, n, false) ? 0 : -1;
+            for (size_t k = 0; k < n && names; k++) names = is_kwarg_name(pr.keys[k * pr.stride]);
+            if (names) return push_dict(p, kw, FR_KWARGS, n, false);
         }
         PUT_LIT(p, "**");
         return emit(p, kw);
@@ -731,16 +746,19 @@ static int step(printer *p) {
     case FR_DICT:
         if (i == f->n) break;
         f->i++;
-        if (i & 1) PUT_LIT(p, ": ");
-        else if (i) PUT_LIT(p, ", ");
-        return emit(p, f->items[i]);
+        if (i & 1) {
+            PUT_LIT(p, ": ");
+            return emit(p, f->vals[(i >> 1) * f->stride]);
+        }
+        if (i) PUT_LIT(p, ", ");
+        return emit(p, f->items[(i >> 1) * f->stride]);
     case FR_KWARGS:
         if (i == f->n) break;
         f->i++;
         if (i) PUT_LIT(p, ", ");
-        put_text(p, f->items[2 * i]);
+        put_text(p, f->items[i * f->stride]);
         acar__out_byte(p->out, '=');
-        return emit(p, f->items[2 * i + 1]);
+        return emit(p, f->vals[i * f->stride]);
     default:
         if (i == f->n) break;
         f->i++;

@@ -114,12 +114,12 @@ acar_val *acar_item(const acar_val *v, size_t i) {
 
 acar_val *acar_dict_key(const acar_val *v, size_t i) {
     if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
-    return v->u.items[2 * i];
+    return acar__dict_key(v, i);
 }
 
 acar_val *acar_dict_value(const acar_val *v, size_t i) {
     if (!v || ACAR_TYPE(v) != ACAR_DICT || i >= ACAR_LEN(v)) return NULL;
-    return v->u.items[2 * i + 1];
+    return acar__dict_val(v, i);
 }
 
 /* ---- global, object, persistent id, buffer ---- */
@@ -776,10 +776,11 @@ static bool equal_depth(const acar_val *a, const acar_val *b, size_t depth, size
         return true;
     case ACAR_DICT: {
         if (ACAR_LEN(a) != ACAR_LEN(b)) return false;
-        acar_val *const *ia = a->u.items, *const *ib = b->u.items;
+        acar_pairs pa = acar__pairs(a), pb = acar__pairs(b);
         for (size_t i = 0; i < ACAR_LEN(a); i++) {
-            int j = map_find(b, ia[2 * i], acar__hash(ia[2 * i]));
-            if (j < 0 || !equal_depth(ia[2 * i + 1], ib[2 * (size_t)j + 1], depth - 1, visits))
+            acar_val *k = pa.keys[i * pa.stride];
+            int j = map_find(b, k, acar__hash(k));
+            if (j < 0 || !equal_depth(pa.vals[i * pa.stride], pb.vals[(size_t)j * pb.stride], depth - 1, visits))
                 return false;
         }
         return true;
@@ -821,6 +822,12 @@ static int map_find_pos(const acar_val *map, const acar_val *key, uint64_t hash,
     const acar_map_index *mi = acar__map_index(map);
     size_t n = ACAR_LEN(map);
     size_t stride = ACAR_TYPE(map) == ACAR_DICT ? 2 : 1;
+    if (stride == 2 && acar__is_split(map)) {
+        const acar_keys *t = acar__split_keys(map);
+        items = t->key;
+        mi = t->index.cap ? &t->index : NULL;
+        stride = 1;
+    }
     if (!mi) {
         for (size_t i = 0; i < n; i++)
             if (key_equal(items[i * stride], key)) { *pos = i; return 0; }
@@ -846,8 +853,61 @@ static void index_insert(acar_map_index *mi, uint64_t hash, size_t pos) {
     acar__index_put(mi->slots, cap, s, (uint32_t)(pos + 1));
 }
 
-size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, size_t room,
-                           acar_val *const *kv, size_t np) {
+/* The first dict of a shape, x, made split: its keys become the shared
+ * table (with its index, whose positions hold for every dict of the
+ * shape) and its values move down over them in its own block, after the
+ * table's address.  NULL when out of memory, x unchanged. */
+static acar_keys *split_first(acar_doc *doc, acar_val *x) {
+    size_t n = ACAR_LEN(x);
+    acar_keys *t = acar__alloc(doc, sizeof *t + n * sizeof(acar_val *));
+    if (!t) return NULL;
+    acar_val **items = x->u.items;
+    const acar_map_index *mi = acar__map_index(x);
+    t->index.slots = mi ? mi->slots : NULL;
+    t->index.cap = mi ? mi->cap : 0;
+    t->n = n;
+    for (size_t i = 0; i < n; i++) t->key[i] = items[2 * i];
+    memcpy(&items[0], &t, sizeof t);
+    for (size_t i = 0; i < n; i++) items[1 + i] = items[2 * i + 1];
+    x->u.items = items + 1;
+    x->tag = (x->tag & ~((uint64_t)ACAR_F_INDEXED << 8)) | ((uint64_t)(ACAR_F_SPLIT | ACAR_F_EXACT) << 8);
+    return t;
+}
+
+int acar__shape_first(acar_doc *doc, acar_shapes *shapes, size_t s, acar_val *const *kv, size_t np,
+                      acar_keys **keys) {
+    /* the first of the shape, if it still has exactly these keys */
+    acar_val *x = shapes->slot[s].first;
+    if (ACAR_TYPE(x) != ACAR_DICT || acar__is_split(x) || ACAR_LEN(x) != np) return 0;
+    if (np > ACAR_MAP_SCAN_MAX && !acar__map_index(x)) return 0;
+    for (size_t i = 0; i < np; i++)
+        if (x->u.items[2 * i] != kv[2 * i]) return 0;
+    acar_keys *t = split_first(doc, x);
+    if (!t) return -1;
+    shapes->slot[s].first = NULL;
+    shapes->slot[s].keys = t;
+    *keys = t;
+    return 1;
+}
+
+int acar__shape_use(acar_doc *doc, acar_shapes *shapes, acar_val *dict, acar_val *const *kv, size_t np,
+                    uint64_t *hash) {
+    acar_keys *t;
+    int rc = acar__shape_find(doc, shapes, kv, np, hash, &t);
+    if (rc <= 0) return rc;
+    acar_val **vals = acar__alloc(doc, (np + 1) * sizeof *vals);
+    if (!vals) return -1;
+    acar__split_place(dict, vals, t, kv, np);
+    return 1;
+}
+
+size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shapes, acar_val *dict,
+                           size_t room, acar_val *const *kv, size_t np) {
+    uint64_t shape = 0;
+    if (shapes && np >= 2) {
+        int rc = acar__shape_use(doc, shapes, dict, kv, np, &shape);
+        if (rc) return rc < 0 ? SIZE_MAX : np;
+    }
     size_t cap = acar__index_cap(np), len = 0;
     acar_val **items = acar__map_alloc(doc, dict, room, cap);
     if (!items) return SIZE_MAX;
@@ -876,7 +936,29 @@ size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_val *dict, s
         items[2 * at + 1] = kv[2 * i + 1];
     }
     acar__set_len(dict, len);
+    if (shapes && np >= 2 && len == np) acar__shape_note(shapes, dict, shape);
     return len;
+}
+
+/* Gives split dict d pairs of its own, with a copy of its table's index:
+ * what it must have before it takes a new key.  -1 when out of memory. */
+static int unsplit(acar_doc *doc, acar_val *d) {
+    const acar_keys *t = acar__split_keys(d);
+    acar_val **vals = d->u.items;
+    size_t n = ACAR_LEN(d), icap = t->index.cap;
+    size_t head = acar__map_head_bytes(icap);
+    char *block = acar__alloc(doc, head + 2 * n * sizeof(acar_val *));
+    if (!block) return -1;
+    acar_val **items = acar__map_place(block, icap);
+    if (icap) memcpy(block, t->index.slots, acar__index_bytes(icap));
+    for (size_t i = 0; i < n; i++) {
+        items[2 * i] = t->key[i];
+        items[2 * i + 1] = vals[i];
+    }
+    d->u.items = items;
+    d->tag = (d->tag & ~((uint64_t)(ACAR_F_SPLIT | ACAR_F_INDEXED) << 8))
+           | ((uint64_t)(ACAR_F_EXACT | (icap ? ACAR_F_INDEXED : 0)) << 8);
+    return 0;
 }
 
 /* Gives map, which holds n items (dict: pairs), an index at a load factor
@@ -940,12 +1022,14 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
     acar__stored(value);
     /* Small maps have no index and are scanned: no hash needed (an index
      * built later hashes every key itself). */
-    uint64_t h = acar__map_index(dict) ? acar__hash(key) : 0;
+    bool split = acar__is_split(dict);
+    uint64_t h = acar__map_index(dict) || (split && acar__split_keys(dict)->index.cap) ? acar__hash(key) : 0;
     size_t pos;
     if (map_find_pos(dict, key, h, &pos) == 0) {
-        dict->u.items[2 * pos + 1] = value;
+        acar__pairs(dict).vals[pos * (split ? 1 : 2)] = value;
         return 0;
     }
+    if (split && unsplit(doc, dict) < 0) return -1;
     return map_append(doc, dict, key, value, h);
 }
 
@@ -977,7 +1061,7 @@ acar_val *acar_dict_get(const acar_val *dict, const acar_val *key) {
     if (!acar_hashable(key)) return NULL;
     size_t pos;
     if (map_find_pos(dict, key, acar__hash(key), &pos) < 0) return NULL;
-    return dict->u.items[2 * pos + 1];
+    return acar__dict_val(dict, pos);
 }
 
 acar_val *acar_dict_get_str(const acar_val *dict, const char *key, size_t len) {

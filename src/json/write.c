@@ -71,7 +71,9 @@ enum { FR_LIST, FR_DICT };
 
 typedef struct frame {
     const acar_val *v;
-    acar_val *const *items;  /* list: items; dict: key, value, key, value ... */
+    acar_val *const *items;  /* list: items; dict: key i at items[i * stride] */
+    acar_val *const *vals;   /* dict: value i at vals[i * stride] (acar__pairs) */
+    size_t stride;
     size_t *order;           /* sorted dict: pair indices in order (owned) */
     size_t i, n;             /* next item or pair, and how many */
     size_t written;          /* pairs written (skipkeys drops some) */
@@ -220,7 +222,7 @@ static size_t step_text(const frame *f, char *buf) {
         buf[n + 1] = ']';
         return n + 2;
     }
-    const acar_val *k = f->items[2 * f->cur];
+    const acar_val *k = f->items[f->cur * f->stride];
     char tmp[ACAR_NUM_FLOAT_REPR_MAX + 2];
     const char *s;
     size_t n;
@@ -1069,7 +1071,7 @@ static bool subset(const acar_val *a, const acar_val *b) {
 
 typedef struct sorter {
     writer *w;
-    acar_val *const *items;  /* key, value pairs */
+    acar_pairs p;            /* the dict's */
     bool strs;               /* every key a str: plain byte order, no failure */
     const char *ta, *tb;     /* the operand types of a failed '<' */
     char ta_buf[NAME_MAX_LEN], tb_buf[NAME_MAX_LEN];
@@ -1111,13 +1113,13 @@ static int py_lt(sorter *s, const acar_val *a, const acar_val *b) {
 
 /* sorted(d.items()): (k1, v1) < (k2, v2) compares keys unless they are equal. */
 static inline int pair_lt(sorter *s, size_t x, size_t y) {
-    const acar_val *kx = s->items[2 * x], *ky = s->items[2 * y];
+    const acar_val *kx = s->p.keys[x * s->p.stride], *ky = s->p.keys[y * s->p.stride];
     if (s->strs) {
         size_t la = ACAR_LEN(kx), lb = ACAR_LEN(ky);
         int c = memcmp(kx->u.s, ky->u.s, la < lb ? la : lb);
         return c ? c < 0 : la < lb;
     }
-    if (eq(kx, ky)) return py_lt(s, s->items[2 * x + 1], s->items[2 * y + 1]);
+    if (eq(kx, ky)) return py_lt(s, s->p.vals[x * s->p.stride], s->p.vals[y * s->p.stride]);
     return py_lt(s, kx, ky);
 }
 
@@ -1546,15 +1548,15 @@ static bool key_ok(const acar_val *k) {
 
 /* Opens a dict: sort, the frame, '{'.  Returns 1 (a frame was pushed) or -1. */
 static int open_dict(writer *w, const acar_val *v, size_t n) {
-    acar_val *const *items = v->u.items;
+    acar_pairs pairs = acar__pairs(v);
     size_t *order = NULL;
     if (w->sort && n > 1) {
         order = malloc(n * sizeof *order);
         if (!order) return fail_nomem(w);
-        sorter s = {.w = w, .items = items, .strs = true};
+        sorter s = {.w = w, .p = pairs, .strs = true};
         for (size_t i = 0; i < n; i++) {
             order[i] = i;
-            if (ACAR_TYPE(items[2 * i]) != ACAR_STR) s.strs = false;
+            if (ACAR_TYPE(pairs.keys[i * pairs.stride]) != ACAR_STR) s.strs = false;
         }
         if (sort_pairs(&s, order, n) < 0) {
             free(order);
@@ -1563,11 +1565,13 @@ static int open_dict(writer *w, const acar_val *v, size_t n) {
                         s.ta, s.tb);
         }
     }
-    frame *f = push(w, v, FR_DICT, items, n);
+    frame *f = push(w, v, FR_DICT, pairs.keys, n);
     if (!f) {
         free(order);
         return -1;
     }
+    f->vals = pairs.vals;
+    f->stride = pairs.stride;
     f->order = order;
     put_byte(w, '{');
     if (w->indent && put_newline(w, w->top) < 0) return -1;
@@ -1759,9 +1763,9 @@ static inline bool flat_item(const acar_val *x) {
 static inline bool items_flat(const acar_val *v) {
     size_t n = ACAR_LEN(v);
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = v->u.items;
+        acar_pairs p = acar__pairs(v);
         for (size_t i = 0; i < n; i++)
-            if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !flat_item(items[2 * i + 1])) return false;
+            if (ACAR_TYPE(p.keys[i * p.stride]) != ACAR_STR || !flat_item(p.vals[i * p.stride])) return false;
     } else {
         for (size_t i = 0; i < n; i++)
             if (!flat_item(v->u.items[i])) return false;
@@ -1799,18 +1803,18 @@ static ALWAYS_INLINE int put_flat(const writer *w, const acar_val *v, char **dp,
 #define PUT_ITEM(x) \
     ((deep && ACAR_LEN(x) && is_container(x)) ? put_flat_leaf(w, (x), &d, lim) : fast_scalar(w, (x), &d, lim))
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = v->u.items;
+        acar_pairs p = acar__pairs(v);
         if (lim - d < 1) return 2;
         *d++ = '{';
         for (size_t i = 0; i < n; i++) {
-            const acar_val *k = items[2 * i]; /* a str: looked at before */
+            const acar_val *k = p.keys[i * p.stride]; /* a str: looked at before */
             if (i) {
                 if (lim - d < 16) return 2;
                 d = put_sep16(d, is0, is1, isl);
             }
             if (fast_str(w, k, &d, lim) != 0 || lim - d < 16) return 2;
             d = put_sep16(d, ks0, ks1, ksl);
-            if (PUT_ITEM(items[2 * i + 1]) != 0) return 2;
+            if (PUT_ITEM(p.vals[i * p.stride]) != 0) return 2;
         }
         if (lim - d < 1) return 2;
         *d++ = '}';
@@ -1857,9 +1861,9 @@ static int fast_flat(const writer *w, const acar_val *v, char **dp, char *lim) {
     if (w->sort && n > 1 && ACAR_TYPE(v) == ACAR_DICT) return 2;
     const bool deep = n <= TREE_ITEMS_MAX && w->top + 1 < w->max_depth;
     if (ACAR_TYPE(v) == ACAR_DICT) {
-        acar_val *const *items = v->u.items;
+        acar_pairs p = acar__pairs(v);
         for (size_t i = 0; i < n; i++)
-            if (ACAR_TYPE(items[2 * i]) != ACAR_STR || !tree_item(w, items[2 * i + 1], deep)) return 2;
+            if (ACAR_TYPE(p.keys[i * p.stride]) != ACAR_STR || !tree_item(w, p.vals[i * p.stride], deep)) return 2;
     } else {
         for (size_t i = 0; i < n; i++)
             if (!tree_item(w, v->u.items[i], deep)) return 2;
@@ -1893,6 +1897,8 @@ static int step(writer *w) {
     const uint64_t is0 = w->seps[0], is1 = w->seps[1], ks0 = w->seps[2], ks1 = w->seps[3];
     const size_t isl = w->isep_len, ksl = w->ksep_len;
     acar_val *const *items = f->items;
+    acar_val *const *vals = f->vals;
+    const size_t stride = f->stride;
     const size_t *order = f->order;
     size_t i = f->i, n = f->n, written = f->written;
     int rc;
@@ -1921,7 +1927,7 @@ static int step(writer *w) {
         while (i < n) {
             size_t p = order ? order[i] : i;
             i++;
-            const acar_val *k = items[2 * p];
+            const acar_val *k = items[p * stride];
             if (ACAR_TYPE(k) == ACAR_STR) {
                 if (written) {
                     if (short_seps && lim - d >= 16) {
@@ -1971,7 +1977,7 @@ static int step(writer *w) {
                 else put(w, w->ksep, w->ksep_len);
                 RELOAD();
             }
-            const acar_val *v = items[2 * p + 1];
+            const acar_val *v = vals[p * stride];
             if (fast_scalar(w, v, &d, lim) == 0) continue;
             if (is_container(v) && fast_flat(w, v, &d, lim) == 0) continue;
             SYNC();

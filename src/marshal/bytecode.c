@@ -1013,6 +1013,7 @@ int acar_code_dis(const acar_val *v, const acar_code_dis_opts *opts, acar_buf *b
         const acar_val *x = f.v;
         acar_type t = ACAR_TYPE(x);
         const acar_val *const *items = NULL;
+        const acar_val *dict = NULL; /* a dict's children: acar__child (either form) */
         size_t n = 0;
         bool container_root = f.top;
         if (t != ACAR_CODE) {
@@ -1048,13 +1049,16 @@ int acar_code_dis(const acar_val *v, const acar_code_dis_opts *opts, acar_buf *b
         } else if (f.top && (t == ACAR_TUPLE || t == ACAR_LIST)) {
             items = (const acar_val *const *)x->u.items;
             n = ACAR_LEN(x);
-        } else if (f.top && (t == ACAR_DICT || t == ACAR_SET || t == ACAR_FROZENSET)) {
+        } else if (f.top && t == ACAR_DICT) {
+            dict = x;
+            n = 2 * ACAR_LEN(x);
+        } else if (f.top && (t == ACAR_SET || t == ACAR_FROZENSET)) {
             items = (const acar_val *const *)x->u.items;
-            n = ACAR_LEN(x) * (t == ACAR_DICT ? 2 : 1);
+            n = ACAR_LEN(x);
         }
         /* pushed last first, so they come out in order */
         for (size_t i = n; i-- > 0;) {
-            const acar_val *c = items[i];
+            const acar_val *c = dict ? acar__child(dict, i) : items[i];
             acar_type ct = ACAR_TYPE(c);
             bool walk = ct == ACAR_CODE || (container_root && (ct == ACAR_TUPLE || ct == ACAR_LIST || ct == ACAR_DICT ||
                                                                ct == ACAR_SET || ct == ACAR_FROZENSET));

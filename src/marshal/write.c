@@ -91,12 +91,13 @@ typedef struct perm_slot {
 
 typedef struct frame {
     const acar_val *node;
-    acar_val *const *items;
+    acar_val *const *items;    /* split dicts: the keys (the table's) */
+    acar_val *const *vals;     /* split dicts: the values, else NULL */
     const acar_code_field *co; /* code objects: the layout of the items */
     const uint32_t *perm;
     size_t i, n;        /* next item, items (dicts: 2 per pair) */
     bool dict;
-    bool slow;          /* perm or co: items are not simply in order */
+    bool slow;          /* perm, co or vals: items are not simply in order */
 } frame;
 
 /* Python 2 interned strings, by content: index for STRINGREF. */
@@ -272,11 +273,19 @@ static inline bool is_container(acar_type t) {
            t == ACAR_FROZENSET || t == ACAR_CODE;
 }
 
+/* A split dict's keys (its values: vals_of), any other container's
+ * items. */
 static inline acar_val *const *items_of(const acar_val *v) {
     acar_type t = ACAR_TYPE(v);
     if (t == ACAR_LIST || t == ACAR_TUPLE) return v->u.items;
     if (t == ACAR_CODE) return ((const acar_code_body *)v->u.p)->f;
+    if (t == ACAR_DICT && acar__is_split(v)) return acar__split_keys(v)->key;
     return v->u.items;
+}
+
+/* A split dict's values, NULL for other nodes. */
+static inline acar_val *const *vals_of(const acar_val *v) {
+    return ACAR_TYPE(v) == ACAR_DICT && acar__is_split(v) ? v->u.items : NULL;
 }
 
 /* The layout of a code node's items, NULL for other nodes. */
@@ -344,6 +353,7 @@ static int first_pass(W *w, const acar_val *root) {
     f->node = root;
     f->co = layout_of(root);
     f->items = items_of(root);
+    f->vals = vals_of(root);
     f->i = 0;
     f->n = nitems_of(root);
     depth = 1;
@@ -356,7 +366,8 @@ static int first_pass(W *w, const acar_val *root) {
         }
         size_t i = f->i++;
         if (f->co && acar__code_int_field(f->co[i])) continue; /* raw int32 */
-        const acar_val *c = f->items[i];
+        /* a split dict's item i: key or value i / 2 */
+        const acar_val *c = !f->vals ? f->items[i] : (i & 1) ? f->vals[i >> 1] : f->items[i >> 1];
         w->edges++;
         rc = count(w, c);
         if (rc < 0) return -1;
@@ -366,6 +377,7 @@ static int first_pass(W *w, const acar_val *root) {
         g->node = c;
         g->co = layout_of(c);
         g->items = items_of(c);
+        g->vals = vals_of(c);
         g->i = 0;
         g->n = nitems_of(c);
         depth++;
@@ -832,6 +844,7 @@ HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2)
         }
         f->node = v;
         f->items = items_of(v);
+        f->vals = NULL;
         f->i = 0;
         f->n = n;
         f->dict = false;
@@ -841,13 +854,20 @@ HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2)
     case ACAR_DICT:
         out_byte(o, (char)(ACAR_MT_DICT | flag));
         f->node = v;
-        f->items = items_of(v);
         f->perm = NULL;
         f->co = NULL;
         f->i = 0;
         f->n = 2 * ACAR_LEN(v);
         f->dict = true;
-        f->slow = false;
+        if (acar__is_split(v)) {
+            f->items = acar__split_keys(v)->key;
+            f->vals = v->u.items;
+            f->slow = true;
+        } else {
+            f->items = v->u.items;
+            f->vals = NULL;
+            f->slow = false;
+        }
         return 2;
     case ACAR_CODE: {
         const acar_code_body *b = v->u.p;
@@ -862,6 +882,7 @@ HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2)
         out_byte(o, (char)(ACAR_MT_CODE | flag));
         f->node = v;
         f->items = b->f;
+        f->vals = NULL;
         f->co = l;
         f->perm = NULL;
         f->i = 0;
@@ -930,7 +951,7 @@ HOT int emit_as(W *w, const acar_val *root, tab *refs, sink *o, const bool v2) {
     /* The innermost frame's cursor in locals: every byte stored into the
      * output may alias the frame stack for the compiler. */
     frame *f = &w->fr[0];
-    acar_val *const *items = f->items;
+    acar_val *const *items = f->items, *const *vals = f->vals;
     size_t i = 0, n = f->n;
     bool slow = f->slow;
     for (;;) {
@@ -940,6 +961,7 @@ HOT int emit_as(W *w, const acar_val *root, tab *refs, sink *o, const bool v2) {
             if (--depth == 0) return 0;
             f = &w->fr[depth - 1];
             items = f->items;
+            vals = f->vals;
             i = f->i;
             n = f->n;
             slow = f->slow;
@@ -948,6 +970,10 @@ HOT int emit_as(W *w, const acar_val *root, tab *refs, sink *o, const bool v2) {
         const acar_val *c;
         if (!slow) {
             c = items[i++];
+        } else if (vals) {
+            /* split dict: key i / 2 from the table, value i / 2 from vals */
+            c = (i & 1) ? vals[i >> 1] : items[i >> 1];
+            i++;
         } else {
             c = items[f->perm ? f->perm[i] : i];
             if (f->co && acar__code_int_field(f->co[i])) {
@@ -976,6 +1002,7 @@ HOT int emit_as(W *w, const acar_val *root, tab *refs, sink *o, const bool v2) {
         f = g;
         depth++;
         items = f->items;
+        vals = f->vals;
         i = 0;
         n = f->n;
         slow = f->slow;

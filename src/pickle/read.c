@@ -114,6 +114,7 @@ typedef struct reader {
     acar_val *small[256]; /* BININT1 nodes, where small_made says (clearing
                              them was a fifth of reading a 20-byte pickle) */
     acar_hash_cache hcache;   /* key hashes (core/internal.h) */
+    acar_shapes shapes;       /* dict shapes met, for split dicts (core/internal.h) */
     acar_val *stk0[STACK0];
     uint32_t dep0[STACK0];
     size_t marks0[MARKS0];
@@ -1310,7 +1311,7 @@ static int dict_fill_str(reader *r, size_t x) {
      * leave slots unused: the array is then bigger than ACAR_F_EXACT says,
      * which only makes a later append reallocate) */
     size_t need = (ACAR_FLAGS(dict) & ACAR_F_EXACT) ? 2 * npairs : acar__cap(2 * npairs);
-    if (acar__str_dict_fill(r->doc, &r->hcache, dict, need, kv, npairs) == SIZE_MAX) return fail_doc(r);
+    if (acar__str_dict_fill(r->doc, &r->hcache, &r->shapes, dict, need, kv, npairs) == SIZE_MAX) return fail_doc(r);
     r->sp = x;
     return 1;
 }
@@ -2140,6 +2141,7 @@ acar_val *acar__pickle_read_hooked(acar_doc *doc, const uint8_t *data, size_t le
     reader *r = &rd;
     memset(r, 0, offsetof(reader, small));
     r->hcache.ready = false; /* the cache itself is cleared on first use */
+    memset(r->shapes.used, 0, sizeof r->shapes.used);
     r->doc = doc;
     r->data = data;
     r->len = len;

@@ -289,18 +289,19 @@ static int key_cmp(const acar_val *a, const acar_val *b) {
     return c ? c : la < lb ? -1 : la > lb;
 }
 
-/* Stable sort of pair indices by key: nothing to do when the keys are in
- * order already (a dict read from a sorted plist), else a merge sort. */
-static void sort_pairs(acar_val *const *items, size_t *idx, size_t *tmp, size_t n) {
+/* Stable sort of pair indices by key (key i at keys[i * stride]): nothing
+ * to do when the keys are in order already (a dict read from a sorted
+ * plist), else a merge sort. */
+static void sort_pairs(acar_val *const *keys, size_t stride, size_t *idx, size_t *tmp, size_t n) {
     size_t k = 1;
-    while (k < n && key_cmp(items[2 * idx[k - 1]], items[2 * idx[k]]) <= 0) k++;
+    while (k < n && key_cmp(keys[idx[k - 1] * stride], keys[idx[k] * stride]) <= 0) k++;
     if (k == n) return;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t a = lo, b = mid, t = lo;
             while (a < mid && b < hi)
-                tmp[t++] = key_cmp(items[2 * idx[a]], items[2 * idx[b]]) <= 0 ? idx[a++] : idx[b++];
+                tmp[t++] = key_cmp(keys[idx[a] * stride], keys[idx[b] * stride]) <= 0 ? idx[a++] : idx[b++];
             while (a < mid) tmp[t++] = idx[a++];
             while (b < hi) tmp[t++] = idx[b++];
         }
@@ -324,12 +325,12 @@ static int push_frame(pwriter *w, const acar_val *v) {
     acar_xml_frame *f = acar__xml_wpush(w, v, "recursive container (plistlib recurses forever)");
     if (!f) return -1;
     if (ACAR_TYPE(v) != ACAR_DICT) return 0;
-    size_t n = f->n, kept = 0;
+    size_t n = f->n, kept = 0, stride = f->stride;
     bool sort = !(w->flags & ACAR_WRITE_NO_SORT_KEYS), skip = (w->flags & ACAR_WRITE_SKIPKEYS) != 0;
     bool all_str = true;
     int cls0 = 0, mixed = 0;
     for (size_t i = 0; i < n; i++) {
-        int c = key_class(f->items[2 * i]);
+        int c = key_class(f->items[i * stride]);
         if (c != 1) all_str = false;
         if (i == 0) cls0 = c;
         else if (c != cls0 || c == 5) mixed = 1;
@@ -340,8 +341,8 @@ static int push_frame(pwriter *w, const acar_val *v) {
     size_t *order = malloc((2 * n + 1) * sizeof *order);
     if (!order) return nomem(w);
     for (size_t i = 0; i < n; i++)
-        if (ACAR_TYPE(f->items[2 * i]) == ACAR_STR) order[kept++] = i;
-    if (sort && kept > 1) sort_pairs(f->items, order, order + n, kept);
+        if (ACAR_TYPE(f->items[i * stride]) == ACAR_STR) order[kept++] = i;
+    if (sort && kept > 1) sort_pairs(f->items, stride, order, order + n, kept);
     f->order = order;
     f->n = kept;
     return 0;
@@ -483,9 +484,9 @@ int acar__plist_write(const acar_val *v, const acar_write_opts *opts, acar_out *
         }
         size_t i = f->i++;
         if (dict) {
-            size_t pair = f->order[i];
-            rc = simple_text(&w, "key", 3, f->items[2 * pair]);
-            if (rc == 0) rc = pemit(&w, f->items[2 * pair + 1]);
+            size_t pair = f->order[i] * f->stride;
+            rc = simple_text(&w, "key", 3, f->items[pair]);
+            if (rc == 0) rc = pemit(&w, f->vals[pair]);
         } else {
             rc = pemit(&w, f->items[i]);
         }

@@ -1343,7 +1343,7 @@ static void path_of(const acar_xml_writer *w, char *buf, size_t size) {
         if (fr->i == 0) break;
         if (acar_typeof(fr->v) == ACAR_DICT) {
             size_t pair = fr->order ? fr->order[fr->i - 1] : fr->i - 1;
-            k += path_key(buf + k, size - k, fr->items[2 * pair]);
+            k += path_key(buf + k, size - k, fr->items[pair * fr->stride]);
         } else {
             k += (size_t)snprintf(buf + k, size - k, "[%zu]", fr->i - 1);
         }
@@ -1389,9 +1389,17 @@ acar_xml_frame *acar__xml_wpush(acar_xml_writer *w, const acar_val *v, const cha
         w->cap = nc;
     }
     acar_xml_frame *f = &w->st[w->top++];
-    bool dict = acar_typeof(v) == ACAR_DICT;
     f->v = v;
-    f->items = dict ? v->u.items : v->u.items;
+    if (acar_typeof(v) == ACAR_DICT) {
+        acar_pairs p = acar__pairs(v);
+        f->items = p.keys;
+        f->vals = p.vals;
+        f->stride = p.stride;
+    } else {
+        f->items = v->u.items;
+        f->vals = NULL;
+        f->stride = 1;
+    }
     f->order = NULL;
     f->i = 0;
     f->n = acar_len(v);

@@ -186,7 +186,9 @@ void acar__xml_active_free(acar_xml_active *s);
 /* An open container of a writer's walk (no recursion on depth). */
 typedef struct acar_xml_frame {
     const acar_val *v;
-    acar_val *const *items;    /* list/tuple items, or dict key, value, ... */
+    acar_val *const *items;    /* list/tuple items, or dict keys: key i at items[i * stride] */
+    acar_val *const *vals;     /* dicts: value i at vals[i * stride] (acar__pairs) */
+    size_t stride;             /* dicts: 2 in pairs form, 1 split */
     size_t *order;             /* dicts: pair indices in writing order (malloc'd), or NULL */
     size_t i, n;               /* next step, steps */
 } acar_xml_frame;
@@ -212,9 +214,10 @@ int acar__xml_wfail(acar_xml_writer *w, acar_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* Opens container v: a new frame on top (v, its items, i = 0, n its
- * length, order NULL), after the cycle check (recursive: the message) and
- * max_depth.  Returns the frame, or NULL with err filled. */
+/* Opens container v: a new frame on top (v, its items or its dict pairs
+ * in either form, i = 0, n its length, order NULL), after the cycle check
+ * (recursive: the message) and max_depth.  Returns the frame, or NULL with
+ * err filled. */
 acar_xml_frame *acar__xml_wpush(acar_xml_writer *w, const acar_val *v, const char *recursive);
 /* Closes the top frame (frees its order). */
 void acar__xml_wpop(acar_xml_writer *w);

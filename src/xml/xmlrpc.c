@@ -423,14 +423,14 @@ static int dump(writer *w, const acar_val *v) {
         }
         size_t i = f->i++;
         if (dict) {
-            const acar_val *key = f->items[2 * i];
+            const acar_val *key = f->items[i * f->stride];
             LIT(w, "<member>\n");
             if (ACAR_TYPE(key) != ACAR_STR)
                 return acar__xml_wfail(w, ACAR_ERR_TYPE, "dictionary key must be string");
             LIT(w, "<name>");
             if (write_str(w, key) < 0) return -1;
             LIT(w, "</name>\n");
-            if (emit(w, f->items[2 * i + 1]) < 0) return -1;
+            if (emit(w, f->vals[i * f->stride]) < 0) return -1;
         } else {
             if (emit(w, f->items[i]) < 0) return -1;
         }

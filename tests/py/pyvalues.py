@@ -576,6 +576,19 @@ class ValueGen:
             add("big/dict", {i: self.small() for i in range(size)})
             add("big/set", set(range(size)) | {self.str_(4) for _ in range(20)})
             add("big/frozenset", frozenset(self.small(True) for _ in range(size)))
+        for size in (999, 1000, 1001):
+            # inside a list: a dict or set of exactly 1000 gets an empty batch after the full one
+            add("big/nested", [{i: self.small() for i in range(size)}, set(range(size)), list(range(size))])
+        for _ in range(n(60)):
+            # dicts of one shape, which the readers give one shared table of keys
+            self.pool = []
+            keys = [self.str_(r.randint(1, 6)) for _ in range(r.choice((2, 3, 8, 9, 12, 40)))]
+            rows = [{k: self.value(1) for k in keys} for _ in range(r.randint(2, 6))]
+            if r.random() < 0.3:
+                rows.append({k: 1 for k in reversed(keys)})
+            if r.random() < 0.3:
+                rows.append(dict({k: 1 for k in keys}, extra=2))
+            add("dict/shapes", rows if r.random() < 0.5 else {"rows": rows, "again": rows[0]})
         for _ in range(n(4)):
             self.pool = []
             add("big/mixed", [self.value(1) for _ in range(r.choice((999, 1000, 1001, 1500)))])

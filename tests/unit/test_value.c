@@ -672,6 +672,116 @@ static void test_pickle_shrink_fails(void) {
     }
 }
 
+/* Dicts with the same keys in the same order share one table of keys
+ * (ACAR_F_SPLIT, core/internal.h): the readers make them so from the
+ * second dict of a shape on (the first is split then too), and every
+ * accessor, lookup, equality and mutation sees an ordinary dict. */
+static acar_val *read_text(acar_doc *doc, acar_format fmt, const char *data, size_t len) {
+    acar_read_opts ro = {0};
+    ro.format = fmt;
+    acar_err err;
+    acar_val *v = acar_read(doc, data, len, &ro, &err);
+    CHECK_MSG(v != NULL, "%s", err.msg);
+    return v;
+}
+
+static int repr_is(const acar_val *v, const char *want) {
+    acar_buf out = {0};
+    acar_write_opts wo = {0};
+    acar_err err;
+    int ok = acar_write(v, ACAR_FORMAT_REPR, &wo, &out, &err) == 0 && out.len == strlen(want) &&
+             memcmp(out.data, want, out.len) == 0;
+    if (!ok) fprintf(stderr, "repr: %.*s\n  want: %s\n", (int)out.len, out.data ? out.data : "", want);
+    acar_buf_free(&out);
+    return ok;
+}
+
+static void test_split_dicts(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    static const char js[] = "[{\"a\": 1, \"b\": 2}, {\"a\": 3, \"b\": 4}, {\"a\": 5, \"b\": 6}, {\"b\": 7, \"a\": 8}]";
+    acar_val *l = read_text(doc, ACAR_FORMAT_JSON, js, sizeof js - 1);
+    if (!l) return;
+    acar_val *d0 = acar_item(l, 0), *d1 = acar_item(l, 1), *d2 = acar_item(l, 2), *d3 = acar_item(l, 3);
+    CHECK(acar__is_split(d0) && acar__is_split(d1) && acar__is_split(d2) && !acar__is_split(d3));
+    CHECK(acar__split_keys(d0) == acar__split_keys(d2) && acar__split_keys(d0)->n == 2);
+    int64_t x;
+    CHECK(acar_int_get(acar_dict_get_str(d1, "b", 1), &x) && x == 4);
+    CHECK(acar_dict_get_str(d1, "c", 1) == NULL);
+    CHECK(acar_int_get(acar_dict_value(d2, 0), &x) && x == 5);
+    CHECK(acar_dict_key(d2, 1) == acar_dict_key(d0, 1) && acar_dict_key(d2, 2) == NULL);
+    CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 3, 'b': 4}, {'a': 5, 'b': 6}, {'b': 7, 'a': 8}]"));
+    /* equal to a dict of the builders, and not to one of another order's values */
+    acar_val *b = acar_new_dict(doc);
+    acar_dict_set(doc, b, acar_new_str(doc, "b", 1), acar_new_int(doc, 4));
+    acar_dict_set(doc, b, acar_new_str(doc, "a", 1), acar_new_int(doc, 3));
+    CHECK(acar_equal(d1, b) && acar_equal(b, d1) && !acar_equal(d0, b));
+    /* a value replaced: still split; a new key: pairs of its own */
+    CHECK(acar_dict_set(doc, d1, acar_new_str(doc, "a", 1), acar_new_int(doc, 30)) == 0);
+    CHECK(acar__is_split(d1));
+    CHECK(acar_dict_set(doc, d2, acar_new_str(doc, "c", 1), acar_new_int(doc, 9)) == 0);
+    CHECK(!acar__is_split(d2) && acar_len(d2) == 3);
+    CHECK(acar_int_get(acar_dict_get_str(d2, "c", 1), &x) && x == 9);
+    CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 30, 'b': 4}, {'a': 5, 'b': 6, 'c': 9}, {'b': 7, 'a': 8}]"));
+    acar_doc_free(doc);
+
+    /* Over ACAR_MAP_SCAN_MAX keys the table's index serves every dict of
+     * the shape, and goes with a dict that takes a new key. */
+    doc = acar_doc_new(NULL);
+    char text[2048], *t = text;
+    t += sprintf(t, "[");
+    for (int r = 0; r < 3; r++) {
+        t += sprintf(t, "%s{", r ? ", " : "");
+        for (int k = 0; k < 40; k++) t += sprintf(t, "%s\"k%d\": %d", k ? ", " : "", k, r * 100 + k);
+        t += sprintf(t, "}");
+    }
+    t += sprintf(t, "]");
+    l = read_text(doc, ACAR_FORMAT_JSON, text, (size_t)(t - text));
+    if (!l) return;
+    for (int r = 0; r < 3; r++) {
+        acar_val *d = acar_item(l, (size_t)r);
+        CHECK(acar__is_split(d) && acar__split_keys(d)->index.cap == 128);
+        for (int k = 0; k < 40; k++) {
+            char key[16];
+            int n = sprintf(key, "k%d", k);
+            CHECK(acar_int_get(acar_dict_get_str(d, key, (size_t)n), &x) && x == r * 100 + k);
+        }
+    }
+    acar_val *d = acar_item(l, 1);
+    for (int k = 40; k < 100; k++) {
+        char key[16];
+        int n = sprintf(key, "k%d", k);
+        CHECK(acar_dict_set(doc, d, acar_new_str(doc, key, (size_t)n), acar_new_int(doc, k)) == 0);
+    }
+    CHECK(!acar__is_split(d) && acar_len(d) == 100);
+    for (int k = 0; k < 100; k++) {
+        char key[16];
+        int n = sprintf(key, "k%d", k);
+        CHECK(acar_int_get(acar_dict_get_str(d, key, (size_t)n), &x) && x == (k < 40 ? 100 + k : k));
+        if (k < 40) CHECK(acar_int_get(acar_dict_get_str(acar_item(l, 2), key, (size_t)n), &x) && x == 200 + k);
+    }
+    acar_doc_free(doc);
+
+    /* A pickle whose first dict of a shape takes another key before the
+     * second comes (SETITEM on it through the memo): nothing is shared. */
+    static const char pk[] = "\x80\x02]q\x00(}q\x01(X\x01\x00\x00\x00" "aq\x02K\x01X\x01\x00\x00\x00" "bq\x03K\x02u"
+                             "h\x01X\x01\x00\x00\x00" "cK\x03s}(h\x02K\x04h\x03K\x05ue.";
+    doc = acar_doc_new(NULL);
+    l = read_text(doc, ACAR_FORMAT_PICKLE, pk, sizeof pk - 1);
+    if (l) {
+        CHECK(!acar__is_split(acar_item(l, 0)) && !acar__is_split(acar_item(l, 2)));
+        CHECK(repr_is(l, "[{'a': 1, 'b': 2, 'c': 3}, {'a': 1, 'b': 2, 'c': 3}, {'a': 4, 'b': 5}]"));
+    }
+    /* and a repeated key in a later dict is no shape of an earlier one */
+    static const char dup[] = "[{\"a\": 1, \"b\": 2}, {\"a\": 3, \"a\": 4}, {\"a\": 5, \"b\": 6}]";
+    acar_doc_reset(doc);
+    l = read_text(doc, ACAR_FORMAT_JSON, dup, sizeof dup - 1);
+    if (l) {
+        CHECK(!acar__is_split(acar_item(l, 1)) && acar__is_split(acar_item(l, 2)));
+        CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 4}, {'a': 5, 'b': 6}]"));
+    }
+    acar_doc_free(doc);
+}
+
 int main(void) {
     test_reset();
     test_scalars();
@@ -685,6 +795,7 @@ int main(void) {
     test_index_widths();
     test_pickle_list_batches();
     test_pickle_shrink_fails();
+    test_split_dicts();
     CHECK(strcmp(acar_err_str(ACAR_ERR_LIMIT), "limit exceeded") == 0);
     CHECK(acar_format_from_name("pickle") == ACAR_FORMAT_PICKLE);
     CHECK(acar_format_from_name("nope") == ACAR_FORMAT_AUTO);
