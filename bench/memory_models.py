@@ -189,9 +189,11 @@ def main():
                  'dicts (EMPTY_DICT and MEMOIZE, a byte each) and floats (BINFLOAT, 9 bytes). One 16-byte node '
                  'per value, and 16 bytes per dict pair, cannot hold them in 3x; neither layout change alone '
                  'does (boxed values, or shared key tables). Both together do, on all %d inputs: 8-byte values '
-                 'in their containers and one table of keys per dict shape. That is a different document from '
-                 'acar\'s, whose values are addressed as 16-byte nodes by every reader, writer and the public '
-                 'API.' % len(rows)]
+                 'in their containers and one table of keys per dict shape. acar\'s documents have the shared '
+                 'key tables (its readers make dicts of one shape share one: docs/value-model.md), so their '
+                 'dict pairs take 8 bytes and their indexes are shared, which puts some below the *nodes* '
+                 'floor; what they lack is the 8-byte values, which would change what a value is for every '
+                 'reader, writer and the public API (values are addressed as 16-byte nodes).' % len(rows)]
         report.write_section(a.out, 'pickle-memory', '\n'.join(text))
 
 

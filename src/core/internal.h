@@ -664,62 +664,11 @@ static inline bool acar__same_str(const acar_val *a, const acar_val *b) {
  * repeated key keeps its first place and takes the last value, as in
  * acar_dict_set.  Sets the dict's length and returns it, or SIZE_MAX when
  * the array could not be allocated (the document's error says why).  The
- * pickle and marshal readers' dicts of str keys. */
+ * pickle and marshal readers' dicts of str keys.  With shapes (not NULL),
+ * a dict of np >= 2 distinct keys with the same keys in the same order as
+ * an earlier one of the read shares their table with it (ACAR_F_SPLIT). */
 size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shapes, acar_val *dict,
                            size_t room, acar_val *const *kv, size_t np);
-/* The empty dict made split with the values of the np pairs kv (np >= 2,
- * distinct keys) when an earlier dict of the reader had the same keys in
- * the same order (shapes): 1, or 0 when not (nothing done), -1 when out of
- * memory.  Otherwise the reader fills the dict itself and then offers it
- * as the first of its shape by acar__shape_note. */
-int acar__shape_use(acar_doc *doc, acar_shapes *shapes, acar_val *dict, acar_val *const *kv, size_t np,
-                    uint64_t *hash);
-/* The part of acar__shape_use that finds the table, for a reader that
- * places the dict itself (acar__split_place): 1 with *keys set, 0 when no
- * earlier dict had these keys, -1 when out of memory.  Inline: a reader
- * calls it for every dict it makes.  The slot comes from the sum of the
- * keys' addresses (a chain of adds: a finalised product per key cost
- * citm_catalog's JSON read 8% more instructions; the first and last keys
- * alone let twitter.json's statuses, which differ in the middle, evict one
- * another); order is checked by comparing the keys. */
-static inline uint64_t acar__shape_hash(acar_val *const *kv, size_t np) {
-    uint64_t h = np;
-    for (size_t i = 0; i < np; i++) h += (uint64_t)(uintptr_t)kv[2 * i];
-    return (h ^ (h >> 29)) * 0xff51afd7ed558ccdull;
-}
-int acar__shape_first(acar_doc *doc, acar_shapes *shapes, size_t s, acar_val *const *kv, size_t np,
-                      acar_keys **keys);
-static inline int acar__shape_find(acar_doc *doc, acar_shapes *shapes, acar_val *const *kv, size_t np,
-                                   uint64_t *hash, acar_keys **keys) {
-    uint64_t h = acar__shape_hash(kv, np);
-    size_t s = (size_t)(h >> ACAR_SHAPES_SHIFT);
-    *hash = h;
-    if (!acar__bit_get(shapes->used, s) || shapes->slot[s].hash != h) return 0;
-    acar_keys *t = shapes->slot[s].keys;
-    if (!t) return acar__shape_first(doc, shapes, s, kv, np, keys);
-    if (t->n != np) return 0;
-    for (size_t i = 0; i < np; i++)
-        if (t->key[i] != kv[2 * i]) return 0;
-    *keys = t;
-    return 1;
-}
-/* Makes dict split over table t with the values of pairs kv, in vals,
- * room for np + 1 pointers (the table's address, then the values). */
-static inline void acar__split_place(acar_val *dict, acar_val **vals, acar_keys *t, acar_val *const *kv,
-                                     size_t np) {
-    memcpy(&vals[0], &t, sizeof t);
-    for (size_t i = 0; i < np; i++) vals[1 + i] = kv[2 * i + 1];
-    dict->u.items = vals + 1;
-    dict->tag = (dict->tag & ((uint64_t)0xff00u & ~((uint64_t)ACAR_F_INDEXED << 8)))
-              | ACAR_TAG(ACAR_DICT, ACAR_F_SPLIT | ACAR_F_EXACT, np);
-}
-static inline void acar__shape_note(acar_shapes *shapes, acar_val *dict, uint64_t hash) {
-    size_t s = (size_t)(hash >> ACAR_SHAPES_SHIFT);
-    shapes->used[s / 64] |= (uint64_t)1 << (s % 64);
-    shapes->slot[s].hash = hash;
-    shapes->slot[s].first = dict;
-    shapes->slot[s].keys = NULL;
-}
 
 /* ---- output buffers with a sticky failure flag ---- */
 

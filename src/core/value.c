@@ -874,39 +874,72 @@ static acar_keys *split_first(acar_doc *doc, acar_val *x) {
     return t;
 }
 
-int acar__shape_first(acar_doc *doc, acar_shapes *shapes, size_t s, acar_val *const *kv, size_t np,
+/* A dict shape's slot in a reader's table (acar_shapes): from the sum of
+ * the key nodes' addresses, a chain of adds (a finalised product per key
+ * cost citm_catalog's JSON read 8% more instructions; the first and last
+ * keys alone let twitter.json's statuses, which differ in the middle,
+ * evict one another).  Their order is checked by comparing the keys. */
+static inline uint64_t shape_hash(acar_val *const *kv, size_t np) {
+    uint64_t h = np;
+    for (size_t i = 0; i < np; i++) h += (uint64_t)(uintptr_t)kv[2 * i];
+    return (h ^ (h >> 29)) * 0xff51afd7ed558ccdull;
+}
+
+/* The table of the keys of pairs kv (np >= 2) when an earlier dict of the
+ * read had the same keys in the same order: 1 with *keys set (the first
+ * dict of the shape made split now if it was not), 0 when none, -1 when
+ * out of memory.  *hash is the shape's hash, for shape_note. */
+static int shape_find(acar_doc *doc, acar_shapes *shapes, acar_val *const *kv, size_t np, uint64_t *hash,
                       acar_keys **keys) {
-    /* the first of the shape, if it still has exactly these keys */
-    acar_val *x = shapes->slot[s].first;
-    if (ACAR_TYPE(x) != ACAR_DICT || acar__is_split(x) || ACAR_LEN(x) != np) return 0;
-    if (np > ACAR_MAP_SCAN_MAX && !acar__map_index(x)) return 0;
-    for (size_t i = 0; i < np; i++)
-        if (x->u.items[2 * i] != kv[2 * i]) return 0;
-    acar_keys *t = split_first(doc, x);
-    if (!t) return -1;
-    shapes->slot[s].first = NULL;
-    shapes->slot[s].keys = t;
+    uint64_t h = shape_hash(kv, np);
+    size_t s = (size_t)(h >> ACAR_SHAPES_SHIFT);
+    *hash = h;
+    if (!acar__bit_get(shapes->used, s) || shapes->slot[s].hash != h) return 0;
+    acar_keys *t = shapes->slot[s].keys;
+    if (t) {
+        if (t->n != np) return 0;
+        for (size_t i = 0; i < np; i++)
+            if (t->key[i] != kv[2 * i]) return 0;
+    } else {
+        /* the first of the shape, if it still has exactly these keys */
+        acar_val *x = shapes->slot[s].first;
+        if (ACAR_TYPE(x) != ACAR_DICT || acar__is_split(x) || ACAR_LEN(x) != np) return 0;
+        if (np > ACAR_MAP_SCAN_MAX && !acar__map_index(x)) return 0;
+        for (size_t i = 0; i < np; i++)
+            if (x->u.items[2 * i] != kv[2 * i]) return 0;
+        if (!(t = split_first(doc, x))) return -1;
+        shapes->slot[s].first = NULL;
+        shapes->slot[s].keys = t;
+    }
     *keys = t;
     return 1;
 }
 
-int acar__shape_use(acar_doc *doc, acar_shapes *shapes, acar_val *dict, acar_val *const *kv, size_t np,
-                    uint64_t *hash) {
-    acar_keys *t;
-    int rc = acar__shape_find(doc, shapes, kv, np, hash, &t);
-    if (rc <= 0) return rc;
-    acar_val **vals = acar__alloc(doc, (np + 1) * sizeof *vals);
-    if (!vals) return -1;
-    acar__split_place(dict, vals, t, kv, np);
-    return 1;
+/* Dict, new, of hash's shape: the first of it so far. */
+static void shape_note(acar_shapes *shapes, acar_val *dict, uint64_t hash) {
+    size_t s = (size_t)(hash >> ACAR_SHAPES_SHIFT);
+    acar__bit_set(shapes->used, s);
+    shapes->slot[s].hash = hash;
+    shapes->slot[s].first = dict;
+    shapes->slot[s].keys = NULL;
 }
 
 size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shapes, acar_val *dict,
                            size_t room, acar_val *const *kv, size_t np) {
     uint64_t shape = 0;
     if (shapes && np >= 2) {
-        int rc = acar__shape_use(doc, shapes, dict, kv, np, &shape);
-        if (rc) return rc < 0 ? SIZE_MAX : np;
+        acar_keys *t;
+        int rc = shape_find(doc, shapes, kv, np, &shape, &t);
+        if (rc) {
+            acar_val **vals = rc > 0 ? acar__alloc(doc, (np + 1) * sizeof *vals) : NULL;
+            if (!vals) return SIZE_MAX;
+            memcpy(&vals[0], &t, sizeof t);
+            for (size_t i = 0; i < np; i++) vals[1 + i] = kv[2 * i + 1];
+            dict->u.items = vals + 1;
+            dict->tag = (dict->tag & ((uint64_t)0xff00u & ~((uint64_t)ACAR_F_INDEXED << 8)))
+                      | ACAR_TAG(ACAR_DICT, ACAR_F_SPLIT | ACAR_F_EXACT, np);
+            return np;
+        }
     }
     size_t cap = acar__index_cap(np), len = 0;
     acar_val **items = acar__map_alloc(doc, dict, room, cap);
@@ -936,7 +969,7 @@ size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shap
         items[2 * at + 1] = kv[2 * i + 1];
     }
     acar__set_len(dict, len);
-    if (shapes && np >= 2 && len == np) acar__shape_note(shapes, dict, shape);
+    if (shapes && np >= 2 && len == np) shape_note(shapes, dict, shape);
     return len;
 }
 

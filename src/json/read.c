@@ -143,7 +143,6 @@ typedef struct jr {
     memo_ent memo0[MEMO0];  /* the memo's first entries */
     uint64_t memo0_used[MEMO0 / 64]; /* and their bitmap */
     uint8_t buf0[BUF0];
-    acar_shapes shapes;  /* dict shapes met (its bitmap cleared by jr_init) */
 } jr;
 
 enum {
@@ -1146,21 +1145,6 @@ static HOT_INLINE acar_val *make_dict(jr *r, size_t base, size_t kbase, const ui
     const uint64_t *hs = r->hashes + kbase;
     size_t np = (r->nvals - base) / 2;
     if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
-    uint64_t shape = 0;
-    if (np >= 2) {
-        /* the keys of an earlier dict, in the same order: share its table */
-        acar_keys *t;
-        int rc = acar__shape_find(r->doc, &r->shapes, kv, np, &shape, &t);
-        if (rc) {
-            acar_val *v = rc > 0 ? acar__alloc(r->doc, sizeof(acar_val) + (np + 1) * sizeof(acar_val *)) : NULL;
-            if (UNLIKELY(!v)) return fail_doc(r, at);
-            v->tag = 0;
-            acar__split_place(v, (acar_val **)(v + 1), t, kv, np);
-            r->nvals = base;
-            r->nhash = kbase;
-            return v;
-        }
-    }
     size_t icap = acar__index_cap(np);
     size_t cap = 2 * np; /* exactly (ACAR_F_EXACT); duplicates leave some unused */
     acar_val *v = acar__alloc(r->doc, sizeof(acar_val) + acar__map_head_bytes(icap) + cap * sizeof(acar_val *));
@@ -1183,7 +1167,6 @@ static HOT_INLINE acar_val *make_dict(jr *r, size_t base, size_t kbase, const ui
     }
     v->tag = ACAR_TAG(ACAR_DICT, index ? ACAR_F_EXACT | ACAR_F_INDEXED : ACAR_F_EXACT, len);
     v->u.items = items;
-    if (np >= 2 && len == np) acar__shape_note(&r->shapes, v, shape);
     r->nvals = base;
     r->nhash = kbase;
     return v;
@@ -1463,7 +1446,6 @@ static bool utf8_first_bad(const uint8_t *t, size_t n, size_t *at, size_t *blame
 
 static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t input_len) {
     memset(r, 0, offsetof(jr, emsg)); /* the fields before the uncleared ones */
-    memset(r->shapes.used, 0, sizeof r->shapes.used);
     r->doc = doc;
     unsigned fl = opts->flags;
     r->strict = (fl & ACAR_READ_STRICT) != 0;

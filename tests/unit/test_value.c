@@ -673,8 +673,8 @@ static void test_pickle_shrink_fails(void) {
 }
 
 /* Dicts with the same keys in the same order share one table of keys
- * (ACAR_F_SPLIT, core/internal.h): the readers make them so from the
- * second dict of a shape on (the first is split then too), and every
+ * (ACAR_F_SPLIT, core/internal.h): the pickle reader makes them so from
+ * the second dict of a shape on (the first is split then too), and every
  * accessor, lookup, equality and mutation sees an ordinary dict. */
 static acar_val *read_text(acar_doc *doc, acar_format fmt, const char *data, size_t len) {
     acar_read_opts ro = {0};
@@ -683,6 +683,16 @@ static acar_val *read_text(acar_doc *doc, acar_format fmt, const char *data, siz
     acar_val *v = acar_read(doc, data, len, &ro, &err);
     CHECK_MSG(v != NULL, "%s", err.msg);
     return v;
+}
+
+/* v written as a pickle (its shared key nodes as GETs) and read into doc. */
+static acar_val *via_pickle(acar_doc *doc, const acar_val *v) {
+    acar_buf out = {0};
+    acar_err err;
+    CHECK_MSG(acar_write(v, ACAR_FORMAT_PICKLE, NULL, &out, &err) == 0, "%s", err.msg);
+    acar_val *r = read_text(doc, ACAR_FORMAT_PICKLE, out.data, out.len);
+    acar_buf_free(&out);
+    return r;
 }
 
 static int repr_is(const acar_val *v, const char *want) {
@@ -696,47 +706,89 @@ static int repr_is(const acar_val *v, const char *want) {
     return ok;
 }
 
+/* A list of rows dicts of nkeys keys k0, k1 ... (one node each, shared by
+ * the dicts), key k of row r holding r * 100 + k; the last row's keys in
+ * reverse order when reverse_last. */
+static acar_val *rows(acar_doc *doc, int nrows, int nkeys, bool reverse_last) {
+    acar_val *keys[64], *l = acar_new_list(doc);
+    for (int k = 0; k < nkeys; k++) {
+        char key[16];
+        int n = sprintf(key, "k%d", k);
+        keys[k] = acar_new_str(doc, key, (size_t)n);
+    }
+    for (int r = 0; r < nrows; r++) {
+        acar_val *d = acar_new_dict(doc);
+        for (int i = 0; i < nkeys; i++) {
+            int k = reverse_last && r == nrows - 1 ? nkeys - 1 - i : i;
+            acar_dict_set(doc, d, keys[k], acar_new_int(doc, r * 100 + k));
+        }
+        acar_list_append(doc, l, d);
+    }
+    return l;
+}
+
+/* Every writer writes split dicts (b, in doc db) as the same dicts in
+ * pairs (a, in da); XML-RPC as the params (a 1-tuple). */
+static void same_writes(acar_doc *da, acar_val *a, acar_doc *db, acar_val *b) {
+    static const acar_format fmts[] = {ACAR_FORMAT_PICKLE, ACAR_FORMAT_MARSHAL, ACAR_FORMAT_JSON,
+                                       ACAR_FORMAT_PLIST, ACAR_FORMAT_BPLIST, ACAR_FORMAT_XMLRPC,
+                                       ACAR_FORMAT_REPR};
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+        for (int sorted = 0; sorted < 2; sorted++) {
+            acar_buf x = {0}, y = {0};
+            acar_write_opts wo = {0};
+            wo.flags = sorted ? ACAR_WRITE_SORT_KEYS : 0;
+            acar_err e1, e2;
+            const acar_val *va = a, *vb = b;
+            if (fmts[i] == ACAR_FORMAT_XMLRPC) {
+                va = acar_new_tuple(da, &a, 1);
+                vb = acar_new_tuple(db, &b, 1);
+            }
+            int r1 = acar_write(va, fmts[i], &wo, &x, &e1), r2 = acar_write(vb, fmts[i], &wo, &y, &e2);
+            CHECK_MSG(r1 == 0 && r2 == 0 && x.len == y.len && memcmp(x.data, y.data, x.len) == 0,
+                      "format %d sorted %d: %d %d (%s %s)", (int)fmts[i], sorted, r1, r2, r1 ? e1.msg : "",
+                      r2 ? e2.msg : "");
+            acar_buf_free(&x);
+            acar_buf_free(&y);
+        }
+    }
+}
+
 static void test_split_dicts(void) {
-    acar_doc *doc = acar_doc_new(NULL);
-    static const char js[] = "[{\"a\": 1, \"b\": 2}, {\"a\": 3, \"b\": 4}, {\"a\": 5, \"b\": 6}, {\"b\": 7, \"a\": 8}]";
-    acar_val *l = read_text(doc, ACAR_FORMAT_JSON, js, sizeof js - 1);
+    acar_doc *src = acar_doc_new(NULL), *doc = acar_doc_new(NULL);
+    acar_val *l = via_pickle(doc, rows(src, 4, 2, true));
     if (!l) return;
     acar_val *d0 = acar_item(l, 0), *d1 = acar_item(l, 1), *d2 = acar_item(l, 2), *d3 = acar_item(l, 3);
     CHECK(acar__is_split(d0) && acar__is_split(d1) && acar__is_split(d2) && !acar__is_split(d3));
     CHECK(acar__split_keys(d0) == acar__split_keys(d2) && acar__split_keys(d0)->n == 2);
     int64_t x;
-    CHECK(acar_int_get(acar_dict_get_str(d1, "b", 1), &x) && x == 4);
-    CHECK(acar_dict_get_str(d1, "c", 1) == NULL);
-    CHECK(acar_int_get(acar_dict_value(d2, 0), &x) && x == 5);
+    CHECK(acar_int_get(acar_dict_get_str(d1, "k1", 2), &x) && x == 101);
+    CHECK(acar_dict_get_str(d1, "k2", 2) == NULL);
+    CHECK(acar_int_get(acar_dict_value(d2, 0), &x) && x == 200);
     CHECK(acar_dict_key(d2, 1) == acar_dict_key(d0, 1) && acar_dict_key(d2, 2) == NULL);
-    CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 3, 'b': 4}, {'a': 5, 'b': 6}, {'b': 7, 'a': 8}]"));
-    /* equal to a dict of the builders, and not to one of another order's values */
+    CHECK(repr_is(l, "[{'k0': 0, 'k1': 1}, {'k0': 100, 'k1': 101}, {'k0': 200, 'k1': 201}, {'k1': 301, 'k0': 300}]"));
+    same_writes(src, rows(src, 4, 2, true), doc, l);
+    /* equal to a dict of the builders, and not to one of other values */
     acar_val *b = acar_new_dict(doc);
-    acar_dict_set(doc, b, acar_new_str(doc, "b", 1), acar_new_int(doc, 4));
-    acar_dict_set(doc, b, acar_new_str(doc, "a", 1), acar_new_int(doc, 3));
+    acar_dict_set(doc, b, acar_new_str(doc, "k1", 2), acar_new_int(doc, 101));
+    acar_dict_set(doc, b, acar_new_str(doc, "k0", 2), acar_new_int(doc, 100));
     CHECK(acar_equal(d1, b) && acar_equal(b, d1) && !acar_equal(d0, b));
     /* a value replaced: still split; a new key: pairs of its own */
-    CHECK(acar_dict_set(doc, d1, acar_new_str(doc, "a", 1), acar_new_int(doc, 30)) == 0);
+    CHECK(acar_dict_set(doc, d1, acar_new_str(doc, "k0", 2), acar_new_int(doc, 30)) == 0);
     CHECK(acar__is_split(d1));
     CHECK(acar_dict_set(doc, d2, acar_new_str(doc, "c", 1), acar_new_int(doc, 9)) == 0);
     CHECK(!acar__is_split(d2) && acar_len(d2) == 3);
     CHECK(acar_int_get(acar_dict_get_str(d2, "c", 1), &x) && x == 9);
-    CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 30, 'b': 4}, {'a': 5, 'b': 6, 'c': 9}, {'b': 7, 'a': 8}]"));
-    acar_doc_free(doc);
+    CHECK(repr_is(l, "[{'k0': 0, 'k1': 1}, {'k0': 30, 'k1': 101}, {'k0': 200, 'k1': 201, 'c': 9}, {'k1': 301, 'k0': 300}]"));
+    acar_doc_reset(src);
+    acar_doc_reset(doc);
 
     /* Over ACAR_MAP_SCAN_MAX keys the table's index serves every dict of
      * the shape, and goes with a dict that takes a new key. */
-    doc = acar_doc_new(NULL);
-    char text[2048], *t = text;
-    t += sprintf(t, "[");
-    for (int r = 0; r < 3; r++) {
-        t += sprintf(t, "%s{", r ? ", " : "");
-        for (int k = 0; k < 40; k++) t += sprintf(t, "%s\"k%d\": %d", k ? ", " : "", k, r * 100 + k);
-        t += sprintf(t, "}");
-    }
-    t += sprintf(t, "]");
-    l = read_text(doc, ACAR_FORMAT_JSON, text, (size_t)(t - text));
+    acar_val *big = rows(src, 3, 40, false);
+    l = via_pickle(doc, big);
     if (!l) return;
+    same_writes(src, big, doc, l);
     for (int r = 0; r < 3; r++) {
         acar_val *d = acar_item(l, (size_t)r);
         CHECK(acar__is_split(d) && acar__split_keys(d)->index.cap == 128);
@@ -759,27 +811,28 @@ static void test_split_dicts(void) {
         CHECK(acar_int_get(acar_dict_get_str(d, key, (size_t)n), &x) && x == (k < 40 ? 100 + k : k));
         if (k < 40) CHECK(acar_int_get(acar_dict_get_str(acar_item(l, 2), key, (size_t)n), &x) && x == 200 + k);
     }
-    acar_doc_free(doc);
+    acar_doc_reset(doc);
 
     /* A pickle whose first dict of a shape takes another key before the
      * second comes (SETITEM on it through the memo): nothing is shared. */
     static const char pk[] = "\x80\x02]q\x00(}q\x01(X\x01\x00\x00\x00" "aq\x02K\x01X\x01\x00\x00\x00" "bq\x03K\x02u"
                              "h\x01X\x01\x00\x00\x00" "cK\x03s}(h\x02K\x04h\x03K\x05ue.";
-    doc = acar_doc_new(NULL);
     l = read_text(doc, ACAR_FORMAT_PICKLE, pk, sizeof pk - 1);
     if (l) {
         CHECK(!acar__is_split(acar_item(l, 0)) && !acar__is_split(acar_item(l, 2)));
         CHECK(repr_is(l, "[{'a': 1, 'b': 2, 'c': 3}, {'a': 1, 'b': 2, 'c': 3}, {'a': 4, 'b': 5}]"));
     }
     /* and a repeated key in a later dict is no shape of an earlier one */
-    static const char dup[] = "[{\"a\": 1, \"b\": 2}, {\"a\": 3, \"a\": 4}, {\"a\": 5, \"b\": 6}]";
+    static const char dup[] = "\x80\x02]q\x00(}q\x01(X\x01\x00\x00\x00" "aq\x02K\x01X\x01\x00\x00\x00" "bq\x03K\x02u"
+                              "}(h\x02K\x03h\x02K\x04u}(h\x02K\x05h\x03K\x06ue.";
     acar_doc_reset(doc);
-    l = read_text(doc, ACAR_FORMAT_JSON, dup, sizeof dup - 1);
+    l = read_text(doc, ACAR_FORMAT_PICKLE, dup, sizeof dup - 1);
     if (l) {
         CHECK(!acar__is_split(acar_item(l, 1)) && acar__is_split(acar_item(l, 2)));
         CHECK(repr_is(l, "[{'a': 1, 'b': 2}, {'a': 4}, {'a': 5, 'b': 6}]"));
     }
     acar_doc_free(doc);
+    acar_doc_free(src);
 }
 
 int main(void) {
