@@ -73,6 +73,7 @@
 
 enum {
     F_BATCH,  /* list/dict/set items in batches */
+    F_SPLIT,  /* a split dict's pairs, one batch (step_split) */
     F_TUPLE,  /* items, then the closing f->open names (CL_*) */
     F_SETRED, /* builtins.set(list) / builtins.frozenset(list): closes after the list */
     F_OBJ,    /* an object, phase by phase */
@@ -100,7 +101,7 @@ enum {
 typedef struct wframe {
     const acar_val *v;      /* the node saved (memo key), NULL when CPython's object is fresh */
     acar_val *const *items; /* elements still to save */
-    size_t pbase;           /* batch with pairs: its elements are w->pairs[pbase ...] */
+    acar_val *const *vals;  /* F_SPLIT: the values (items: the table's keys) */
     size_t n;               /* elements */
     size_t j;               /* next element */
     size_t end;             /* batch: end of the open batch; tuple: its length */
@@ -115,7 +116,6 @@ typedef struct wframe {
     uint8_t open;           /* batch: a batch is open; tuple: closing kind */
     uint8_t started;        /* batch: a batch was opened before */
     uint8_t deep;           /* counts toward max_depth */
-    uint8_t pairs;          /* batch of a split dict: items is NULL, see pbase */
 } wframe;
 
 /* Value-keyed memo entries: globals by (module, name), strings by text. */
@@ -141,7 +141,6 @@ typedef struct tmpblock {
 #define MEMO0W 256
 #define ST0W 16   /* frames in the writer itself */
 #define KIDX 64   /* key tables whose memo indexes the writer keeps */
-#define PAIRS0W 256  /* the pair stack's first block, in the writer itself */
 
 typedef struct W {
     uint8_t *p, *end, *base;  /* output cursor over out->buf (or scratch after failure) */
@@ -173,14 +172,6 @@ typedef struct W {
     /* the stack */
     wframe *st;
     size_t sp, scap;
-    /* the pairs of the split dicts (shared key tables, core/internal.h)
-     * whose frames are open, key, value, key ... as a dict of pairs holds
-     * them, so that step_batch runs over them as over any other: a choice
-     * between a key table and values at every element made writing the
-     * JSON-derived pickles 5-10% slower.  A stack: a frame gives its back
-     * when popped.  Frames hold offsets, since it moves as it grows. */
-    acar_val **pairs;
-    size_t npairs, pairs_cap;
     uint64_t kidx_used;       /* slots of kidx[] in use */
     tmpblock *tmp;
     const acar_val *root;     /* always in the table (see sole()) */
@@ -203,7 +194,6 @@ typedef struct W {
         const acar_keys *keys;
         uint32_t *idx;
     } kidx[KIDX];
-    acar_val *pairs0[PAIRS0W];
 } W;
 
 /* The memo index + 1 of singleton c (0 to 256), or 0. */
@@ -1268,9 +1258,7 @@ static wframe *push(W *w, uint8_t kind, const acar_val *v, bool deep) {
 }
 
 static int pop(W *w) {
-    wframe *f = &w->st[--w->sp];
-    w->depth -= f->deep;
-    if (f->pairs) w->npairs = f->pbase;
+    w->depth -= w->st[--w->sp].deep;
     return 0;
 }
 
@@ -1301,7 +1289,6 @@ static void batch_init(wframe *f, const acar_val *v, acar_val *const *items, siz
     f->kind = F_BATCH;
     f->v = v;
     f->items = items;
-    f->pairs = 0;
     f->n = n;
     f->j = 0;
     f->stride = stride;
@@ -1356,69 +1343,25 @@ static int push_tuple(W *w, const acar_val *v, acar_val *const *items, size_t n,
 
 static acar_val *const *map_items(const acar_val *v) { return v->u.items; }
 
-/* Room for n more pointers on the writer's pair stack: 0, or -1 when out
- * of memory. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static int grow_pairs(W *w, size_t n) {
-    size_t cap = w->pairs_cap;
-    while (cap - w->npairs < n) {
-        if (cap > SIZE_MAX / 2 / sizeof *w->pairs) return nomem(w);
-        cap *= 2;
-    }
-    acar_val **p = acar__regrow(w->pairs, w->pairs0, w->pairs_cap * sizeof *p, cap * sizeof *p);
-    if (!p) return nomem(w);
-    w->pairs = p;
-    w->pairs_cap = cap;
-    return 0;
-}
-
-/* Batch frame f (batch_init'ed over no items) takes the pairs of split
- * dict d, copied to the top of the writer's pair stack.  -1 when out of
- * memory.  Inline: a call each was 70 instructions for the two-pair dicts
- * of the Google Maps files. */
-static inline int take_pairs(W *w, wframe *f, const acar_val *d) {
-    size_t n = ACAR_LEN(d);
-    if (2 * n > w->pairs_cap - w->npairs && grow_pairs(w, 2 * n) < 0) return -1;
-    acar_val **to = w->pairs + w->npairs;
-    acar_val *const *keys = acar__split_keys(d)->key, *const *vals = d->u.items;
-    for (size_t i = 0; i < n; i++) {
-        to[2 * i] = keys[i];
-        to[2 * i + 1] = vals[i];
-    }
-    f->pbase = w->npairs;
-    f->pairs = 1;
-    w->npairs += 2 * n;
-    return 0;
-}
-
 /* The pairs of dict d saved in batches (SETITEM, SETITEMS) for node v,
- * as push_batch saves a list's items; either form of dict. */
+ * as push_batch saves a list's items; either form of dict.  A split
+ * dict's pairs are first laid out key, value ... in a block of the write
+ * (tmp_alloc): this path takes the dicts save_small_dict does not (1000
+ * pairs or more, protocol 0, an object's dict items). */
 static int push_pairs(W *w, const acar_val *v, const acar_val *d, uint8_t style, bool deep) {
     size_t n = ACAR_LEN(d);
-    if (!acar__is_split(d))
-        return push_batch(w, v, d->u.items, 2 * n, 2, style, ACAR_OP_SETITEM, ACAR_OP_SETITEMS, deep);
-    acar_val *const *keys = acar__split_keys(d)->key, *const *vals = d->u.items;
-    if (!all_flat(vals, n) || !all_flat(keys, n)) {
-        wframe *f = push(w, F_BATCH, v, deep);
-        if (!f) return -1;
-        batch_init(f, v, NULL, 2 * n, 2, style, ACAR_OP_SETITEM, ACAR_OP_SETITEMS);
-        return take_pairs(w, f, d) < 0 ? -1 : 1;
+    acar_val **items = d->u.items;
+    if (acar__is_split(d)) {
+        acar_val *const *keys = acar__split_keys(d)->key, *const *vals = d->u.items;
+        if (n > SIZE_MAX / 2 / sizeof *items) return nomem(w);
+        items = (acar_val **)(void *)tmp_alloc(w, 2 * n * sizeof *items);
+        if (!items) return nomem(w);
+        for (size_t i = 0; i < n; i++) {
+            items[2 * i] = keys[i];
+            items[2 * i + 1] = vals[i];
+        }
     }
-    /* Flat: written now, from pairs of its own (not the pair stack, which
-     * may move while a step_batch below holds a pointer into it). */
-    acar_val *pairs0[64], **pairs = 2 * n <= 64 ? pairs0 : malloc(2 * n * sizeof *pairs);
-    if (!pairs) return nomem(w);
-    for (size_t i = 0; i < n; i++) {
-        pairs[2 * i] = keys[i];
-        pairs[2 * i + 1] = vals[i];
-    }
-    wframe t;
-    batch_init(&t, v, pairs, 2 * n, 2, style, ACAR_OP_SETITEM, ACAR_OP_SETITEMS);
-    int rc = step_batch(w, &t);
-    if (pairs != pairs0) free(pairs);
-    return rc < 0 ? -1 : 0;
+    return push_batch(w, v, items, 2 * n, 2, style, ACAR_OP_SETITEM, ACAR_OP_SETITEMS, deep);
 }
 
 /* Opens a tuple of count items: MARK unless TUPLE1-3 will close it. */
@@ -2025,6 +1968,45 @@ static void note_key_indexes(W *w, const acar_keys *t) {
     w->kidx_used |= (uint64_t)1 << s;
 }
 
+/* save_small_dict's split dict v of n pairs, opened: its keys (the
+ * table's) as GETs of their memo indexes once the table's keys are all
+ * memoized (key_indexes), else as save_item writes them.  Out of line,
+ * so that save_small_dict stays what step_batch inlines for dicts of
+ * pairs (with this inline, the pickles of instruments and citm_catalog
+ * were written 5% slower). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int save_small_split(W *w, const acar_val *v, size_t n) {
+    const acar_keys *t = acar__split_keys(v);
+    acar_val *const *keys = t->key, *const *vals = v->u.items;
+    /* the values first: a container there ends the look soonest */
+    if (n > 1) put1(w, ACAR_OP_MARK);
+    if (!all_flat(vals, n) || !all_flat(keys, n)) {
+        wframe *f = push(w, F_SPLIT, v, true);
+        if (!f) return -1;
+        f->items = keys;
+        f->vals = vals;
+        f->n = 2 * n;
+        f->j = 0;
+        return 1;
+    }
+    const uint32_t *ki = key_indexes(w, t);
+    if (ki) {
+        for (size_t i = 0; i < n; i++) {
+            boundary(w);
+            put_get(w, ki[i]);
+            if (save_item(w, vals[i]) < 0) return -1;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (save_item(w, keys[i]) < 0 || save_item(w, vals[i]) < 0) return -1;
+        note_key_indexes(w, t);
+    }
+    put1(w, n > 1 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
+    return w->failed ? nomem(w) : 0;
+}
+
 static int save_small_dict(W *w, const acar_val *v) {
     size_t n = ACAR_LEN(v);
     /* not BATCHSIZE: CPython follows a full batch of a dict with an empty
@@ -2032,39 +2014,18 @@ static int save_small_dict(W *w, const acar_val *v) {
     if (n == 0 || n >= BATCHSIZE || w->proto == 0) return NOT_SMALL;
     int o = open_small(w, v, ACAR_OP_EMPTY_DICT);
     if (o) return o > 0 ? 0 : -1;
-    /* either form of dict: key i at keys[i * stride], value i at vals[i * stride] */
-    acar_pairs p = acar__pairs(v);
-    bool split = p.stride == 1;
-    /* a split dict's values first: a container there ends the look soonest */
-    if (split ? !all_flat(p.vals, n) || !all_flat(p.keys, n) : !all_flat(p.keys, 2 * n)) {
+    if (acar__is_split(v)) return save_small_split(w, v, n);
+    acar_val *const *items = map_items(v);
+    if (!all_flat(items, 2 * n)) {
         /* push_batch's frame, without its second look at the items */
         wframe *f = push(w, F_BATCH, v, true);
         if (!f) return -1;
-        batch_init(f, v, split ? NULL : p.keys, 2 * n, 2, ST_EXACT_DICT, ACAR_OP_SETITEM, ACAR_OP_SETITEMS);
-        if (split && take_pairs(w, f, v) < 0) return -1;
+        batch_init(f, v, items, 2 * n, 2, ST_EXACT_DICT, ACAR_OP_SETITEM, ACAR_OP_SETITEMS);
         return 1;
     }
     if (n > 1) put1(w, ACAR_OP_MARK);
-    if (split) {
-        /* a loop per form: one that picked key or value per item took 4-6%
-         * more instructions to write the JSON-derived pickles */
-        const acar_keys *t = acar__split_keys(v);
-        const uint32_t *ki = key_indexes(w, t);
-        if (ki) {
-            for (size_t i = 0; i < n; i++) {
-                boundary(w);
-                put_get(w, ki[i]);
-                if (save_item(w, p.vals[i]) < 0) return -1;
-            }
-        } else {
-            for (size_t i = 0; i < n; i++)
-                if (save_item(w, p.keys[i]) < 0 || save_item(w, p.vals[i]) < 0) return -1;
-            note_key_indexes(w, t);
-        }
-    } else {
-        for (size_t i = 0; i < 2 * n; i++)
-            if (save_item(w, p.keys[i]) < 0) return -1;
-    }
+    for (size_t i = 0; i < 2 * n; i++)
+        if (save_item(w, items[i]) < 0) return -1;
     put1(w, n > 1 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
     return w->failed ? nomem(w) : 0;
 }
@@ -2107,11 +2068,10 @@ static int step_batch(W *w, wframe *f) {
              * keys, where a run is one long and the run's setup cost more
              * than the number (instruments.json's pickle). */
             bool runs = f->stride == 1;
-            acar_val *const *items = f->pairs ? w->pairs + f->pbase : f->items;
             while (f->j < f->end) {
-                const acar_val *x = items[f->j];
+                const acar_val *x = f->items[f->j];
                 if (runs && x && number_like(x)) {
-                    size_t j = write_numbers(w, items, f->j, f->end);
+                    size_t j = write_numbers(w, f->items, f->j, f->end);
                     if (j != f->j) {
                         f->j = j;
                         continue;
@@ -2168,6 +2128,30 @@ static int step_batch(W *w, wframe *f) {
         f->end = f->j + k * f->stride;
         f->open = 1;
     }
+}
+
+/* A split dict's pairs as save_small_dict writes a dict of pairs that is
+ * not flat (after its MARK, for n > 1): key j / 2 of the table for even j,
+ * value j / 2 for odd j, then SETITEMS (SETITEM for one pair).  A frame
+ * kind of its own, so that step_batch's loop over a plain array is as it
+ * was: copying the pairs out for it, or a choice between keys and values
+ * in it, wrote the JSON-derived pickles of dicts in pairs 1-7% slower. */
+static int step_split(W *w, wframe *f) {
+    while (f->j < f->n) {
+        size_t j = f->j++;
+        const acar_val *x = (j & 1) ? f->vals[j >> 1] : f->items[j >> 1];
+        if (x && (ACAR_TYPE(x) == ACAR_DICT || ACAR_TYPE(x) == ACAR_LIST)) {
+            int r = ACAR_TYPE(x) == ACAR_DICT ? save_small_dict(w, x) : save_small_list(w, x);
+            if (r != NOT_SMALL) {
+                if (r) return r; /* pushed (f may have moved) or failed */
+                continue;
+            }
+        }
+        int r = save_item(w, x);
+        if (r) return r; /* f may have moved */
+    }
+    put1(w, f->n > 2 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
+    return w->failed ? nomem(w) : DONE;
 }
 
 static int step_tuple(W *w, wframe *f) {
@@ -2463,6 +2447,10 @@ static int step(W *w) {
         int r = step_batch(w, f);
         return r == DONE ? pop(w) : r;
     }
+    case F_SPLIT: {
+        int r = step_split(w, f);
+        return r == DONE ? pop(w) : r;
+    }
     case F_TUPLE: {
         int r = step_tuple(w, f);
         return r == DONE ? pop(w) : r;
@@ -2503,8 +2491,6 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
     memset(w, 0, offsetof(W, s1));
     w->st = w->st0;
     w->scap = ST0W;
-    w->pairs = w->pairs0;
-    w->pairs_cap = PAIRS0W;
     w->out = out;
     w->err = err;
     w->root = v;
@@ -2556,7 +2542,6 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
         free(w->mvals);
     }
     free(w->vt);
-    if (w->pairs != w->pairs0) free(w->pairs);
     for (size_t i = 0; i < KIDX && w->kidx_used >> i; i++)
         if ((w->kidx_used >> i) & 1) free(w->kidx[i].idx);
     if (w->st != w->st0) free(w->st);
