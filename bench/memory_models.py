@@ -190,7 +190,7 @@ def main():
                  'per value, and 16 bytes per dict pair, cannot hold them in 3x; neither layout change alone '
                  'does (boxed values, or shared key tables). Both together do, on all %d inputs: 8-byte values '
                  'in their containers and one table of keys per dict shape. acar\'s documents have the shared '
-                 'key tables (its readers make dicts of one shape share one: docs/value-model.md), so their '
+                 'key tables (its pickle reader makes dicts of one shape share one: docs/value-model.md), so their '
                  'dict pairs take 8 bytes and their indexes are shared, which puts some below the *nodes* '
                  'floor; what they lack is the 8-byte values, which would change what a value is for every '
                  'reader, writer and the public API (values are addressed as 16-byte nodes).' % len(rows)]
