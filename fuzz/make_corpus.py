@@ -20,6 +20,9 @@ values = [
     {i: str(i) for i in range(20)}, set(), {1, 2, 3}, frozenset(), frozenset({"x"}),
     [shared, shared], cyc, {"k": cyc}, ..., collections.OrderedDict(a=1),
     [[[[["deep"]]]]], (["t"],), {(1, 2): [3]},
+    # dicts of one shape, which the reader makes share a table of keys
+    [{"id": i, "name": "n%d" % i, "tags": [i]} for i in range(3)],
+    [{"k%d" % j: j for j in range(10)} for _ in range(3)],
 ]
 n = 0
 for i, v in enumerate(values):
