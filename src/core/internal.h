@@ -147,11 +147,12 @@ static inline acar_map_index *acar__map_index(const acar_val *v) {
  * exactly len of them, and the word before them holds the table's
  * address.  A split dict has no index of its own (the table's serves all
  * of them: a key's position is the same in each) and is never grown: a
- * new key first gives it pairs of its own (value.c).  A reader makes
- * split dicts (acar__str_dict_fill); everything else reads a dict's pairs
- * through acar__pairs, acar__dict_key and acar__dict_val, whatever its
- * form.  Of the JSON-derived pickles, the dict pairs of citm_catalog,
- * instruments and tree-pretty were 30-45% of their documents' memory. */
+ * new key first gives it pairs of its own (value.c).  The pickle reader
+ * makes split dicts (acar__str_dict_fill; docs/value-model.md says why the
+ * others do not); everything else reads a dict's pairs through
+ * acar__pairs, acar__dict_key, acar__dict_val or acar__child, whatever its
+ * form.  Of the JSON-derived pickles, the dict pairs of citm_catalog and
+ * tree-pretty were a third to a half of their documents' memory. */
 #define ACAR_F_SPLIT 0x01u
 typedef struct acar_keys {
     acar_map_index index; /* cap 0: none, keys scanned (as a map's) */
