@@ -2061,6 +2061,21 @@ static int save_small_list(W *w, const acar_val *v) {
     return w->failed ? nomem(w) : 0;
 }
 
+/* An element of a batch or of a split dict: a small dict or list written
+ * whole (or its frame pushed), anything else by save_item.  0 when done;
+ * else what the caller returns (1: a frame was pushed, and the caller's
+ * frame may have moved; -1: failed). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int save_elem(W *w, const acar_val *x) {
+    if (x && (ACAR_TYPE(x) == ACAR_DICT || ACAR_TYPE(x) == ACAR_LIST)) {
+        int r = ACAR_TYPE(x) == ACAR_DICT ? save_small_dict(w, x) : save_small_list(w, x);
+        if (r != NOT_SMALL) return r;
+    }
+    return save_item(w, x);
+}
+
 static int step_batch(W *w, wframe *f) {
     for (;;) {
         if (f->open) {
@@ -2078,15 +2093,8 @@ static int step_batch(W *w, wframe *f) {
                     }
                 }
                 f->j++;
-                if (x && (ACAR_TYPE(x) == ACAR_DICT || ACAR_TYPE(x) == ACAR_LIST)) {
-                    int r = ACAR_TYPE(x) == ACAR_DICT ? save_small_dict(w, x) : save_small_list(w, x);
-                    if (r != NOT_SMALL) {
-                        if (r) return r; /* pushed (f may have moved) or failed */
-                        continue;
-                    }
-                }
-                int r = save_item(w, x);
-                if (r) return r; /* f may have moved */
+                int r = save_elem(w, x);
+                if (r) return r; /* pushed (f may have moved) or failed */
             }
             put1(w, f->op);
             f->open = 0;
@@ -2140,15 +2148,8 @@ static int step_split(W *w, wframe *f) {
     while (f->j < f->n) {
         size_t j = f->j++;
         const acar_val *x = (j & 1) ? f->vals[j >> 1] : f->items[j >> 1];
-        if (x && (ACAR_TYPE(x) == ACAR_DICT || ACAR_TYPE(x) == ACAR_LIST)) {
-            int r = ACAR_TYPE(x) == ACAR_DICT ? save_small_dict(w, x) : save_small_list(w, x);
-            if (r != NOT_SMALL) {
-                if (r) return r; /* pushed (f may have moved) or failed */
-                continue;
-            }
-        }
-        int r = save_item(w, x);
-        if (r) return r; /* f may have moved */
+        int r = save_elem(w, x);
+        if (r) return r; /* pushed (f may have moved) or failed */
     }
     put1(w, f->n > 2 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
     return w->failed ? nomem(w) : DONE;
