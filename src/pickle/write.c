@@ -102,6 +102,7 @@ typedef struct wframe {
     const acar_val *v;      /* the node saved (memo key), NULL when CPython's object is fresh */
     acar_val *const *items; /* elements still to save */
     acar_val *const *vals;  /* F_SPLIT: the values (items: the table's keys) */
+    const uint32_t *kidx;   /* F_SPLIT: the keys' memo indexes (key_indexes), or NULL */
     size_t n;               /* elements */
     size_t j;               /* next element */
     size_t end;             /* batch: end of the open batch; tuple: its length */
@@ -141,6 +142,7 @@ typedef struct tmpblock {
 #define MEMO0W 256
 #define ST0W 16   /* frames in the writer itself */
 #define KIDX 64   /* key tables whose memo indexes the writer keeps */
+#define KPOOL 1024 /* memo indexes of their keys the writer holds in itself */
 
 typedef struct W {
     uint8_t *p, *end, *base;  /* output cursor over out->buf (or scratch after failure) */
@@ -173,6 +175,7 @@ typedef struct W {
     wframe *st;
     size_t sp, scap;
     uint64_t kidx_used;       /* slots of kidx[] in use */
+    size_t kpool_used;        /* of kpool[] */
     tmpblock *tmp;
     const acar_val *root;     /* always in the table (see sole()) */
 
@@ -194,6 +197,9 @@ typedef struct W {
         const acar_keys *keys;
         uint32_t *idx;
     } kidx[KIDX];
+    /* where kidx[]'s arrays come from while they fit (a malloc and a free
+     * each cost the 7 KB twitter_api pickles' writes 5-10%) */
+    uint32_t kpool[KPOOL];
 } W;
 
 /* The memo index + 1 of singleton c (0 to 256), or 0. */
@@ -1951,18 +1957,25 @@ static inline const uint32_t *key_indexes(const W *w, const acar_keys *t) {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
+static void free_kidx(W *w, uint32_t *idx) {
+    uintptr_t p = (uintptr_t)idx, pool = (uintptr_t)w->kpool;
+    if (p - pool >= sizeof w->kpool) free(idx);
+}
+
 static void note_key_indexes(W *w, const acar_keys *t) {
-    uint32_t *idx = malloc(t->n * sizeof *idx);
+    bool pooled = t->n <= KPOOL - w->kpool_used;
+    uint32_t *idx = pooled ? w->kpool + w->kpool_used : malloc(t->n * sizeof *idx);
     if (!idx) return;
     for (size_t i = 0; i < t->n; i++) {
         size_t slot;
         if (!memo_find(w, t->key[i], &slot, &idx[i])) {
-            free(idx);
+            if (!pooled) free(idx);
             return;
         }
     }
+    if (pooled) w->kpool_used += t->n;
     size_t s = ((uintptr_t)t >> 3) % KIDX;
-    if ((w->kidx_used >> s) & 1) free(w->kidx[s].idx);
+    if ((w->kidx_used >> s) & 1) free_kidx(w, w->kidx[s].idx);
     w->kidx[s].keys = t;
     w->kidx[s].idx = idx;
     w->kidx_used |= (uint64_t)1 << s;
@@ -1987,6 +2000,7 @@ static int save_small_split(W *w, const acar_val *v, size_t n) {
         if (!f) return -1;
         f->items = keys;
         f->vals = vals;
+        f->kidx = key_indexes(w, t);
         f->n = 2 * n;
         f->j = 0;
         return 1;
@@ -2147,11 +2161,18 @@ static int step_batch(W *w, wframe *f) {
 static int step_split(W *w, wframe *f) {
     while (f->j < f->n) {
         size_t j = f->j++;
+        if (!(j & 1) && f->kidx) {
+            /* a key whose memo index is known (key_indexes) */
+            boundary(w);
+            put_get(w, f->kidx[j >> 1]);
+            continue;
+        }
         const acar_val *x = (j & 1) ? f->vals[j >> 1] : f->items[j >> 1];
         int r = save_elem(w, x);
         if (r) return r; /* pushed (f may have moved) or failed */
     }
     put1(w, f->n > 2 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
+    if (!f->kidx) note_key_indexes(w, acar__split_keys(f->v));
     return w->failed ? nomem(w) : DONE;
 }
 
@@ -2544,7 +2565,7 @@ int acar__pickle_write(const acar_val *v, const acar_write_opts *opts, acar_out 
     }
     free(w->vt);
     for (size_t i = 0; i < KIDX && w->kidx_used >> i; i++)
-        if ((w->kidx_used >> i) & 1) free(w->kidx[i].idx);
+        if ((w->kidx_used >> i) & 1) free_kidx(w, w->kidx[i].idx);
     if (w->st != w->st0) free(w->st);
     return rc;
 }
