@@ -853,6 +853,15 @@ static void index_insert(acar_map_index *mi, uint64_t hash, size_t pos) {
     acar__index_put(mi->slots, cap, s, (uint32_t)(pos + 1));
 }
 
+/* Makes dict d split over table t, its n values already at block[1 ...]:
+ * the table's address goes in block[0], before them. */
+static void set_split(acar_val *d, acar_val **block, acar_keys *t, size_t n) {
+    memcpy(&block[0], &t, sizeof t);
+    d->u.items = block + 1;
+    d->tag = (d->tag & ((uint64_t)0xff00u & ~((uint64_t)ACAR_F_INDEXED << 8)))
+           | ACAR_TAG(ACAR_DICT, ACAR_F_SPLIT | ACAR_F_EXACT, n);
+}
+
 /* The first dict of a shape, x, made split: its keys become the shared
  * table (with its index, whose positions hold for every dict of the
  * shape) and its values move down over them in its own block, after the
@@ -867,10 +876,8 @@ static acar_keys *split_first(acar_doc *doc, acar_val *x) {
     t->index.cap = mi ? mi->cap : 0;
     t->n = n;
     for (size_t i = 0; i < n; i++) t->key[i] = items[2 * i];
-    memcpy(&items[0], &t, sizeof t);
     for (size_t i = 0; i < n; i++) items[1 + i] = items[2 * i + 1];
-    x->u.items = items + 1;
-    x->tag = (x->tag & ~((uint64_t)ACAR_F_INDEXED << 8)) | ((uint64_t)(ACAR_F_SPLIT | ACAR_F_EXACT) << 8);
+    set_split(x, items, t, n);
     return t;
 }
 
@@ -931,13 +938,10 @@ size_t acar__str_dict_fill(acar_doc *doc, acar_hash_cache *hc, acar_shapes *shap
         acar_keys *t;
         int rc = shape_find(doc, shapes, kv, np, &shape, &t);
         if (rc) {
-            acar_val **vals = rc > 0 ? acar__alloc(doc, (np + 1) * sizeof *vals) : NULL;
-            if (!vals) return SIZE_MAX;
-            memcpy(&vals[0], &t, sizeof t);
-            for (size_t i = 0; i < np; i++) vals[1 + i] = kv[2 * i + 1];
-            dict->u.items = vals + 1;
-            dict->tag = (dict->tag & ((uint64_t)0xff00u & ~((uint64_t)ACAR_F_INDEXED << 8)))
-                      | ACAR_TAG(ACAR_DICT, ACAR_F_SPLIT | ACAR_F_EXACT, np);
+            acar_val **block = rc > 0 ? acar__alloc(doc, (np + 1) * sizeof *block) : NULL;
+            if (!block) return SIZE_MAX;
+            for (size_t i = 0; i < np; i++) block[1 + i] = kv[2 * i + 1];
+            set_split(dict, block, t, np);
             return np;
         }
     }
@@ -1059,7 +1063,8 @@ int acar_dict_set(acar_doc *doc, acar_val *dict, acar_val *key, acar_val *value)
     uint64_t h = acar__map_index(dict) || (split && acar__split_keys(dict)->index.cap) ? acar__hash(key) : 0;
     size_t pos;
     if (map_find_pos(dict, key, h, &pos) == 0) {
-        acar__pairs(dict).vals[pos * (split ? 1 : 2)] = value;
+        acar_pairs p = acar__pairs(dict);
+        p.vals[pos * p.stride] = value;
         return 0;
     }
     if (split && unsplit(doc, dict) < 0) return -1;

@@ -73,7 +73,7 @@ typedef struct frame {
     const acar_val *v;
     acar_val *const *items;  /* list: items; dict: key i at items[i << shift] */
     acar_val *const *vals;   /* dict: value i at vals[i << shift] (acar__pairs) */
-    unsigned shift;          /* dict: 1 in pairs, 0 split (a product per pair cost 2-5%) */
+    unsigned shift;          /* dict: 1 in pairs, 0 split */
     size_t *order;           /* sorted dict: pair indices in order (owned) */
     size_t i, n;             /* next item or pair, and how many */
     size_t written;          /* pairs written (skipkeys drops some) */

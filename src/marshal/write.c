@@ -859,15 +859,9 @@ HOT int put_head(W *w, sink *o, const acar_val *v, tab *refs, frame *f, bool v2)
         f->i = 0;
         f->n = 2 * ACAR_LEN(v);
         f->dict = true;
-        if (acar__is_split(v)) {
-            f->items = acar__split_keys(v)->key;
-            f->vals = v->u.items;
-            f->slow = true;
-        } else {
-            f->items = v->u.items;
-            f->vals = NULL;
-            f->slow = false;
-        }
+        f->items = items_of(v);
+        f->vals = vals_of(v);
+        f->slow = f->vals != NULL;
         return 2;
     case ACAR_CODE: {
         const acar_code_body *b = v->u.p;

@@ -1943,26 +1943,34 @@ static inline int open_small(W *w, const acar_val *v, uint8_t empty_op) {
     return memo_put_slot(w, v, slot) < 0 ? -1 : 0;
 }
 
+/* The slot of table t in kidx[]. */
+static inline size_t kidx_slot(const acar_keys *t) { return ((uintptr_t)t >> 3) % KIDX; }
+
 /* The memo indexes of the keys of table t, kept by note_key_indexes, or
- * NULL. */
+ * NULL (none yet, or none to keep). */
 static inline const uint32_t *key_indexes(const W *w, const acar_keys *t) {
-    size_t s = ((uintptr_t)t >> 3) % KIDX;
+    size_t s = kidx_slot(t);
     return ((w->kidx_used >> s) & 1) && w->kidx[s].keys == t ? w->kidx[s].idx : NULL;
 }
 
-/* After a split dict's keys are written: keeps their memo indexes when
- * every one has an entry (none sole, none a singleton memoized by value),
- * so that a GET of each is what writing it again gives.  (Nothing kept
- * when out of memory: the keys are then looked up as any others.) */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
+/* Frees a kidx[] array unless it is in the writer's pool (or NULL). */
 static void free_kidx(W *w, uint32_t *idx) {
     uintptr_t p = (uintptr_t)idx, pool = (uintptr_t)w->kpool;
     if (p - pool >= sizeof w->kpool) free(idx);
 }
 
+/* After a split dict's keys are written: keeps their memo indexes when
+ * every one has an entry (none sole, none a singleton memoized by value),
+ * so that a GET of each is what writing it again gives; else keeps that
+ * there are none to keep, so that the next dicts of the shape do not look
+ * again.  (Nothing kept when out of memory: the keys are then looked up
+ * as any others.) */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static void note_key_indexes(W *w, const acar_keys *t) {
+    size_t s = kidx_slot(t);
+    if (((w->kidx_used >> s) & 1) && w->kidx[s].keys == t) return; /* none to keep */
     bool pooled = t->n <= KPOOL - w->kpool_used;
     uint32_t *idx = pooled ? w->kpool + w->kpool_used : malloc(t->n * sizeof *idx);
     if (!idx) return;
@@ -1970,11 +1978,11 @@ static void note_key_indexes(W *w, const acar_keys *t) {
         size_t slot;
         if (!memo_find(w, t->key[i], &slot, &idx[i])) {
             if (!pooled) free(idx);
-            return;
+            idx = NULL;
+            break;
         }
     }
-    if (pooled) w->kpool_used += t->n;
-    size_t s = ((uintptr_t)t >> 3) % KIDX;
+    if (idx && pooled) w->kpool_used += t->n;
     if ((w->kidx_used >> s) & 1) free_kidx(w, w->kidx[s].idx);
     w->kidx[s].keys = t;
     w->kidx[s].idx = idx;
@@ -1993,8 +2001,8 @@ __attribute__((noinline))
 static int save_small_split(W *w, const acar_val *v, size_t n) {
     const acar_keys *t = acar__split_keys(v);
     acar_val *const *keys = t->key, *const *vals = v->u.items;
-    /* the values first: a container there ends the look soonest */
     if (n > 1) put1(w, ACAR_OP_MARK);
+    /* the values first: a container there ends the look soonest */
     if (!all_flat(vals, n) || !all_flat(keys, n)) {
         wframe *f = push(w, F_SPLIT, v, true);
         if (!f) return -1;
