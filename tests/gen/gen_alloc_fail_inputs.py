@@ -178,6 +178,12 @@ def inputs():
     # a long memo: BINPUT then LONG_BINPUT indices, many BINGETs
     strs = ['s%d' % i for i in range(300)]
     out.append(('pickle_memo', 'ACAR_FORMAT_PICKLE', pickle.dumps([strs, strs[::-1]], protocol=2)))
+    # dicts of one shape, which share a table of keys (split dicts): small,
+    # and past 8 keys with the table's index; the first one of each made
+    # split when the second comes
+    rows = [{'id': i, 'name': 'n%d' % i, 'tags': [i]} for i in range(3)]
+    rows += [{'k%d' % j: j * i for j in range(12)} for i in range(3)]
+    out.append(('pickle_shapes_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(rows, protocol=4)))
     out.append(('pickle_deep_p0', 'ACAR_FORMAT_PICKLE', pickle.dumps(deep(150), protocol=0)))
     out.append(('pickle_deep_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(deep(150), protocol=4)))
     out.append(('pickle_many_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(many(), protocol=4)))
