@@ -102,7 +102,6 @@ typedef struct wframe {
     const acar_val *v;      /* the node saved (memo key), NULL when CPython's object is fresh */
     acar_val *const *items; /* elements still to save */
     acar_val *const *vals;  /* F_SPLIT: the values (items: the table's keys) */
-    const uint32_t *kidx;   /* F_SPLIT: the keys' memo indexes (key_indexes), or NULL */
     size_t n;               /* elements */
     size_t j;               /* next element */
     size_t end;             /* batch: end of the open batch; tuple: its length */
@@ -2008,7 +2007,6 @@ static int save_small_split(W *w, const acar_val *v, size_t n) {
         if (!f) return -1;
         f->items = keys;
         f->vals = vals;
-        f->kidx = key_indexes(w, t);
         f->n = 2 * n;
         f->j = 0;
         return 1;
@@ -2167,20 +2165,27 @@ static int step_batch(W *w, wframe *f) {
  * was: copying the pairs out for it, or a choice between keys and values
  * in it, wrote the JSON-derived pickles of dicts in pairs 1-7% slower. */
 static int step_split(W *w, wframe *f) {
+    const acar_keys *t = acar__split_keys(f->v);
     while (f->j < f->n) {
         size_t j = f->j++;
-        if (!(j & 1) && f->kidx) {
-            /* a key whose memo index is known (key_indexes) */
-            boundary(w);
-            put_get(w, f->kidx[j >> 1]);
-            continue;
+        if (!(j & 1)) {
+            /* A key whose memo index is known, looked up at each key: the
+             * values written since may have put another table in t's
+             * slot of kidx[] and freed t's indexes.  Without them the key
+             * is written as any other, which gives the same GET. */
+            const uint32_t *ki = key_indexes(w, t);
+            if (ki) {
+                boundary(w);
+                put_get(w, ki[j >> 1]);
+                continue;
+            }
         }
         const acar_val *x = (j & 1) ? f->vals[j >> 1] : f->items[j >> 1];
         int r = save_elem(w, x);
         if (r) return r; /* pushed (f may have moved) or failed */
     }
     put1(w, f->n > 2 ? ACAR_OP_SETITEMS : ACAR_OP_SETITEM);
-    if (!f->kidx) note_key_indexes(w, acar__split_keys(f->v));
+    note_key_indexes(w, t);
     return w->failed ? nomem(w) : DONE;
 }
 

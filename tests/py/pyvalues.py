@@ -589,6 +589,20 @@ class ValueGen:
             if r.random() < 0.3:
                 rows.append(dict({k: 1 for k in keys}, extra=2))
             add("dict/shapes", rows if r.random() < 0.5 else {"rows": rows, "again": rows[0]})
+        # Many shapes, more keys than the pickle writer keeps memo indexes
+        # for in its pool, and dicts whose first value holds dicts of other
+        # shapes: the writer's tables of key indexes are replaced while a
+        # dict of an earlier shape is still being written (a freed table
+        # once gave its later keys wrong GETs: marine_ik.json's pickles).
+        shape_keys = [[f"s{i}k{j}" for j in range(8)] for i in range(200)]
+
+        def shaped(i, first):
+            d = {shape_keys[i][0]: first}
+            d.update((k, i) for k in shape_keys[i][1:])
+            return d
+        add("dict/many_shapes",
+            [shaped(i, 0) for i in range(200)]
+            + [shaped(i, [shaped((i + m) % 200, m) for m in range(1, 30)]) for i in range(200)])
         for _ in range(n(4)):
             self.pool = []
             add("big/mixed", [self.value(1) for _ in range(r.choice((999, 1000, 1001, 1500)))])
