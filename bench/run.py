@@ -16,7 +16,7 @@ For each pickle P of value V at protocol N it measures:
     back as P: checked);
   * acar: acar_read and acar_write via the C driver bench_pickle (same
     batching; see bench_pickle.c), right after CPython; each side in a
-    fresh process per pickle (see bench_input);
+    fresh process per pickle (see measure);
   * whether acar's re-written bytes equal P (= pickle.dumps(V, N)); a
     difference is reported loudly, with the first differing opcode, and makes
     the run fail: speed of a writer that writes the wrong bytes is no result;
@@ -193,7 +193,7 @@ def git_version():
 
 
 def cpython_worker(path, proto, repeat, min_time):
-    """The CPython side for one pickle, in its own process (see bench_input):
+    """The CPython side for one pickle, in its own process (see measure):
     prints a JSON object with the timings and the tracemalloc peak.  The
     value dumped is pickle.loads(P), which CPython writes back as P (the
     parent checks)."""
@@ -241,79 +241,86 @@ class Row:
     pass
 
 
-def bench_input(args, name, kind, value, work, save_dir):
-    """Pickles value at each protocol, times CPython, then acar; returns
-    the driver's description and the Rows."""
-    files, rows, out, info = [], [], {}, None
-    for proto in args.protocols:
+def prepare_input(name, kind, value, protocols, work):
+    """Pickles value at each protocol into work; one Row per pickle."""
+    rows = []
+    for proto in protocols:
         data = pickle.dumps(value, proto)
         path = os.path.join(work, '%s.p%d.pickle' % (name, proto))
         with open(path, 'wb') as f:
             f.write(data)
         r = Row()
-        r.name, r.kind, r.proto, r.size, r.path, r.data = name, kind, proto, len(data), path, data
+        r.name, r.kind, r.proto, r.size, r.path = name, kind, proto, len(data), path
         r.oracle_roundtrip = pickle.dumps(pickle.loads(data), proto) == data
-        # CPython and acar each time every pickle in a fresh process, one
-        # right after the other: malloc adapts its mmap and trim thresholds
-        # to what was freed before, so in a shared process an earlier input
-        # made a later acar read up to 3x faster (no page faults) and a
-        # CPython one 25% faster; fresh processes keep the figures
-        # independent of the order of the inputs.
-        # With --rounds N, the two alternate N times and each side keeps its
-        # fastest figures: a machine whose neighbours slow it for seconds
-        # at a time then shows in no more than some of the rounds.
-        py, got = None, None
-        for _ in range(args.rounds):
-            p = run_cpython(args, path, proto)
-            py = p if py is None else {k: min(v, p[k]) if k.endswith('_s') else v for k, v in py.items()}
-            info, g = run_driver(args, [path], save_dir)
-            c, g = g.get(path), dict(g)
-            if got is not None and c is not None and 'error' not in c:
-                g[path] = {k: min(v, c[k]) if k.endswith('_s') and k in c else v
-                           for k, v in got[path].items()}
-            got = g
-        r.py_peak = py['peak']
-        r.py_read, r.py_read_cpu = py['read_s'], py['read_cpu_s']
-        r.py_write, r.py_write_cpu = py['write_s'], py['write_cpu_s']
-        out.update(got)
-        files.append(path)
+        r.py, r.got = None, None
         rows.append(r)
-    for r in rows:
-        c = out.get(r.path)
-        r.error = None
-        if c is None:
-            r.error = 'no result from the driver'
-        elif 'error' in c:
-            e = c['error']
-            r.error = 'acar %s failed: %s at offset %s: %s' % (e['in'], e['code'], e['offset'], e['msg'])
-        r.acar = c or {}
-        r.equal = bool(c and c.get('equal'))
-        r.diff = None
-        if c and 'equal' in c and not r.equal:
-            saved = os.path.join(save_dir, os.path.basename(r.path) + '.acar')
-            try:
-                with open(saved, 'rb') as f:
-                    got = f.read()
-                r.diff = ('%d bytes vs CPython %d, first byte difference at %d; %s; saved as %s'
-                          % (len(got), r.size, c.get('first_diff', -1),
-                             first_difference(r.data, got), saved))
-            except OSError:
-                r.diff = 'first byte difference at %s' % c.get('first_diff')
-        r.read = c.get('read_s') if c else None
-        r.write = c.get('write_s') if c else None
-        r.read_cpu = c.get('read_cpu_s') if c else None
-        r.write_cpu = c.get('write_cpu_s') if c else None
-        r.busy = [wall / cpu for wall, cpu in ((r.read, r.read_cpu), (r.write, r.write_cpu),
-                                                (r.py_read, r.py_read_cpu), (r.py_write, r.py_write_cpu))
-                  if wall and cpu]
-        if args.clock == 'cpu':
-            r.read, r.write = r.read_cpu, r.write_cpu
-            r.py_read, r.py_write = r.py_read_cpu, r.py_write_cpu
-        r.doc_memory = c.get('doc_memory') if c else None
-        r.alloc_peak = c.get('alloc_peak') if c else None
-        r.model_floor = c.get('model_floor') if c else None
-        del r.data
-    return info, rows
+    return rows
+
+
+def measure(args, r, save_dir):
+    """Times CPython, then acar, on r's pickle, each side keeping its fastest
+    figures over the calls; returns the driver's description.
+
+    CPython and acar each time every pickle in a fresh process, one right
+    after the other: malloc adapts its mmap and trim thresholds to what was
+    freed before, so in a shared process an earlier input made a later acar
+    read up to 3x faster (no page faults) and a CPython one 25% faster;
+    fresh processes keep the figures independent of the order of the
+    inputs.  With --rounds N, main() times every pickle once per round,
+    round after round over all the inputs: a machine slowed by its
+    neighbours for minutes at a time then shows in no more than some of an
+    input's rounds (rounds of one input back to back all fell in the same
+    slow minutes)."""
+    p = run_cpython(args, r.path, r.proto)
+    r.py = p if r.py is None else {k: min(v, p[k]) if k.endswith('_s') else v for k, v in r.py.items()}
+    info, g = run_driver(args, [r.path], save_dir)
+    c = g.get(r.path)
+    if r.got is not None and c is not None and 'error' not in c and 'error' not in r.got:
+        c = {k: min(v, c[k]) if k.endswith('_s') and k in c else v for k, v in r.got.items()}
+    r.got = c
+    return info
+
+
+def finish_row(args, r, save_dir):
+    """Fills r's figures from its timings."""
+    py, c = r.py, r.got
+    r.py_peak = py['peak']
+    r.py_read, r.py_read_cpu = py['read_s'], py['read_cpu_s']
+    r.py_write, r.py_write_cpu = py['write_s'], py['write_cpu_s']
+    r.error = None
+    if c is None:
+        r.error = 'no result from the driver'
+    elif 'error' in c:
+        e = c['error']
+        r.error = 'acar %s failed: %s at offset %s: %s' % (e['in'], e['code'], e['offset'], e['msg'])
+    r.acar = c or {}
+    r.equal = bool(c and c.get('equal'))
+    r.diff = None
+    if c and 'equal' in c and not r.equal:
+        saved = os.path.join(save_dir, os.path.basename(r.path) + '.acar')
+        try:
+            with open(saved, 'rb') as f:
+                got = f.read()
+            with open(r.path, 'rb') as f:
+                data = f.read()
+            r.diff = ('%d bytes vs CPython %d, first byte difference at %d; %s; saved as %s'
+                      % (len(got), r.size, c.get('first_diff', -1),
+                         first_difference(data, got), saved))
+        except OSError:
+            r.diff = 'first byte difference at %s' % c.get('first_diff')
+    r.read = c.get('read_s') if c else None
+    r.write = c.get('write_s') if c else None
+    r.read_cpu = c.get('read_cpu_s') if c else None
+    r.write_cpu = c.get('write_cpu_s') if c else None
+    r.busy = [wall / cpu for wall, cpu in ((r.read, r.read_cpu), (r.write, r.write_cpu),
+                                            (r.py_read, r.py_read_cpu), (r.py_write, r.py_write_cpu))
+              if wall and cpu]
+    if args.clock == 'cpu':
+        r.read, r.write = r.read_cpu, r.write_cpu
+        r.py_read, r.py_write = r.py_read_cpu, r.py_write_cpu
+    r.doc_memory = c.get('doc_memory') if c else None
+    r.alloc_peak = c.get('alloc_peak') if c else None
+    r.model_floor = c.get('model_floor') if c else None
 
 
 def ratio(acar_s, py_s):
@@ -445,7 +452,8 @@ def report(args, info, mach, rows, started, command, produced_by):
       '%s for both (the same clock in C and Python), CPython\'s garbage collector off as timeit does\n'
       % (args.repeat, args.min_time,
          '' if args.rounds == 1 else
-         '; %d rounds, CPython and acar in turn, the fastest of each side kept (`--rounds %d`)'
+         '; %d rounds over all the inputs, each pickle timed once a round (CPython, then acar), '
+         'the fastest of each side kept (`--rounds %d`)'
          % (args.rounds, args.rounds),
          'wall time (CLOCK_MONOTONIC)' if args.clock == 'wall' else
          'thread CPU time (CLOCK_THREAD_CPUTIME_ID; `--clock cpu`, for a busy machine)'))
@@ -508,8 +516,9 @@ def main():
     ap.add_argument('--min-time', type=float, default=0.05, help='least seconds per batch [0.05]')
     ap.add_argument('--quick', action='store_true', help='--repeat 3 --min-time 0.01')
     ap.add_argument('--rounds', type=int, default=1,
-                    help='time each pickle this many times, CPython and acar in turn, and keep each '
-                         'side\'s fastest (for a machine slowed now and then by its neighbours) [1]')
+                    help='time every pickle once a round, CPython then acar, round after round over all '
+                         'the inputs, and keep each side\'s fastest (for a machine slowed now and then '
+                         'by its neighbours) [1]')
     ap.add_argument('--protocols', default=','.join(map(str, PROTOCOLS)), help='[2,4,5]')
     ap.add_argument('--only', help='regular expression: inputs whose name matches')
     ap.add_argument('--clock', choices=('wall', 'cpu'), default='wall',
@@ -554,19 +563,24 @@ def main():
 
     rows, info = [], {}
     for name, kind, source in inputs:
-        print('run.py: %s' % name, file=sys.stderr, flush=True)
         if kind == 'json':
             with open(source, encoding='utf-8') as f:
                 value = json.load(f)
         else:
             value = source()
-        info, got = bench_input(args, name, kind, value, work, save_dir)
-        rows += got
-        for r in got:
-            if r.error or not r.equal:
-                print('\n' + '!' * 72 + '\nrun.py: FAILURE %s protocol %d: %s\n' % (
-                      r.name, r.proto, r.error or 'acar wrote different bytes: ' + (r.diff or ''))
-                      + '!' * 72 + '\n', file=sys.stderr, flush=True)
+        rows += prepare_input(name, kind, value, args.protocols, work)
+        del value
+    for k in range(args.rounds):
+        for r in rows:
+            print('run.py: round %d of %d: %s protocol %d' % (k + 1, args.rounds, r.name, r.proto),
+                  file=sys.stderr, flush=True)
+            info = measure(args, r, save_dir)
+    for r in rows:
+        finish_row(args, r, save_dir)
+        if r.error or not r.equal:
+            print('\n' + '!' * 72 + '\nrun.py: FAILURE %s protocol %d: %s\n' % (
+                  r.name, r.proto, r.error or 'acar wrote different bytes: ' + (r.diff or ''))
+                  + '!' * 72 + '\n', file=sys.stderr, flush=True)
 
     print(table(rows, False))
     print()
