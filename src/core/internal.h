@@ -58,6 +58,20 @@
  * (what _codecs.encode returns, NumPy's dtype code b'b' in acar's array
  * writer); the writer memoizes those by value too. */
 #define ACAR_F_SINGLETON 0x10u
+/* INT (not big) and FLOAT: a node the pickle reader shares between places
+ * that hold equal numbers, for the memory (a 16-byte node per BINFLOAT or
+ * BININT2 is 2-8 times its bytes in the pickle).  In CPython each of those
+ * places holds an object of its own, so a writer that asks whether a value
+ * is referred to twice (the marshal writer's FLAG_REF) takes each place as
+ * one reference, as for ACAR_F_SOLE; nothing clears it.  Numbers have no
+ * mutators, so the sharing cannot be seen otherwise.  Where the pickle
+ * itself refers to a number twice (PUT or DUP), the reader gives it a node
+ * of its own first. */
+#define ACAR_F_BYVAL 0x04u
+static inline bool acar__byval(const acar_val *v) {
+    unsigned t = (unsigned)(v->tag & 0xffu);
+    return ((v->tag >> 8) & ACAR_F_BYVAL) && (t == ACAR_INT || t == ACAR_FLOAT);
+}
 /* Any type: a reader has memoized this node once already, so a second PUT
  * of it must not make it sole again.  (OBJECT's build kind fits in 0x07.) */
 #define ACAR_F_PUT 0x08u
@@ -395,9 +409,9 @@ static inline acar_val *acar__alloc_text(acar_doc *doc, size_t len, char **bytes
  * pages). */
 void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
 /* Shrinks block *p of size old_size to new_size when it has a chunk of its
- * own, is at most 128 KiB and stays at least 16 KiB: 1 when done (*p is
- * then a new block), 0 when *p is left as it was, -1 when the allocator
- * fails. */
+ * own and stays at least 16 KiB (past 128 KiB by the allocator's realloc,
+ * in place where it can): 1 when done (*p may then be a new block), 0 when
+ * *p is left as it was, -1 when the allocator fails. */
 int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
 /* A reader's scratch memory (stacks, tables; freed before it returns):
  * resizes block p, held at old bytes, to size bytes; size 0 frees it.  p

@@ -326,9 +326,10 @@ static int note_set(W *w, const acar_val *v) {
     return 0;
 }
 
-/* Whether the document says one place refers to v (ACAR_F_SOLE): then it
- * needs no counting. */
-static inline bool sole(const acar_val *v) { return (ACAR_FLAGS(v) & ACAR_F_SOLE) != 0; }
+/* Whether the document says one place refers to v (ACAR_F_SOLE), or that
+ * each place refers to a value of its own (ACAR_F_BYVAL): then it needs no
+ * counting. */
+static inline bool sole(const acar_val *v) { return (ACAR_FLAGS(v) & ACAR_F_SOLE) || acar__byval(v); }
 
 /* Counts v; returns 1 when its items are to be visited (first meeting of a
  * container), 0 when not, -1 on failure. */
@@ -691,6 +692,7 @@ HOT int ref_flag(W *w, tab *refs, sink *o, const acar_val *v, bool v2) {
     unsigned fl = ACAR_FLAGS(v) & (ACAR_F_MREF | ACAR_F_SOLE);
     /* The commonest case first: referred to once, not flagged. */
     if (EXPECT(fl == ACAR_F_SOLE, 1)) return 0;
+    if (acar__byval(v)) return 0; /* a number of each place's own (never read from marshal) */
     if (fl == (ACAR_F_MREF | ACAR_F_SOLE)) {
         /* Flagged, and met only here: it takes the next index, but no REF
          * can name it, so it needs no slot (most flagged values of a .pyc:

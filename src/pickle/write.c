@@ -1848,7 +1848,8 @@ static inline int save_item(W *w, const acar_val *v) {
 
 /* Worth a try with write_numbers (which checks the rest). */
 static inline bool number_like(const acar_val *x) {
-    unsigned t = (unsigned)(x->tag & 0xffff); /* type and flags: a big int has a flag */
+    /* type and flags but ACAR_F_BYVAL: a big int has a flag */
+    unsigned t = (unsigned)(x->tag & 0xffff & ~((uint64_t)ACAR_F_BYVAL << 8));
     return t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
 }
 
@@ -1883,7 +1884,7 @@ ACAR_LINE_ALIGNED static size_t write_numbers(W *w, acar_val *const *items, size
         /* an if chain, ints first: the switch's compare tree put seven
          * branches ahead of an int, and the loop then ran 1.3-1.9 ms on
          * ints_1e6 by where it started against a 64-byte line */
-        unsigned type = (unsigned)(tag & 0xffff);
+        unsigned type = (unsigned)(tag & 0xffff & ~((uint64_t)ACAR_F_BYVAL << 8));
         if (type == ACAR_INT) {
             int64_t i = x->u.i;
             if ((uint64_t)i <= 0xff) {

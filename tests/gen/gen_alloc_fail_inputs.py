@@ -184,6 +184,12 @@ def inputs():
     rows = [{'id': i, 'name': 'n%d' % i, 'tags': [i]} for i in range(3)]
     rows += [{'k%d' % j: j * i for j in range(12)} for i in range(3)]
     out.append(('pickle_shapes_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(rows, protocol=4)))
+    # repeated numbers, which the reader gives one node each once its first
+    # progress report is past, then a float memoized (BINPUT, BINGET) and
+    # an int DUPed: each of those gets a node of its own
+    nums = pickle.dumps([1.5, 70000, 2**40] * 40, protocol=2)
+    tail = b'G?\xf8\x00\x00\x00\x00\x00\x00q\x01h\x01J\x70\x11\x01\x002'
+    out.append(('pickle_numbers_p2', 'ACAR_FORMAT_PICKLE', nums[:-2] + tail + nums[-2:]))
     out.append(('pickle_deep_p0', 'ACAR_FORMAT_PICKLE', pickle.dumps(deep(150), protocol=0)))
     out.append(('pickle_deep_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(deep(150), protocol=4)))
     out.append(('pickle_many_p4', 'ACAR_FORMAT_PICKLE', pickle.dumps(many(), protocol=4)))

@@ -561,6 +561,11 @@ class ValueGen:
                   frozenset()):
             add("dict/key", {k: r.random()})
         add("dict/key", {1: "a", True: "b", 1.0: "c"})
+        # NaN keys, each its own object, after enough numbers that the
+        # pickle reader shares equal ones (it must not share NaNs: a dict
+        # keeps each, as it finds keys by identity first)
+        add("dict/nan_keys", [[1.5, 70000] * 40, {float("nan"): i for i in range(5)},
+                              [float("nan")] * 3])
         for _ in range(n(500)):
             self.pool = []
             add("nested", self.value(r.randint(1, 5)))

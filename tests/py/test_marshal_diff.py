@@ -289,6 +289,38 @@ def run_foreign(batch, rep, scale):
             rep.check("foreign", d is None, "loaded value differs", "%s V=%d: %s" % (label, V, d))
 
 
+def run_shared_numbers(batch, rep):
+    """Pickles of repeated numbers, written as marshal byte for byte as
+    CPython writes what pickle.loads makes of them.  acar's pickle reader
+    gives equal numbers one node (ACAR_F_BYVAL), where CPython makes an
+    object per opcode: no FLAG_REF may come of that sharing.  A number the
+    pickle itself refers to twice (PUT and GET, DUP) is one object in
+    CPython too, flagged and referred to."""
+    f15 = b"G?\xf8\x00\x00\x00\x00\x00\x00"       # BINFLOAT 1.5
+    i257, i65536 = b"M\x01\x01", b"J\x00\x00\x01\x00"  # BININT2 257, BININT 65536
+    # The reader starts sharing numbers at its first progress report, a few
+    # hundred bytes in: each pickle starts with enough of them.
+    nums = [1.5, 70000, 2.5, 2**40, -7, 300, 0.0, -0.0] * 40
+    fill = (f15 + i65536 + i257) * 40
+    pickles = [
+        pickle.dumps(nums, 4),
+        pickle.dumps(nums, 0),
+        pickle.dumps({"ka": nums, "kb": tuple(nums), "kc": {70000: 2.5, 2.5: 70000}}, 2),
+        b"\x80\x04](" + fill + f15 + b"\x94h\x00" + f15 + b"e.",             # MEMOIZE, BINGET
+        b"\x80\x04](" + fill + f15 + b"2" + f15 + b"e.",                        # DUP
+        b"\x80\x04](" + fill + i257 + b"q\x00h\x00" + i257 + i65536 + b"2" + i65536 + b"e.",
+    ]
+    res = batch.run([pv.Request(P, 0x1f, read=READ_PICKLE) for P in pickles])
+    for P, r in zip(pickles, res):
+        if not result_ok(rep, "numbers", r):
+            continue
+        for V in range(5):
+            code, out = r.out[V]
+            want = marshal.dumps(pickle.loads(P), V)  # no other reference to what loads makes
+            rep.check("numbers", code == 0 and out == want, "marshal bytes differ from CPython's",
+                      "%r V=%d: %r, want %r" % (P, V, out, want))
+
+
 # ---------------------------------------------------------------------------
 # Malformed data
 
@@ -580,6 +612,7 @@ def main():
     print("%d (value, version) cases, seed %d, scale %g" % (len(cases), SEED, scale))
     for name, fn, args in (("main", run_main, (batch, rep, cases)),
                            ("foreign", run_foreign, (batch, rep, scale)),
+                           ("numbers", run_shared_numbers, (batch, rep)),
                            ("trunc", run_truncations, (batch, rep, cases, r)),
                            ("mutate", run_mutations, (batch, rep, cases, r)),
                            ("edge", run_edges, (batch, rep)),

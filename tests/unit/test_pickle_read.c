@@ -25,6 +25,7 @@
 #include "pickle/compat.h"
 #include "pickle/opcodes.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1072,10 +1073,10 @@ static void test_huge_lengths(void) {
 /* A read's last chunks are sized by what the rest of the input should
  * take (acar__read_progress), so the arena ends mostly filled.  30,000
  * pairs of floats, (i + 0.5, -i - 0.5), in one list, at protocol 2: 64
- * bytes each (the tuple's node and two pointers, two float nodes), the
- * list's array of 32,768 pointers in a chunk of its own (as it grew: over
- * 128 KiB it is not cut to size), then the document's header, chunk
- * headers and the list's outgrown arrays left in the arena (16 KiB).
+ * bytes each (the tuple's node and two pointers, two float nodes: no two
+ * are equal, so none is shared), the list's array of 30,000 pointers in a
+ * chunk of its own (cut to size at STOP), then the document's header,
+ * chunk headers and the list's outgrown arrays left in the arena (16 KiB).
  * With chunks of an eighth of the input (64 KiB) to the end, the slack
  * was 110 KiB; now 14 KiB. */
 static void test_arena_fill(void) {
@@ -1106,7 +1107,7 @@ static void test_arena_fill(void) {
     CHECK_MSG(v && acar_len(v) == N, "%s", v ? "" : e.msg);
     if (v) {
         CHECK(acar_float(acar_item(acar_item(v, N - 1), 1)) == -(double)(N - 1) - 0.5);
-        size_t need = (size_t)N * 64 + 32768 * 8 + 16, mem = acar_doc_memory(doc);
+        size_t need = (size_t)N * 64 + (size_t)N * 8 + 16, mem = acar_doc_memory(doc);
         CHECK_MSG(mem >= need && mem - need <= 24 * 1024, "%zu bytes for %zu of nodes and items", mem, need);
     }
     acar_doc_free(doc);
@@ -1437,8 +1438,72 @@ static void test_compat(void) {
     check_map(0, "socket", "SocketType", NULL, NULL);
 }
 
+/* Equal numbers share a node once the reader has made its first progress
+ * report (a few hundred bytes in), where a direct-mapped cache still holds
+ * the earlier one; a number the pickle memoizes or DUPs gets a node of its
+ * own, shared where the pickle says and nowhere else. */
+static void test_shared_numbers(void) {
+    enum { N = 600 };
+    static const unsigned char f15[] = {'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0}; /* BINFLOAT 1.5 */
+    static const unsigned char i7e4[] = {'J', 0x70, 0x11, 0x01, 0x00};    /* BININT 70000 */
+    unsigned char p[4 + N * 14 + 64];
+    size_t len = 0;
+    p[len++] = 0x80;
+    p[len++] = 2;
+    p[len++] = ']';
+    p[len++] = '(';
+    for (int i = 0; i < N; i++) {
+        memcpy(p + len, f15, sizeof f15);
+        len += sizeof f15;
+        memcpy(p + len, i7e4, sizeof i7e4);
+        len += sizeof i7e4;
+    }
+    /* [2 N] 1.5 BINPUT 0, [2 N + 1] BINGET 0, [2 N + 2] 1.5, [2 N + 3] 70000 DUP [2 N + 4] */
+    memcpy(p + len, f15, sizeof f15);
+    len += sizeof f15;
+    memcpy(p + len, "q\x00h\x00", 4);
+    len += 4;
+    memcpy(p + len, f15, sizeof f15);
+    len += sizeof f15;
+    memcpy(p + len, i7e4, sizeof i7e4);
+    len += sizeof i7e4;
+    p[len++] = '2';
+    p[len++] = 'e';
+    p[len++] = '.';
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_err e;
+    acar_val *v = rd(doc, p, len, NULL, &e);
+    CHECK_MSG(v && acar_len(v) == 2 * N + 5, "%s", v ? "" : e.msg);
+    if (v && acar_len(v) == 2 * N + 5) {
+        size_t bad = 0;
+        int64_t x;
+        for (size_t i = 0; i < 2 * N + 5; i++) {
+            acar_val *it = acar_item(v, i);
+            bool isint = i < 2 * N ? i % 2 : i >= 2 * N + 3;
+            bad += isint ? !acar_int_get(it, &x) || x != 70000 : acar_typeof(it) != ACAR_FLOAT || acar_float(it) != 1.5;
+        }
+        CHECK_MSG(bad == 0, "%zu wrong items", bad);
+        acar_val *f = acar_item(v, 2 * N - 2), *n = acar_item(v, 2 * N - 1);
+        size_t shared = 0;
+        for (size_t i = 0; i < 2 * N; i++) shared += acar_item(v, i) == (i % 2 ? n : f);
+        /* the first progress report comes len / 16 bytes in (pairs of 14) */
+        size_t before = 2 * (len / 16 / 14 + 1);
+        CHECK_MSG(shared >= 2 * N - before, "%zu of %d items share a node", shared, 2 * N);
+        CHECK(acar_item(v, 2 * N) == acar_item(v, 2 * N + 1));
+        CHECK(acar_item(v, 2 * N) != f);
+        CHECK(acar_item(v, 2 * N + 2) == f);
+        CHECK(acar_item(v, 2 * N + 3) == acar_item(v, 2 * N + 4));
+        CHECK(acar_item(v, 2 * N + 3) != n);
+        /* less than the nodes alone would take unshared (with the list's
+         * array, 24 bytes an item) */
+        CHECK_MSG(acar_doc_memory(doc) < 2 * N * 16, "%zu bytes", acar_doc_memory(doc));
+    }
+    acar_doc_free(doc);
+}
+
 int main(void) {
     test_opcodes();
+    test_shared_numbers();
     test_errors();
     test_big_errors();
     test_oom();
