@@ -23,6 +23,9 @@ values = [
     # dicts of one shape, which the reader makes share a table of keys
     [{"id": i, "name": "n%d" % i, "tags": [i]} for i in range(3)],
     [{"k%d" % j: j for j in range(10)} for _ in range(3)],
+    # repeated numbers, which the reader makes share a node past its first
+    # progress report (NaNs never)
+    [1.5, 70000, 2**40, -7, float("nan"), {float("nan"): 1, 2.5: 2}] * 40,
 ]
 n = 0
 for i, v in enumerate(values):
@@ -32,4 +35,11 @@ for i, v in enumerate(values):
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
         n += 1
+# the same, then a shared float memoized (BINPUT, BINGET) and an int DUPed,
+# which must get nodes of their own
+data = pickle.dumps([1.5, 70000] * 60, 2)
+data = data[:-2] + b"G?\xf8\x00\x00\x00\x00\x00\x00q\x01h\x01J\x70\x11\x01\x002" + data[-2:]
+with open(os.path.join(out, "p2-numbers-put-dup-%s" % hashlib.sha1(data).hexdigest()[:8]), "wb") as f:
+    f.write(data)
+n += 1
 print("wrote %d files to %s" % (n, out))

@@ -556,13 +556,17 @@ static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t s
 
 /* Blocks up to this size are shrunk into a new chunk, the old one to the
  * cache (which takes chunks of the sizes growth asks for).  A bigger one
- * is shrunk in place by the allocator's realloc: a copy and fresh pages
- * would cost more than the tail is worth, and freeing a block that big in
- * the middle of a read raises glibc's mmap threshold, after which the same
- * binary wrote marine_ik.json's document back 40% slower in one process
- * of three (glibc shrinks a mapped block with mremap and frees nothing).
- * The tail was 0.59 times the pickle of mesh.json (its indexes: 33,408
- * items in an array of 65,536). */
+ * is shrunk in place by the allocator's realloc, when at least an eighth
+ * of it is unused: a copy and fresh pages would cost more than the tail
+ * is worth, and freeing a block that big in the middle of a read raises
+ * glibc's mmap threshold, after which the same binary wrote marine_ik.json's
+ * document back 40% slower in one process of three (glibc shrinks a mapped
+ * block with mremap and frees nothing).  The tail was 0.59 times the
+ * pickle of mesh.json (its indexes: 33,408 items in an array of 65,536).
+ * A smaller tail stays: cutting the 4.6% of list(range(10**6))'s 8 MB
+ * array left a process that reads and writes it again and again (the
+ * benchmark's) writing it 20-35% slower, its array no longer a size its
+ * chunk cache holds. */
 #define SHRINK_MAX ((size_t)128 << 10)
 
 int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size) {
@@ -572,6 +576,7 @@ int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size) {
     acar_chunk **link = solo_link(doc, *p);
     if (!link) return 0;
     if (old_size > SHRINK_MAX) {
+        if (old_size - new_size < old_size / 8) return 0;
         acar_chunk *c = *link;
         size_t old_total = sizeof *c + c->size;
         acar_chunk *nc = doc->alloc.realloc(doc->alloc.ctx, c, old_total, sizeof *c + new_size);

@@ -582,9 +582,10 @@ static void test_index_widths(void) {
 /* Whether a pickle's list of n items, appended 1000 at a time, ends with
  * an array of exactly its items (the rule of acar__list_extend and
  * acar__shrink): one batch fills an empty list exactly; a last, shorter
- * batch that must grow the array grows it exactly; an array of 16 KiB or
- * more in a chunk of its own is shrunk at the last batch or, after full
- * batches only, at STOP (which only the outermost list meets). */
+ * batch that must grow the array grows it exactly; an array of 16 to 128
+ * KiB in a chunk of its own, or a bigger one an eighth or more unused, is
+ * shrunk at the last batch or, after full batches only, at STOP (which
+ * only the outermost list meets). */
 static bool batches_exact(size_t n, int proto, bool nested) {
     if (proto == 0) return n <= 1; /* one APPEND an item */
     if (n <= 1000) return true;
@@ -593,6 +594,7 @@ static bool batches_exact(size_t n, int proto, bool nested) {
         for (cap = 4; cap < full; cap *= 2) {}
     if (rem && full + rem > cap) return true;
     if (!rem && nested) return false;
+    if (cap * 8 > (128u << 10)) return cap - n >= cap / 8;
     return cap > n && n * 8 >= (16u << 10);
 }
 
@@ -600,7 +602,7 @@ static bool batches_exact(size_t n, int proto, bool nested) {
  * batches_exact says, its items right, and later appends grow it from
  * there. */
 static void test_pickle_list_batches(void) {
-    static const size_t sizes[] = {999, 1000, 1001, 2500, 3000, 9007, 12000, 20007, 70000};
+    static const size_t sizes[] = {999, 1000, 1001, 2500, 3000, 9007, 12000, 20007, 31000, 70000};
     for (int proto = 0; proto <= 5; proto += 2)
         for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
             size_t n = sizes[t];
