@@ -191,9 +191,14 @@ def main():
                  'does (boxed values, or shared key tables). Both together do, on all %d inputs: 8-byte values '
                  'in their containers and one table of keys per dict shape. acar\'s documents have the shared '
                  'key tables (its pickle reader makes dicts of one shape share one: docs/value-model.md), so their '
-                 'dict pairs take 8 bytes and their indexes are shared, which puts some below the *nodes* '
-                 'floor; what they lack is the 8-byte values, which would change what a value is for every '
-                 'reader, writer and the public API (values are addressed as 16-byte nodes).' % len(rows)]
+                 'dict pairs take 8 bytes and their indexes are shared, and equal numbers share one node (ints '
+                 'past 255 and floats that a cache of the last ones made still holds), which puts many below '
+                 'the *nodes* floor. Those still above 3x are pickles of short strings (the Google Maps files, '
+                 'tree-pretty: besides its text, a str takes a 16-byte node and an 8-byte pointer where the '
+                 'pickle spends 3 bytes, SHORT_BINUNICODE and its length and MEMOIZE) or of '
+                 'floats that seldom repeat (canada); what they lack is the 8-byte values, which would change '
+                 'what a value is for every reader, writer and the public API (values are addressed as 16-byte '
+                 'nodes).' % len(rows)]
         report.write_section(a.out, 'pickle-memory', '\n'.join(text))
 
 
