@@ -233,6 +233,23 @@ def run_driver(args, files, save_dir):
     return info, rows
 
 
+def machine_pace():
+    """Milliseconds of thread CPU time a fixed loop of Python takes, the
+    fastest of three.  This machine has slow phases of minutes in which the
+    same loop takes twice as long (CPU time too), and acar's figures fall
+    further than CPython's in them: the report gives the range over the
+    rounds, so that runs of this section can be compared."""
+    best = None
+    for _ in range(3):
+        t = time.thread_time()
+        x = 0
+        for i in range(1_000_000):
+            x += i
+        dt = time.thread_time() - t
+        best = dt if best is None else min(best, dt)
+    return best * 1000
+
+
 def mbps(size, seconds):
     return size / 1e6 / seconds if seconds else 0.0
 
@@ -463,6 +480,12 @@ def report(args, info, mach, rows, started, command, produced_by):
           % (busy[len(busy) // 2], busy[-1],
              ' (**busy machine: other processes took CPU time; treat ratios with care**)'
              if busy[len(busy) // 2] > 1.05 else ''))
+    paces = getattr(args, 'paces', [])
+    if paces:
+        w('- machine pace: a fixed loop of Python (`machine_pace` in run.py) took %.0f-%.0f ms of CPU '
+          'time before each round and after the last (the development machine has slow phases of minutes '
+          'in which it takes twice as long, and acar\'s ratios to CPython fall in them)\n'
+          % (min(paces), max(paces)))
     w('\n')
     w('What is measured. Inputs: every JSON file in `%s`, loaded with `json.load` and pickled at '
       'protocols %s, and three synthetic lists: %s. '
@@ -570,11 +593,14 @@ def main():
             value = source()
         rows += prepare_input(name, kind, value, args.protocols, work)
         del value
+    args.paces = []
     for k in range(args.rounds):
+        args.paces.append(machine_pace())
         for r in rows:
             print('run.py: round %d of %d: %s protocol %d' % (k + 1, args.rounds, r.name, r.proto),
                   file=sys.stderr, flush=True)
             info = measure(args, r, save_dir)
+    args.paces.append(machine_pace())
     for r in rows:
         finish_row(args, r, save_dir)
         if r.error or not r.equal:
@@ -589,6 +615,8 @@ def main():
     if busy:
         print('- machine noise (wall / CPU time of the fastest batches): median %.2f, max %.2f'
               % (busy[len(busy) // 2], busy[-1]))
+    print('- machine pace (machine_pace: a fixed Python loop, before each round and after the last): '
+          '%.0f-%.0f ms' % (min(args.paces), max(args.paces)))
     text = report(args, info, mach, rows, started, command, produced_by)
     if args.out != '-':
         bench_report.write_section(args.out, 'pickle', text)
