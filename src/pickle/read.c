@@ -473,7 +473,7 @@ static inline acar_val *node(acar_doc *doc, uint64_t tag) {
  * refers to a number twice but by PUT or DUP (CPython's pickler memoizes
  * no int or float), and those give it a node of its own (own_top).  With
  * 512 entries, mesh's non-small numbers are 63% repeats found in the cache
- * (its indexes and normals), marine_ik's 48%, citm_catalog's 87%: 16 bytes
+ * (its indexes and normals), marine_ik's 48%, citm_catalog's 92%: 16 bytes
  * each.  A probe costs more than making the node (reading mesh's pickle
  * takes 4% more instructions and 8-12% more time; a probe without a branch
  * on the hit took 15% more instructions and was no faster), so nums_review
