@@ -47,11 +47,9 @@
 #if defined(__GNUC__)
 #define HOT_INLINE static inline __attribute__((always_inline))
 #define NOINLINE __attribute__((noinline))
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define HOT_INLINE static inline
 #define NOINLINE
-#define UNLIKELY(x) (x)
 #endif
 
 /* Initial room for the value stack, marks and memo, kept inside the reader

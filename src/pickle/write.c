@@ -1846,10 +1846,16 @@ static inline int save_item(W *w, const acar_val *v) {
     return save(w, v);
 }
 
+/* A node's type and flags but ACAR_F_BYVAL (which a shared number may
+ * carry): ACAR_INT only for an int that fits int64, since a big int has a
+ * flag. */
+static inline unsigned number_type(uint64_t tag) {
+    return (unsigned)(tag & 0xffff & ~((uint64_t)ACAR_F_BYVAL << 8));
+}
+
 /* Worth a try with write_numbers (which checks the rest). */
 static inline bool number_like(const acar_val *x) {
-    /* type and flags but ACAR_F_BYVAL: a big int has a flag */
-    unsigned t = (unsigned)(x->tag & 0xffff & ~((uint64_t)ACAR_F_BYVAL << 8));
+    unsigned t = number_type(x->tag);
     return t == ACAR_INT || t == ACAR_FLOAT || t == ACAR_NONE || t == ACAR_BOOL;
 }
 
@@ -1884,7 +1890,7 @@ ACAR_LINE_ALIGNED static size_t write_numbers(W *w, acar_val *const *items, size
         /* an if chain, ints first: the switch's compare tree put seven
          * branches ahead of an int, and the loop then ran 1.3-1.9 ms on
          * ints_1e6 by where it started against a 64-byte line */
-        unsigned type = (unsigned)(tag & 0xffff & ~((uint64_t)ACAR_F_BYVAL << 8));
+        unsigned type = number_type(tag);
         if (type == ACAR_INT) {
             int64_t i = x->u.i;
             if ((uint64_t)i <= 0xff) {
