@@ -292,7 +292,9 @@ def measure(args, r, save_dir):
     r.py = p if r.py is None else {k: min(v, p[k]) if k.endswith('_s') else v for k, v in r.py.items()}
     info, g = run_driver(args, [r.path], save_dir)
     c = g.get(r.path)
-    if r.got is not None and c is not None and 'error' not in c and 'error' not in r.got:
+    if r.got is not None and 'error' in r.got:
+        return info  # an error in any round stands
+    if r.got is not None and c is not None and 'error' not in c:
         c = {k: min(v, c[k]) if k.endswith('_s') and k in c else v for k, v in r.got.items()}
     r.got = c
     return info
