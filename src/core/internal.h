@@ -36,6 +36,14 @@
 #define ACAR_F_BIG   0x01u  /* INT: magnitude in limbs */
 #define ACAR_F_NEG   0x02u  /* INT with ACAR_F_BIG: negative */
 #define ACAR_F_ASCII 0x01u  /* STR: every byte < 0x80 (repr and writers go fast) */
+/* STR: no byte is '"', '\\' or below 0x20, so JSON's raw form
+ * (ensure_ascii=False) writes the bytes between quotes as they are.  The
+ * JSON reader sets it on the strings it read without escapes, and the str
+ * builders (acar_new_str) test for it; other readers leave it clear, and
+ * the writer then tests the bytes itself.  A cache of what the bytes are,
+ * as ACAR_F_ASCII: strings have no mutators.  Writing the compact form of
+ * update-center.json took 20% fewer instructions with it. */
+#define ACAR_F_JSON_PLAIN 0x02u
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
 /* LIST/TUPLE/DICT/SET/FROZENSET: the item array holds exactly the items
@@ -500,6 +508,8 @@ extern const uint64_t acar__u8_rows[256];
 bool acar__utf8_valid_rest(const uint8_t *s, size_t n, size_t avail);
 /* The same without SIMD (what other CPUs run; tested against the above). */
 bool acar__utf8_valid_rest_portable(const uint8_t *s, size_t n);
+/* Whether no byte of s[0..n) is '"', '\\' or below 0x20 (ACAR_F_JSON_PLAIN). */
+bool acar__json_plain(const uint8_t *s, size_t n);
 /* Length of the ASCII run at the start of s[0..n), eight bytes at a time. */
 static inline size_t acar__ascii_prefix(const uint8_t *s, size_t n) {
     size_t i = 0;

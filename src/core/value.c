@@ -324,12 +324,18 @@ static acar_val *text_node(acar_doc *doc, acar_type t, unsigned flags, const cha
     return v;
 }
 
+/* The flags of a str of bytes s, which the caller has checked as UTF-8
+ * (ascii: every byte below 0x80). */
+static unsigned str_flags(const char *s, size_t len, bool ascii) {
+    return (ascii ? ACAR_F_ASCII : 0) | (acar__json_plain((const uint8_t *)s, len) ? ACAR_F_JSON_PLAIN : 0);
+}
+
 acar_val *acar__str(acar_doc *doc, acar_type t, const char *s, size_t len, bool borrow) {
     unsigned flags = 0;
     if (t == ACAR_STR) {
         bool bad, ascii;
         (void)acar__utf8_check(s, len, &bad, &ascii);
-        if (ascii) flags = ACAR_F_ASCII;
+        flags = str_flags(s, len, ascii);
     }
     return text_node(doc, t, flags, s, len, borrow);
 }
@@ -338,7 +344,7 @@ acar_val *acar_new_str(acar_doc *doc, const char *utf8, size_t len) {
     bool bad, ascii;
     size_t at = acar__utf8_check(utf8, len, &bad, &ascii);
     if (bad) return acar__doc_fail(doc, ACAR_ERR_MALFORMED, "invalid UTF-8 at byte %zu", at);
-    return text_node(doc, ACAR_STR, ascii ? ACAR_F_ASCII : 0, utf8, len, false);
+    return text_node(doc, ACAR_STR, str_flags(utf8, len, ascii), utf8, len, false);
 }
 
 acar_val *acar_new_bytes(acar_doc *doc, const void *data, size_t len) {

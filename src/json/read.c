@@ -133,10 +133,9 @@ typedef struct jr {
      * each is written before it is read. */
     char emsg[ACAR_ERR_MSG_MAX];
     /* '' and the one-character strs below U+0100: one node each, as CPython
-     * shares its singletons (index 256 is ''), with their key hashes;
-     * valid where single_made says */
+     * shares its singletons (index 256 is ''); valid where single_made
+     * says */
     acar_val *single[257];
-    uint64_t single_hash[257];
     acar_val *vals0[VALS0];
     uint64_t hashes0[VALS0];
     frame frames0[FRAMES0];
@@ -562,7 +561,8 @@ static HOT_INLINE acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool asc
         memcpy(v + 1, s, n);
         v->u.s = (const char *)(v + 1);
     }
-    v->tag = ACAR_TAG(ACAR_STR, ascii ? ACAR_F_ASCII : 0, n);
+    /* text read as it is holds no quote, backslash or control byte (scan_str) */
+    v->tag = ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (in_text ? ACAR_F_JSON_PLAIN : 0), n);
     return v;
 }
 
@@ -668,9 +668,10 @@ static HOT_INLINE int scan_str(jr *r, const uint8_t **pp, const uint8_t **s, siz
             *ascii = false;
             continue;
         }
-        if (c < 0x20 && r->allow_control) { q++; continue; }
-        if (c < 0x20) { py_fail(r, q, "Invalid control character at"); return -1; }
-        /* A backslash: decode the rest into the buffer. */
+        if (c < 0x20 && !r->allow_control) { py_fail(r, q, "Invalid control character at"); return -1; }
+        /* A backslash, or a control byte json.loads(strict=False) takes:
+         * the rest goes through the buffer (so that text read as it is
+         * never holds a control byte: ACAR_F_JSON_PLAIN). */
         size_t len = (size_t)(q - start);
         if (len > r->buf_cap && grow_buf(r, 0, len, q) < 0) return -1;
         memcpy(r->buf, start, len);
@@ -705,8 +706,8 @@ static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, c
         acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, false, at);
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
+        if (acar__json_plain(s, n)) v->tag |= (uint64_t)ACAR_F_JSON_PLAIN << 8;
         r->single[slot] = v;
-        r->single_hash[slot] = acar__hash_bytes(v->u.s, n); /* acar__hash of a str */
         acar__bit_set(r->single_made, (size_t)slot);
     }
     return r->single[slot];
@@ -851,7 +852,11 @@ static inline void link_key(jr *r, frame *f, size_t i) {
  * which meets each distinct key once. */
 static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, size_t n, uint64_t ph,
                                    bool ascii, bool esc, const uint8_t *at, uint64_t *hash) {
-    acar_val *k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
+    /* a singleton's node is memoized as any key's, so that the keys
+     * around it are predicted too ("x", "y" were a sixth of the keys of
+     * tree-pretty.json, and each broke the chain for the next key) */
+    int slot = n <= 2 ? single_slot(s, n) : -1;
+    acar_val *k = slot >= 0 ? single_node(r, slot, s, n, at) : str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
     if (!k) return NULL;
     uint64_t h = key_hash(ph, n);
     assert(h == acar__hash(k));
@@ -866,6 +871,33 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
     link_key(r, f, i);
     if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
     return k;
+}
+
+/* The memoized node of the key s[0..n) (scanned by scan_str), or a new
+ * one; *hash is its acar__hash. */
+static HOT_INLINE acar_val *memo_key(jr *r, frame *f, const uint8_t *s, size_t n, bool ascii, bool esc,
+                                     const uint8_t *at, uint64_t *hash) {
+    uint64_t ph = memo_hash(s, n);
+    size_t mask = r->memo_cap - 1;
+    size_t i = (size_t)(ph >> r->memo_shift);
+    for (;; i = (i + 1) & mask) {
+        if (!acar__bit_get(r->memo_used, i)) break;
+        acar_val *k = r->memo[i].key;
+        if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
+            *hash = r->memo[i].hash;
+            link_key(r, f, i);
+            return k;
+        }
+    }
+    return memo_add(r, f, i, s, n, ph, ascii, esc, at, hash);
+}
+
+/* memo_key for a singleton's text (single_slot), out of parse_value's
+ * loop: with the singletons' path inlined too, twitter.json took 2% more
+ * instructions to read, and with memo_key out of line for every key 2.4%. */
+static NOINLINE acar_val *memo_single(jr *r, frame *f, const uint8_t *s, size_t n, bool esc, const uint8_t *at,
+                                      uint64_t *hash) {
+    return memo_key(r, f, s, n, n < 2 || s[0] < 0x80, esc, at, hash);
 }
 
 /* A key of dict f: the memoized node of equal text, or a new one; *hash
@@ -892,29 +924,8 @@ static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t 
         }
     }
     if (UNLIKELY(scan_str(r, pp, &s, &n, &ascii, &esc) < 0)) return NULL;
-    if (n <= 2) {
-        int slot = single_slot(s, n);
-        if (slot >= 0) {
-            acar_val *k = single_node(r, slot, s, n, at);
-            *hash = r->single_hash[slot];
-            f->prev_key = KEY_NONE;
-            f->guess = NULL;
-            return k;
-        }
-    }
-    uint64_t ph = memo_hash(s, n);
-    size_t mask = r->memo_cap - 1;
-    size_t i = (size_t)(ph >> r->memo_shift);
-    for (;; i = (i + 1) & mask) {
-        if (!acar__bit_get(r->memo_used, i)) break;
-        acar_val *k = r->memo[i].key;
-        if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
-            *hash = r->memo[i].hash;
-            link_key(r, f, i);
-            return k;
-        }
-    }
-    return memo_add(r, f, i, s, n, ph, ascii, esc, at, hash);
+    if (n <= 2 && single_slot(s, n) >= 0) return memo_single(r, f, s, n, esc, at, hash);
+    return memo_key(r, f, s, n, ascii, esc, at, hash);
 }
 
 /* ---- numbers ---- */

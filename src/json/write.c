@@ -88,6 +88,7 @@ typedef struct writer {
     acar_out *out;
     acar_err *err;
     bool ascii, allow_nan, sort, skip, pyenc;
+    uint64_t plain_tag;      /* the tag bit of strs written as they are (0: none) */
     const char *indent;
     size_t indent_len;
     const char *isep, *ksep;
@@ -1641,6 +1642,36 @@ static NOINLINE int emit(writer *w, const acar_val *v) {
     }
 }
 
+/* len bytes s at d: up to 32 by two fixed copies from the two ends,
+ * which overlap, never reading outside s. */
+static ALWAYS_INLINE void plain_copy(char *d, const unsigned char *s, size_t len) {
+    if (len <= 16) {
+        if (len >= 8) {
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + len - 8, 8);
+            memcpy(d, &a, 8);
+            memcpy(d + len - 8, &b, 8);
+        } else if (len >= 4) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + len - 4, 4);
+            memcpy(d, &a, 4);
+            memcpy(d + len - 4, &b, 4);
+        } else {
+            for (size_t k = 0; k < len; k++) d[k] = (char)s[k];
+        }
+    } else if (len <= 32) {
+        char a[16], b[16];
+        memcpy(a, s, 16);
+        memcpy(b, s + len - 16, 16);
+        memcpy(d, a, 16);
+        memcpy(d + len - 16, b, 16);
+    } else {
+        memcpy(d, s, len);
+    }
+}
+
 /* fast_scalar's case of a str v: keys, known to be strs, come here
  * without the switch over the type (its jump mispredicted between keys and
  * values). */
@@ -1650,6 +1681,14 @@ static ALWAYS_INLINE int fast_str(const writer *w, const acar_val *v, char **dp,
     const unsigned char *s = (const unsigned char *)v->u.s;
     size_t len = ACAR_LEN(v);
     if (room < 18) return 2;
+    if ((v->tag & w->plain_tag) && room >= len + 2) {
+        /* nothing to escape (ACAR_F_JSON_PLAIN): copied, with no test */
+        plain_copy(d + 1, s, len);
+        d[0] = '"';
+        d[len + 1] = '"';
+        *dp = d + len + 2;
+        return 0;
+    }
     if (len <= 16) {
         uint64_t a, b;
         if (short_clean(w, s, len, &a, &b)) {
@@ -2028,6 +2067,8 @@ static int run(const acar_val *v, const acar_write_opts *opts, acar_out *out, ac
     w.line = SIZE_MAX;
     unsigned fl = opts ? opts->flags : 0;
     w.ascii = !(fl & ACAR_WRITE_NO_ENSURE_ASCII);
+    /* ensure_ascii escapes DEL and non-ASCII text, which the flag allows */
+    w.plain_tag = w.ascii ? 0 : (uint64_t)ACAR_F_JSON_PLAIN << 8;
     w.allow_nan = !(fl & ACAR_WRITE_NO_ALLOW_NAN);
     w.sort = (fl & ACAR_WRITE_SORT_KEYS) != 0;
     w.skip = (fl & ACAR_WRITE_SKIPKEYS) != 0;

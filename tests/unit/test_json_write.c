@@ -336,9 +336,65 @@ static void test_jsonl(void) {
           "jsonl: the value must be a list or tuple of lines, not dict");
 }
 
+/* Strings written as they are when they carry ACAR_F_JSON_PLAIN (raw
+ * form only): built ones of every length up to 40, plain and with a byte
+ * to escape at each place, and ones the reader made, with escapes and
+ * with control bytes it took under ACAR_READ_ALLOW_CONTROL. */
+static void test_plain_strs(void) {
+    const opt raw = {.flags = ACAR_WRITE_NO_ENSURE_ASCII, .isep = ",", .ksep = ":"};
+    char s[41] = {0}, want[2 * 41 + 3];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t k = 0; k < n; k++) s[k] = (char)('a' + k % 26);
+        size_t w = 0;
+        want[w++] = '"';
+        memcpy(want + w, s, n);
+        w += n;
+        want[w++] = '"';
+        want[w] = 0;
+        expect_text(__LINE__, acar_new_str(D, s, n), &raw, want);
+        /* a quote, a backslash or a newline at place k: json.dumps
+         * escapes it as \", \\ and \n */
+        static const char bad[] = "\"\\\n", esc[] = "\"\\n";
+        for (size_t k = 0; k < n; k++)
+            for (int b = 0; b < 3; b++) {
+                char t[41];
+                memcpy(t, s, n);
+                t[k] = bad[b];
+                w = 0;
+                want[w++] = '"';
+                memcpy(want + w, t, k);
+                w += k;
+                want[w++] = '\\';
+                want[w++] = esc[b];
+                memcpy(want + w, t + k + 1, n - k - 1);
+                w += n - k - 1;
+                want[w++] = '"';
+                want[w] = 0;
+                expect_text(__LINE__, acar_new_str(D, t, n), &raw, want);
+            }
+    }
+    /* json.dumps(json.loads(TEXT, strict=False), ensure_ascii=False,
+     * separators=(',', ':')) with TEXT below */
+    static const char text[] =
+        "[\"a\tb\", \"x\\\"y\", \"\\u00e9t\", \"plain text of some length, 40 bytes..\", "
+        "\"\\u0041\\u0042 and more than thirty-two bytes\\n\", "
+        "{\"k\\\"ey\": \"\\\\\", \"key\": \"a\tb\tc\tlong enough to need the loop\"}]";
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = ACAR_FORMAT_JSON;
+    ro.flags = ACAR_READ_ALLOW_CONTROL;
+    acar_val *v = acar_read(D, text, sizeof text - 1, &ro, &ERR);
+    CHECK(v != NULL);
+    TEXT(v, &raw,
+         "[\"a\\tb\",\"x\\\"y\",\"\xc3\xa9t\",\"plain text of some length, 40 bytes..\","
+         "\"AB and more than thirty-two bytes\\n\",{\"k\\\"ey\":\"\\\\\","
+         "\"key\":\"a\\tb\\tc\\tlong enough to need the loop\"}]");
+}
+
 int main(void) {
     D = acar_doc_new(NULL);
     test_values();
+    test_plain_strs();
     test_errors();
     test_deep();
     test_jsonl();

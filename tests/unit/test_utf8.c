@@ -2,7 +2,8 @@
  * the portable loop) against a reference written from the table of
  * well-formed byte sequences in the Unicode standard (3.9, table 3-7) with
  * surrogates allowed, as CPython's surrogatepass decoder allows them; and
- * acar__utf8_check, which must agree and name the same first bad byte. */
+ * acar__utf8_check, which must agree and name the same first bad byte;
+ * and acar__json_plain (ACAR_F_JSON_PLAIN). */
 #include "acar.h"
 #include "check.h"
 #include "core/internal.h"
@@ -115,8 +116,34 @@ static size_t rand_char(uint8_t *o) {
     return 4;
 }
 
+/* acar__json_plain against the rule byte by byte: every byte value at
+ * every place of texts 1-19 bytes long (the word loop and the tail), with
+ * neighbours below and above it, where a borrow from one byte's test could
+ * reach the next. */
+static void check_json_plain(void) {
+    static const uint8_t fill[] = {' ', 'a', 0x21, 0x7f, 0x80, 0xff, 0x1f, '"'};
+    uint8_t t[19];
+    for (size_t n = 1; n <= sizeof t; n++)
+        for (size_t at = 0; at < n; at++)
+            for (unsigned c = 0; c < 256; c++)
+                for (size_t f = 0; f < sizeof fill; f++) {
+                    /* fill the rest with one neighbour class (only the first
+                     * six are plain themselves) */
+                    memset(t, fill[f], n);
+                    t[at] = (uint8_t)c;
+                    bool want = true;
+                    for (size_t k = 0; k < n; k++)
+                        if (t[k] == '"' || t[k] == '\\' || t[k] < 0x20) want = false;
+                    CHECK(acar__json_plain(t, n) == want);
+                    cases++;
+                }
+    CHECK(acar__json_plain(NULL, 0));
+}
+
 int main(void) {
     uint8_t buf[300];
+
+    check_json_plain();
 
     /* Every sequence of one to three bytes, after 0-17 ASCII bytes so that
      * it falls at every place of a sixteen-byte block, and before ASCII or
