@@ -1282,8 +1282,12 @@ static int step_tuple(W *w, wframe *f);
 /* A container of flat items is written right away with a frame on the C
  * stack instead of one on ours: most containers of real data are flat
  * (canada.json: 111,000 lists of two floats), and a push, a pop and a trip
- * through the main loop cost as much as writing two floats. */
+ * through the main loop cost as much as writing two floats.  Only up to a
+ * batch of items is looked at: past that the frame costs nothing beside
+ * the items, and the look went over every node of a long list one more
+ * time (list(range(10**6)): 16 MB of nodes read twice). */
 static bool all_flat(acar_val *const *items, size_t n) {
+    if (n > BATCHSIZE) return false;
     for (size_t i = 0; i < n; i++)
         if (!items[i] || !((FLAT_TYPES >> ACAR_TYPE(items[i])) & 1u)) return false;
     return true;
