@@ -185,9 +185,12 @@ typedef struct acar_doc_opts {
 ACAR_API acar_doc *acar_doc_new(const acar_doc_opts *opts);
 /* Frees the document, every node in it and every byte they hold. NULL is fine. */
 ACAR_API void acar_doc_free(acar_doc *doc);
-/* Empties the document for another read: every node is gone, but the
- * largest block of memory is kept, so reading many inputs one after another
- * does not return memory to the system and fault it back in each time. */
+/* Empties the document for another read: every node is gone, but memory
+ * is kept, so reading many inputs one after another does not return it to
+ * the system and fault it back in each time.  When the document's blocks
+ * came to at most 1 MiB in all, every one is kept (a read of the same size
+ * then takes nothing from the allocator); else the largest.  Never
+ * allocates; acar_doc_memory counts what is kept. */
 ACAR_API void acar_doc_reset(acar_doc *doc);
 /* Documents on the default allocator hand their arena chunks of 16 KiB and
  * up to a small process-wide cache when freed or reset, and readers their

@@ -304,6 +304,7 @@ struct acar_doc {
     acar_alloc alloc;
     acar_limits limits;
     acar_chunk *chunks;   /* newest first */
+    acar_chunk *spare;    /* kept by acar_doc_reset, not yet filled again */
     char *cur, *end;      /* free space in the newest chunk */
     char *last;           /* start of the latest allocation (for growing in place) */
     size_t used;          /* bytes taken from the allocator */

@@ -132,6 +132,58 @@ static void test_read_fits(void) {
     }
 }
 
+static size_t chunk_count(const acar_doc *doc) {
+    size_t n = 0;
+    for (const acar_chunk *c = doc->chunks; c; c = c->next) n++;
+    return n;
+}
+
+/* acar_doc_reset of a document that took several small chunks keeps them
+ * all, so the same read again takes no chunk from the allocator; past
+ * RESET_JOIN (1 MiB) in all it keeps the largest. */
+static void test_reset_join(void) {
+    acar_buf js = {0};
+    acar_out o = {.buf = &js};
+    acar__out_byte(&o, '[');
+    for (int i = 0; i < 300; i++) {
+        char item[96];
+        int n = snprintf(item, sizeof item, "%s{\"id\": %d, \"name\": \"item number %d\", \"ok\": true}",
+                         i ? ", " : "", i, i * 7);
+        for (int k = 0; k < n; k++) acar__out_byte(&o, item[k]);
+    }
+    acar__out_byte(&o, ']');
+    CHECK(!o.failed);
+    acar_read_opts ro = {0};
+    ro.format = ACAR_FORMAT_JSON;
+    acar_doc *doc = acar_doc_new(NULL);
+    CHECK(acar_read(doc, js.data, js.len, &ro, NULL) != NULL);
+    size_t chunks = chunk_count(doc);
+    CHECK_MSG(chunks > 1, "the read took %zu chunk", chunks);
+    size_t held = acar_doc_memory(doc);
+    acar_doc_reset(doc);
+    CHECK(chunk_count(doc) == 1 && acar_doc_memory(doc) == held);
+    for (int round = 0; round < 3; round++) {
+        acar_val *v = acar_read(doc, js.data, js.len, &ro, NULL);
+        CHECK(v != NULL && acar_len(v) == 300);
+        CHECK_MSG(chunk_count(doc) == chunks && acar_doc_memory(doc) == held,
+                  "round %d: %zu chunks, %zu bytes (%zu chunks, %zu bytes before)", round, chunk_count(doc),
+                  acar_doc_memory(doc), chunks, held);
+        acar_doc_reset(doc);
+    }
+    acar_doc_free(doc);
+    acar_buf_free(&js);
+
+    /* 3 MB of nodes: the largest chunk only */
+    doc = acar_doc_new(NULL);
+    CHECK(build(doc, 0, 200000) != NULL);
+    size_t largest = 0;
+    for (const acar_chunk *c = doc->chunks; c; c = c->next)
+        if (c->size > largest) largest = c->size;
+    acar_doc_reset(doc);
+    CHECK(chunk_count(doc) == 1 && doc->chunks->size == largest);
+    acar_doc_free(doc);
+}
+
 static void *worker(void *arg) {
     int64_t id = (int64_t)(intptr_t)arg;
     int ok = 1;
@@ -203,6 +255,7 @@ int main(void) {
     acar_release_memory(); /* empty: nothing to do */
 
     test_read_fits();
+    test_reset_join();
 
     /* Threads share the cache. */
     pthread_t t[4];
