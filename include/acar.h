@@ -190,7 +190,8 @@ ACAR_API void acar_doc_free(acar_doc *doc);
  * the system and fault it back in each time.  When the document's blocks
  * came to at most 1 MiB in all, every one is kept (a read of the same size
  * then takes nothing from the allocator); else the largest.  Never
- * allocates; acar_doc_memory counts what is kept. */
+ * allocates; acar_doc_memory counts what is kept, and a read that would
+ * pass max_memory gives back the kept blocks it is not filling first. */
 ACAR_API void acar_doc_reset(acar_doc *doc);
 /* Documents on the default allocator hand their arena chunks of 16 KiB and
  * up to a small process-wide cache when freed or reset, and readers their

@@ -193,6 +193,20 @@ static bool past_max_memory(const acar_doc *doc, size_t used, size_t add) {
     return add > lim || used > lim - add;
 }
 
+/* Gives back the spare chunks acar_doc_reset kept, which count against
+ * max_memory as all held memory does: where the limit is in the way, a
+ * read must not fail for memory it is not filling.  Whether any were. */
+static bool drop_spares(acar_doc *doc) {
+    if (!doc->spare) return false;
+    while (doc->spare) {
+        acar_chunk *c = doc->spare;
+        doc->spare = c->next;
+        doc->used -= sizeof *c + c->size;
+        chunk_release(doc, c);
+    }
+    return true;
+}
+
 /* ---- readers' scratch memory ----
  * One helper for every reader's stacks and tables.  Blocks from CACHE_MIN
  * up carry a chunk header and come from, and go back to, the chunk cache:
@@ -223,7 +237,8 @@ static void *scratch_block(acar_doc *doc, size_t *held, void *p, size_t old, siz
         *held -= old;
         return NULL;
     }
-    if (size > old && past_max_memory(doc, doc->used + *held, size - old)) {
+    if (size > old && past_max_memory(doc, doc->used + *held, size - old) &&
+        (!drop_spares(doc) || past_max_memory(doc, doc->used + *held, size - old))) {
         *why = ACAR_ERR_LIMIT;
         return NULL;
     }
@@ -441,7 +456,17 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
     if (size > csize) csize = size;
     if (csize > SIZE_MAX - sizeof(acar_chunk))
         return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
+    bool oversized = false;
+    acar_chunk *c = doc->spare ? spare_take(doc, size, csize) : NULL;
+    if (c) {
+        /* held already: in doc->used (so within max_memory), not yet in
+         * doc->arena; it becomes the chunk to fill */
+        csize = c->size;
+        doc->arena += sizeof *c + csize;
+        goto link;
+    }
     size_t total = sizeof(acar_chunk) + csize;
+    if (past_max_memory(doc, doc->used, total)) drop_spares(doc); /* none held size */
     if (past_max_memory(doc, doc->used, total)) {
         /* Half the room max_memory leaves, or what the request needs: a
          * chunk sized for the input must not refuse a document that fits,
@@ -451,15 +476,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         csize = room / 2 > size ? (room / 2) & ~(size_t)7 : size;
         total = sizeof(acar_chunk) + csize;
     }
-    bool oversized = size == csize;
-    acar_chunk *c = doc->spare ? spare_take(doc, size, csize) : NULL;
-    if (c) {
-        /* held already: in doc->used, not yet in doc->arena */
-        csize = c->size;
-        oversized = false;
-        doc->arena += sizeof *c + csize;
-        goto link;
-    }
+    oversized = size == csize;
     c = reuse_within(doc, doc->used, csize, over < csize ? over : csize);
     if (c) {
         csize = c->size;
@@ -544,7 +561,8 @@ void acar__arena_fit(acar_doc *doc, size_t input, size_t expect) {
  * filled (which stays the one acar__alloc fills). */
 static void *solo_new(acar_doc *doc, size_t size) {
     size_t total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) || past_max_memory(doc, doc->used, total))
+    if (size > SIZE_MAX - sizeof(acar_chunk) ||
+        (past_max_memory(doc, doc->used, total) && (!drop_spares(doc) || past_max_memory(doc, doc->used, total))))
         return over_max_memory(doc);
     acar_chunk *c = reuse_within(doc, doc->used, size, size);
     if (c) {
@@ -589,7 +607,9 @@ static void *solo_move(acar_doc *doc, acar_chunk **link, acar_chunk *c, acar_chu
 static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t size) {
     if (size <= c->size) return c + 1;
     size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) || past_max_memory(doc, doc->used - old_total, total))
+    if (size > SIZE_MAX - sizeof(acar_chunk) ||
+        (past_max_memory(doc, doc->used - old_total, total) &&
+         (!drop_spares(doc) || past_max_memory(doc, doc->used - old_total, total))))
         return over_max_memory(doc);
     /* A cached chunk first, copied into, the old one cached in turn: the
      * pages realloc adds are fresh each time, and reading 100,000 short
