@@ -193,18 +193,21 @@ static bool past_max_memory(const acar_doc *doc, size_t used, size_t add) {
     return add > lim || used > lim - add;
 }
 
-/* Gives back the spare chunks acar_doc_reset kept, which count against
- * max_memory as all held memory does: where the limit is in the way, a
- * read must not fail for memory it is not filling.  Whether any were. */
-static bool drop_spares(acar_doc *doc) {
-    if (!doc->spare) return false;
+/* Whether add more bytes would take the document past max_memory, with
+ * more held besides its own and less about to be given back.  The spare
+ * chunks acar_doc_reset kept count as all held memory does, so where the
+ * limit is in the way they are given back first: a read must not fail for
+ * memory it is not filling. */
+static bool over_max_memory_with(acar_doc *doc, size_t more, size_t less, size_t add) {
+    if (!past_max_memory(doc, doc->used + more - less, add)) return false;
+    if (!doc->spare) return true;
     while (doc->spare) {
         acar_chunk *c = doc->spare;
         doc->spare = c->next;
         doc->used -= sizeof *c + c->size;
         chunk_release(doc, c);
     }
-    return true;
+    return past_max_memory(doc, doc->used + more - less, add);
 }
 
 /* ---- readers' scratch memory ----
@@ -237,8 +240,7 @@ static void *scratch_block(acar_doc *doc, size_t *held, void *p, size_t old, siz
         *held -= old;
         return NULL;
     }
-    if (size > old && past_max_memory(doc, doc->used + *held, size - old) &&
-        (!drop_spares(doc) || past_max_memory(doc, doc->used + *held, size - old))) {
+    if (size > old && over_max_memory_with(doc, *held, 0, size - old)) {
         *why = ACAR_ERR_LIMIT;
         return NULL;
     }
@@ -466,8 +468,7 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         goto link;
     }
     size_t total = sizeof(acar_chunk) + csize;
-    if (past_max_memory(doc, doc->used, total)) drop_spares(doc); /* none held size */
-    if (past_max_memory(doc, doc->used, total)) {
+    if (over_max_memory_with(doc, 0, 0, total)) { /* (the spares, none big enough, given back) */
         /* Half the room max_memory leaves, or what the request needs: a
          * chunk sized for the input must not refuse a document that fits,
          * and a reader's scratch memory counts against the limit too. */
@@ -561,8 +562,7 @@ void acar__arena_fit(acar_doc *doc, size_t input, size_t expect) {
  * filled (which stays the one acar__alloc fills). */
 static void *solo_new(acar_doc *doc, size_t size) {
     size_t total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) ||
-        (past_max_memory(doc, doc->used, total) && (!drop_spares(doc) || past_max_memory(doc, doc->used, total))))
+    if (size > SIZE_MAX - sizeof(acar_chunk) || over_max_memory_with(doc, 0, 0, total))
         return over_max_memory(doc);
     acar_chunk *c = reuse_within(doc, doc->used, size, size);
     if (c) {
@@ -607,9 +607,7 @@ static void *solo_move(acar_doc *doc, acar_chunk **link, acar_chunk *c, acar_chu
 static void *solo_grow(acar_doc *doc, acar_chunk **link, acar_chunk *c, size_t size) {
     if (size <= c->size) return c + 1;
     size_t old_total = sizeof(acar_chunk) + c->size, total = sizeof(acar_chunk) + size;
-    if (size > SIZE_MAX - sizeof(acar_chunk) ||
-        (past_max_memory(doc, doc->used - old_total, total) &&
-         (!drop_spares(doc) || past_max_memory(doc, doc->used - old_total, total))))
+    if (size > SIZE_MAX - sizeof(acar_chunk) || over_max_memory_with(doc, 0, old_total, total))
         return over_max_memory(doc);
     /* A cached chunk first, copied into, the old one cached in turn: the
      * pages realloc adds are fresh each time, and reading 100,000 short
