@@ -509,6 +509,24 @@ extern const uint64_t acar__u8_rows[256];
 bool acar__utf8_valid_rest(const uint8_t *s, size_t n, size_t avail);
 /* The same without SIMD (what other CPUs run; tested against the above). */
 bool acar__utf8_valid_rest_portable(const uint8_t *s, size_t n);
+/* Whether any of the 8 bytes in x is below 0x20, '"' or '\\' (and, with
+ * ascii, DEL or >= 0x80): a byte JSON's writer escapes.  Each test is exact
+ * about "some byte": the bit tricks only misplace which byte (a borrow can
+ * flag a byte past a true one), so a caller that needs the place goes byte
+ * by byte. */
+static inline bool acar__json_word_dirty(uint64_t x, bool ascii) {
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t t = (x - ones * 0x20) & ~x;
+    uint64_t q = x ^ (ones * '"');
+    t |= (q - ones) & ~q;
+    q = x ^ (ones * '\\');
+    t |= (q - ones) & ~q;
+    if (ascii) {
+        q = x ^ (ones * 0x7f);
+        t |= x | ((q - ones) & ~q);
+    }
+    return (t & 0x8080808080808080ull) != 0;
+}
 /* Whether no byte of s[0..n) is '"', '\\' or below 0x20 (ACAR_F_JSON_PLAIN). */
 bool acar__json_plain(const uint8_t *s, size_t n);
 /* Length of the ASCII run at the start of s[0..n), eight bytes at a time. */

@@ -73,16 +73,11 @@ size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii) {
 }
 
 bool acar__json_plain(const uint8_t *s, size_t n) {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t i = 0;
-    /* Each term has a high bit set in some byte exactly when some byte of
-     * w is that byte (or below 0x20); a borrow can flag a byte past a
-     * true one, which does not change the answer. */
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        uint64_t xq = w ^ (ones * '"'), xb = w ^ (ones * '\\');
-        if ((((xq - ones) & ~xq) | ((xb - ones) & ~xb) | ((w - ones * 0x20) & ~w)) & highs) return false;
+        if (acar__json_word_dirty(w, false)) return false;
     }
     for (; i < n; i++)
         if (s[i] == '"' || s[i] == '\\' || s[i] < 0x20) return false;

@@ -509,26 +509,6 @@ static const char esc_table[128] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-#define ONES8 0x0101010101010101ull
-#define HIGHS8 0x8080808080808080ull
-#define REP8(c) (ONES8 * (unsigned char)(c))
-
-/* Whether any of the 8 bytes in x is below 0x20, '"' or '\\' (and, with
- * ascii, DEL or >= 0x80).  Each test is exact about "some byte": the bit
- * tricks only misplace which byte, and the caller then goes byte by byte. */
-static inline bool word_dirty(uint64_t x, bool ascii) {
-    uint64_t t = (x - REP8(0x20)) & ~x;
-    uint64_t q = x ^ REP8('"');
-    t |= (q - ONES8) & ~q;
-    q = x ^ REP8('\\');
-    t |= (q - ONES8) & ~q;
-    if (ascii) {
-        q = x ^ REP8(0x7f);
-        t |= x | ((q - ONES8) & ~q);
-    }
-    return (t & HIGHS8) != 0;
-}
-
 /* "00" "01" ... "ff": a byte as two lowercase hex digits. */
 static const char hex2[513] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -622,7 +602,7 @@ static size_t put_escaped_cp(const unsigned char *s, size_t avail, char **dp) {
 #include <emmintrin.h>
 #define HAVE_SSE2 1
 
-/* Bit k set when byte k of v needs a look (as word_dirty). */
+/* Bit k set when byte k of v needs a look (as acar__json_word_dirty). */
 static inline unsigned dirty16(__m128i v, bool ascii) {
     __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
@@ -650,7 +630,7 @@ static inline bool pair_dirty(uint64_t a, uint64_t b, bool ascii) {
 #ifdef HAVE_SSE2
     return dirty16(_mm_set_epi64x((long long)b, (long long)a), ascii) != 0;
 #else
-    return word_dirty(a, ascii) || word_dirty(b, ascii);
+    return acar__json_word_dirty(a, ascii) || acar__json_word_dirty(b, ascii);
 #endif
 }
 
@@ -685,7 +665,7 @@ static char *escape_piece(bool ascii, const unsigned char *s, size_t len, size_t
         while (stop - i >= 8) {
             uint64_t x;
             memcpy(&x, s + i, 8);
-            if (word_dirty(x, ascii)) break;
+            if (acar__json_word_dirty(x, ascii)) break;
             memcpy(d, &x, 8);
             d += 8;
             i += 8;
@@ -694,7 +674,7 @@ static char *escape_piece(bool ascii, const unsigned char *s, size_t len, size_t
         if (stop == len && len - i < 8 && len >= 8) {
             uint64_t x;
             memcpy(&x, s + len - 8, 8);
-            if (!word_dirty(x, ascii)) {
+            if (!acar__json_word_dirty(x, ascii)) {
                 memcpy(d + (len - i) - 8, &x, 8);
                 d += len - i;
                 i = len;
