@@ -940,67 +940,49 @@ static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t 
 
 /* ---- numbers ---- */
 
-/* The end of the run of ASCII digits at q. */
-static inline const uint8_t *skip_digits(const uint8_t *q, const uint8_t *end) {
-#if defined(__SSE2__)
-    const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
-    while (end - q >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-        /* signed: bytes from 0x80 up are below '0' */
-        __m128i in = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
-        unsigned mask = (unsigned)_mm_movemask_epi8(in) ^ 0xffffu;
-        if (mask) return q + ctz32(mask);
-        q += 16;
-    }
-#endif
-    while (q < end && (unsigned)(*q - '0') <= 9) q++;
-    return q;
-}
-
 #if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(__x86_64__) || \
     defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
 #define DIGITS_SWAR 1
-/* The value of eight ASCII digits, the first at the lowest address: pairs,
- * then quadruples, then the whole, each step one multiply. */
-static inline uint64_t eight_digits(const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    v -= 0x3030303030303030ull;
-    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
-    v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
-    return (v * 10000 + (v >> 32)) & 0xffffffffull;
-}
 #endif
 
-static const uint64_t pow10_u64[8] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u};
+static const uint64_t pow10_u64[9] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u};
 
-/* m * 10^n + the value of the n digits at p (the result below 10^19);
- * end bounds what may be read. */
-static inline uint64_t add_digits(uint64_t m, const uint8_t *p, size_t n, const uint8_t *end) {
+/* The run of digits at q: its length is added to *nd, and while *nd stays
+ * at most 19 (so that the value fits) *m becomes *m 10^len + its value.
+ * Returns the end of the run.  Eight bytes at a time where eight can be
+ * read: the digits are found and converted from the same word, where a
+ * scan for the end and a second pass to convert took twice the
+ * instructions (canada.json's 17-digit floats). */
+static inline const uint8_t *read_digits(const uint8_t *q, const uint8_t *end, uint64_t *m, size_t *nd) {
 #ifdef DIGITS_SWAR
-    while (n >= 8) {
-        m = m * 100000000u + eight_digits(p);
-        p += 8;
-        n -= 8;
+    while (end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        /* a byte's value if it is a digit; the top bit of a byte of t is
+         * set where it is not.  A carry out of a byte that is no digit can
+         * only mark later bytes, which the lowest mark has already cut. */
+        uint64_t x = w ^ 0x3030303030303030ull;
+        uint64_t t = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+        unsigned k = t ? ctz64(t) / 8 : 8;
+        if (k == 0) return q;
+        if (*nd + k <= 19) {
+            /* the k digits, first at the lowest byte, moved to the top of
+             * the word (zeros below read as leading zeros): pairs, then
+             * quadruples, then the whole, one multiply each */
+            uint64_t v = x << (8 * (8 - k));
+            v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
+            v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
+            v = (v * 10000 + (v >> 32)) & 0xffffffffull;
+            *m = *m * pow10_u64[k] + v;
+        }
+        *nd += k;
+        q += k;
+        if (k < 8) return q;
     }
-    if (n >= 3 && end - p >= 8) {
-        /* the last 3-7 digits as one word: the bytes after them shifted
-         * out, zeros (leading digits 0) shifted in below; one or two
-         * digits are quicker in the loop (mesh.json's ints) */
-        uint64_t v;
-        memcpy(&v, p, 8);
-        unsigned sh = 8 * (8 - (unsigned)n);
-        v = (v << sh) - (0x3030303030303030ull << sh);
-        v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
-        v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
-        v = (v * 10000 + (v >> 32)) & 0xffffffffull;
-        return m * pow10_u64[n] + v;
-    }
-#else
-    (void)end;
 #endif
-    while (n--) m = m * 10 + (uint64_t)(*p++ - '0');
-    return m;
+    for (; q < end && (unsigned)(*q - '0') <= 9; q++)
+        if (++*nd <= 19) *m = *m * 10 + (uint64_t)(*q - '0');
+    return q;
 }
 
 static COLD acar_val *int_limit(jr *r, const uint8_t *at, size_t digits) {
@@ -1012,10 +994,10 @@ static COLD acar_val *int_limit(jr *r, const uint8_t *at, size_t digits) {
 /* A number at *pp (a '-' or a digit), as json.loads' scanner reads it:
  * an int unless a fraction or an exponent follows; "1." and "1e" end the
  * number before the '.' or 'e' (json.loads then says "Extra data").
- * The digit runs are found sixteen bytes at a time and converted eight at
- * a time; with at most 19 digits in all the value is w 10^e exactly and
- * num's fast tiers round it (canada.json 562 -> 1003 MB/s); longer
- * mantissas go to the full parser. */
+ * The digits are read and converted eight at a time (read_digits); with
+ * at most 19 digits in all the value is w 10^e exactly and num's fast
+ * tiers round it (canada.json 562 -> 1003 MB/s); longer mantissas go to
+ * the full parser. */
 static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
     const uint8_t *s = *pp, *q = s, *end = r->end;
     bool neg = false;
@@ -1023,18 +1005,28 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         neg = true;
         if (++q == end) return expecting_value(r, s);
     }
-    const uint8_t *ds = q;
-    if (*q >= '1' && *q <= '9') q = skip_digits(q + 1, end);
-    else if (*q == '0') q++;
+    /* nd digits so far; m their value while nd <= 19 */
+    uint64_t m = 0;
+    size_t nd = 0;
+    if (*q >= '1' && *q <= '9') {
+        /* the first two digits one at a time: most ints and the integer
+         * parts of most floats are that short */
+        m = (uint64_t)(*q++ - '0');
+        nd = 1;
+        if (q < end && (unsigned)(*q - '0') <= 9) {
+            m = m * 10 + (uint64_t)(*q++ - '0');
+            nd = 2;
+            if (q < end && (unsigned)(*q - '0') <= 9) q = read_digits(q, end, &m, &nd);
+        }
+    } else if (*q == '0') q++, nd = 1;
     else return expecting_value(r, s);
-    size_t nint = (size_t)(q - ds), nfrac = 0;
-    const uint8_t *fs = q;
+    const size_t nint = nd;
+    size_t nfrac = 0;
     bool isf = false;
     if (end - q >= 2 && q[0] == '.' && (unsigned)(q[1] - '0') <= 9) {
         isf = true;
-        fs = q + 1;
-        q = skip_digits(q + 2, end);
-        nfrac = (size_t)(q - fs);
+        q = read_digits(q + 1, end, &m, &nd);
+        nfrac = nd - nint;
     }
     int64_t e10 = 0;
     if (end - q >= 2 && (*q == 'e' || *q == 'E')) {
@@ -1058,7 +1050,6 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         if (LIKELY(nint <= 18)) {
             acar_val *v = acar__alloc(r->doc, sizeof *v);
             if (UNLIKELY(!v)) return fail_doc(r, s);
-            uint64_t m = add_digits(0, ds, nint, end);
             v->tag = ACAR_TAG(ACAR_INT, 0, 0);
             v->u.i = neg ? -(int64_t)m : (int64_t)m;
             return v;
@@ -1068,10 +1059,8 @@ static inline acar_val *parse_num(jr *r, const uint8_t **pp) {
         return b ? b : fail_doc(r, s);
     }
     double d;
-    if (LIKELY(nint + nfrac <= 19)) {
+    if (LIKELY(nd <= 19)) {
         /* leading zeros count here, and cost nothing but this check */
-        uint64_t m = add_digits(0, ds, nint, end);
-        m = nfrac ? add_digits(m, fs, nfrac, end) : m;
         e10 -= (int64_t)nfrac;
         if (e10 < -1000) e10 = -1000;
         if (acar_num_decimal_to_double(m, (int)e10, neg, &d) == 0) goto have;
