@@ -10,7 +10,9 @@
  * --runs (default 5) such rounds is reported as MB/s (10^6 bytes of input
  * per CPU second), and the ratio of each parser to acar.  Each round times
  * every C parser in turn, so that a slow spell of a shared machine falls on
- * all of them alike.  acar reads into one document that
+ * all of them alike; a C parser's ratio is the median over the rounds of
+ * its speed over acar's in the same round (the Python columns, timed apart,
+ * and the totals divide the bests).  acar reads into one document that
  * acar_doc_reset empties between reads (its documented way to read many
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
  * ones missing print "-".  --python runs CPython's json.loads, and
@@ -23,6 +25,7 @@
 /* popen, pclose, opendir: POSIX. */
 #define _DEFAULT_SOURCE
 #include "acar.h"
+#include "bench_timing.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -50,15 +53,6 @@ int bench_simdjson_parse(const char *data, size_t len, long n);
 #ifndef ACAR_BENCH_FLAGS
 #define ACAR_BENCH_FLAGS "?"
 #endif
-
-/* CPU time of this process: the machines this runs on are shared, and
- * wall time there measured the neighbours (a run showed 2.8 s wall for
- * 0.22 s of CPU). */
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef struct file {
     char *path;
@@ -148,23 +142,25 @@ static int parse_simdjson(const file *f, void *ctx, long n) {
 #endif
 
 /* One parser's timing of one file: its batch size n (calls in at least
- * min_time) and its best MB/s so far (< 0: it failed). */
+ * min_time), its best MB/s so far (< 0: it failed), and its MB/s in each
+ * round, for the paired ratios. */
 typedef struct timing {
     parse_fn fn;
     void *ctx;
     long n;
     double best;
+    double round[BENCH_MAX_ROUNDS];
 } timing;
 
 static void calibrate(timing *t, const file *f, double min_time) {
-    double t0 = now();
+    double t0 = bench_now();
     t->n = 1;
     t->best = 0;
     if (t->fn(f, t->ctx, 1) < 0) {
         t->best = -1;
         return;
     }
-    double one = now() - t0;
+    double one = bench_now() - t0;
     if (one > 0) t->n = (long)(min_time / one) + 1;
 }
 
@@ -177,14 +173,20 @@ static void measure(timing *ts, size_t nt, const file *f, double min_time, int r
         for (size_t i = 0; i < nt; i++) {
             timing *t = &ts[i];
             if (t->best < 0) continue;
-            double t0 = now();
+            double t0 = bench_now();
             if (t->fn(f, t->ctx, t->n) < 0) {
                 t->best = -1;
                 continue;
             }
-            double mbs = (double)f->len * (double)t->n / (now() - t0) / 1e6;
+            double mbs = (double)f->len * (double)t->n / (bench_now() - t0) / 1e6;
+            t->round[r] = mbs;
             if (mbs > t->best) t->best = mbs;
         }
+}
+
+static double paired_ratio(const timing *t, const timing *a, int runs) {
+    if (t->best <= 0 || a->best <= 0) return -1;
+    return bench_median_ratio(t->round, a->round, runs);
 }
 
 static int add_path(const char *path, file **files, size_t *nfiles) {
@@ -266,9 +268,11 @@ static void python_speeds(const char *py, file *files, size_t n, double min_time
  * jansson, json-c, json.loads, orjson.loads. */
 #define NOTHER 6
 
-static void cell(double v, double base) {
+/* MB/s v and its ratio to acar: the paired ratio when given (>= 0), else
+ * v over acar's base. */
+static void cell(double v, double base, double paired) {
     if (v < 0) printf(" %15s", "-");
-    else printf(" %8.0f (%4.2f)", v, base > 0 ? v / base : 0);
+    else printf(" %8.0f (%4.2f)", v, paired >= 0 ? paired : base > 0 ? v / base : 0);
 }
 
 int main(int argc, char **argv) {
@@ -289,6 +293,10 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (runs < 1 || runs > BENCH_MAX_ROUNDS) {
+        fprintf(stderr, "bench_json: --runs must be 1 to %d\n", BENCH_MAX_ROUNDS);
+        return 2;
+    }
     if (!nfiles) {
         fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
         return 2;
@@ -307,34 +315,38 @@ int main(int argc, char **argv) {
         double other[NOTHER] = {-1, -1, -1, -1, pys[i], ors[i]};
         /* acar first, then the C parsers found at build time (slot: their
          * column in other[]) */
-        timing ts[5] = {{parse_acar, doc, 0, 0}};
+        timing ts[5] = {{.fn = parse_acar, .ctx = doc}};
         int slot[5] = {-1};
         size_t nt = 1;
         if (!acar_only) {
 #ifdef HAVE_SIMDJSON
             slot[nt] = 0;
-            ts[nt++] = (timing){parse_simdjson, NULL, 0, 0};
+            ts[nt++] = (timing){.fn = parse_simdjson};
 #endif
 #ifdef HAVE_CJSON
             slot[nt] = 1;
-            ts[nt++] = (timing){parse_cjson, NULL, 0, 0};
+            ts[nt++] = (timing){.fn = parse_cjson};
 #endif
 #ifdef HAVE_JANSSON
             slot[nt] = 2;
-            ts[nt++] = (timing){parse_jansson, NULL, 0, 0};
+            ts[nt++] = (timing){.fn = parse_jansson};
 #endif
 #ifdef HAVE_JSONC
             slot[nt] = 3;
-            ts[nt++] = (timing){parse_jsonc, NULL, 0, 0};
+            ts[nt++] = (timing){.fn = parse_jsonc};
 #endif
         }
         measure(ts, nt, f, min_time, runs);
         double a = ts[0].best;
-        for (size_t k = 1; k < nt; k++) other[slot[k]] = ts[k].best;
+        double paired[NOTHER] = {-1, -1, -1, -1, -1, -1};
+        for (size_t k = 1; k < nt; k++) {
+            other[slot[k]] = ts[k].best;
+            paired[slot[k]] = paired_ratio(&ts[k], &ts[0], runs);
+        }
         const char *name = strrchr(f->path, '/');
         name = name ? name + 1 : f->path;
         printf("%-40s %9.0f %9.0f", name, (double)f->len / 1e3, a);
-        for (int k = 0; k < NOTHER; k++) cell(other[k], a);
+        for (int k = 0; k < NOTHER; k++) cell(other[k], a, paired[k]);
         printf(" %8.2f\n", acar_memory(f));
         if (a > 0) {
             sum_in += (double)f->len;
@@ -345,7 +357,7 @@ int main(int argc, char **argv) {
     }
     /* Totals: all bytes over all time, per parser (files it could read). */
     printf("%-40s %9.0f %9.0f", "all files (total bytes / total time)", sum_in / 1e3, sum_in / t_acar);
-    for (int k = 0; k < NOTHER; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar);
+    for (int k = 0; k < NOTHER; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar, -1);
     printf("\n");
     acar_doc_free(doc);
     free(pys);

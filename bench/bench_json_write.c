@@ -27,8 +27,11 @@
  * takes --min-time seconds, as timeit.autorange does; the result is the
  * fastest of --repeat batches divided by `number`.  The C writers' batches
  * are timed in turn, one of each per round (bench_best_each), so that a slow
- * spell of a shared machine falls on all of them alike.  acar's default
- * output is checked against json.dumps's bytes.
+ * spell of a shared machine falls on all of them alike, and a C writer's
+ * ratio is the median over the rounds of its time over acar-compact's in
+ * the same round (bench_paired; the Python columns, timed apart, divide
+ * the bests).  acar's default output is checked against json.dumps's
+ * bytes.
  *
  * Every side is timed in process CPU time (Python's with time.process_time).
  *
@@ -216,6 +219,10 @@ int main(int argc, char **argv) {
             return 2;
         } else files[nfiles++] = argv[i];
     }
+    if (repeat < 1 || repeat > BENCH_MAX_ROUNDS) {
+        fprintf(stderr, "bench_json_write: --repeat must be 1 to %d\n", BENCH_MAX_ROUNDS);
+        return 2;
+    }
     if (!nfiles) {
         fprintf(stderr, "bench_json_write: no files\n");
         return 2;
@@ -303,12 +310,13 @@ int main(int argc, char **argv) {
             remove(path);
         }
         /* every writer timed in turn, round by round (bench_best_each) */
-        bench_side sides[6] = {{run_acar, &ac, 0, 0, 0}, {run_acar, &cc, 0, 0, 0}, {run_cjson, ct, 0, 0, 0},
-                               {run_jansson, jt, 0, 0, 0}, {run_jsonc, jc, 0, 0, 0}};
+        bench_side sides[6] = {{.run = run_acar, .ctx = &ac}, {.run = run_acar, .ctx = &cc},
+                               {.run = run_cjson, .ctx = ct}, {.run = run_jansson, .ctx = jt},
+                               {.run = run_jsonc, .ctx = jc}};
         size_t nsides = 5;
 #ifdef HAVE_SIMDJSON
         void *sj = bench_simdjson_doc_new(text, len);
-        if (sj) sides[nsides++] = (bench_side){bench_simdjson_write, sj, 0, 0, 0};
+        if (sj) sides[nsides++] = (bench_side){.run = bench_simdjson_write, .ctx = sj};
 #endif
         bench_best_each(sides, nsides, repeat, min_time);
         size_t n_a = sides[0].last, n_c = sides[1].last, n_cj = sides[2].last, n_ja = sides[3].last,
@@ -325,14 +333,16 @@ int main(int argc, char **argv) {
         if (sj) {
             size_t n_sj = sides[5].last;
             double t_sj = sides[5].best;
-            printf(" %.0f (%.1fx) |", n_sj / t_sj / 1e6, t_sj / t_c);
+            printf(" %.0f (%.1fx) |", n_sj / t_sj / 1e6, bench_paired(&sides[5], &sides[1], repeat));
             bench_simdjson_doc_free(sj);
         } else {
             printf(" - |");
         }
 #endif
-        printf(" %.0f (%.1fx) | %.0f (%.1fx) | %.0f (%.1fx) |", n_cj / t_cj / 1e6, t_cj / t_c,
-               n_ja / t_ja / 1e6, t_ja / t_c, n_jc / t_jc / 1e6, t_jc / t_c);
+        printf(" %.0f (%.1fx) | %.0f (%.1fx) | %.0f (%.1fx) |", n_cj / t_cj / 1e6,
+               bench_paired(&sides[2], &sides[1], repeat), n_ja / t_ja / 1e6,
+               bench_paired(&sides[3], &sides[1], repeat), n_jc / t_jc / 1e6,
+               bench_paired(&sides[4], &sides[1], repeat));
         if (have_py) {
             printf(" %.0f (%.1fx) | %.0f (%.1fx) |", n_a / py[i][0] / 1e6, py[i][0] / t_a,
                    n_c / py[i][1] / 1e6, py[i][1] / t_c);

@@ -3,8 +3,11 @@
  * share, on both sides of a comparison: batches of `number` calls, number
  * grown 1, 2, 5, 10, 20, ... until a batch takes min_time seconds (as
  * timeit.autorange does), then the fastest of `repeat` batches, in process
- * CPU time (the machines these run on are shared).  BENCH_PY_BEST is the
- * same loop for the Python side (time.process_time), as source text.
+ * CPU time (the machines these run on are shared: wall time there measured
+ * the neighbours, 2.8 s of it for 0.22 s of CPU in one run).  The JSON read
+ * driver takes the clock and the paired ratios from here too.
+ * BENCH_PY_BEST is the same loop for the Python side (time.process_time),
+ * as source text.
  */
 #ifndef ACAR_BENCH_TIMING_H
 #define ACAR_BENCH_TIMING_H
@@ -40,6 +43,8 @@ static inline double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat,
     return best;
 }
 
+#define BENCH_MAX_ROUNDS 64
+
 /* One side of bench_best_each: what to run, and its seconds per call. */
 typedef struct bench_side {
     size_t (*run)(void *ctx);
@@ -47,6 +52,7 @@ typedef struct bench_side {
     size_t number; /* calls per batch */
     double best;   /* seconds per call, the fastest batch */
     size_t last;   /* what the last call returned */
+    double round[BENCH_MAX_ROUNDS]; /* seconds per call in each round */
 } bench_side;
 
 /* bench_best for n sides at once: each is sized alone, then each of the
@@ -72,8 +78,31 @@ static inline void bench_best_each(bench_side *sides, size_t n, int repeat, doub
             double t0 = bench_now();
             for (size_t i = 0; i < b->number; i++) b->run(b->ctx);
             double t = (bench_now() - t0) / (double)b->number;
+            if (r < BENCH_MAX_ROUNDS) b->round[r] = t;
             if (t < b->best) b->best = t;
         }
+}
+
+/* The median over n rounds of a[r] / b[r], where a and b are two sides'
+ * figures measured in the same round: a ratio of their two bests can pair
+ * a fast spell of one with a slow spell of the other, where this machine's
+ * speed moves by 2x from one second to the next. */
+static inline double bench_median_ratio(const double *a, const double *b, int n) {
+    double q[BENCH_MAX_ROUNDS];
+    if (n > BENCH_MAX_ROUNDS) n = BENCH_MAX_ROUNDS;
+    for (int r = 0; r < n; r++) {
+        double x = a[r] / b[r];
+        int k = r;
+        for (; k > 0 && q[k - 1] > x; k--) q[k] = q[k - 1]; /* insertion sort */
+        q[k] = x;
+    }
+    return n % 2 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
+}
+
+/* How many times faster than s its base was, from bench_best_each's
+ * rounds, paired (bench_median_ratio). */
+static inline double bench_paired(const bench_side *s, const bench_side *base, int repeat) {
+    return bench_median_ratio(s->round, base->round, repeat);
 }
 
 /* def best(f): the same, for a script that sets rep and mint first. */
