@@ -425,6 +425,27 @@ def deep_cases():
     return out
 
 
+def digit_run_cases(r):
+    # Every length of integer part and of fraction up to 25 digits (the
+    # reader converts eight at a time and keeps the value while at most 19
+    # digits have come), with and without an exponent, ending the text (a
+    # digit run that meets the end of the input inside a word) and followed
+    # by one to eight more bytes.
+    out = []
+    for ni in range(1, 26):
+        for nf in [None] + list(range(1, 26)):
+            s = ('-' if r.random() < 0.3 else '') + r.choice('123456789')
+            s += ''.join(r.choice('0123456789') for _ in range(ni - 1))
+            if nf is not None:
+                s += '.' + ''.join(r.choice('0123456789') for _ in range(nf))
+            if r.random() < 0.3:
+                s += 'e' + str(r.choice([-330, -22, -1, 1, 22, 300]))
+            out.append(case('digits', s.encode()))
+            out.append(case('digits', ('[' + s + ']' + ' ' * r.randrange(8)).encode()))
+            out.append(case('digits', ('0.' + '0' * (ni - 1) + s.lstrip('-')).encode()))
+    return out
+
+
 def jsonl_cases(r, gen):
     out = []
     fixed = [b'', b'\n', b'1', b'1\n', b'1\n2\n', b'1\n\n2', b'1\r\n2\r\n', b'  \n1\n  \n', b'[1,\n2]',
@@ -492,6 +513,7 @@ def cases(seed, scale=1):
         out.append(case('control-records', cgen.records().encode('utf-8', 'surrogatepass'), READ_ALLOW_CONTROL))
     out += flag_cases(r, gen)
     out += deep_cases()
+    out += digit_run_cases(r)
     out += jsonl_cases(r, gen)
     return out
 
