@@ -429,8 +429,9 @@ def digit_run_cases(r):
     # Every length of integer part and of fraction up to 25 digits (the
     # reader converts eight at a time and keeps the value while at most 19
     # digits have come), with and without an exponent, ending the text (a
-    # digit run that meets the end of the input inside a word) and followed
-    # by one to eight more bytes.
+    # digit run that meets the end of the input inside a word), followed by
+    # one to eight more bytes, and as the fraction of '0.' after leading
+    # zeros (which makes 'Extra data' of a number that had a fraction).
     out = []
     for ni in range(1, 26):
         for nf in [None] + list(range(1, 26)):
