@@ -269,7 +269,7 @@ static int lower_eq(const char *s, size_t len, const char *word)
     return i == len && word[i] == 0;
 }
 
-static const double POW10_EXACT[23] = {
+const double acar_num_pow10_exact[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -386,7 +386,7 @@ int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out
     if (!inexact && w <= (((uint64_t)1) << 53) && e10 >= -22) {
         if (e10 <= 22) {
             double r = (double)w;
-            r = e10 < 0 ? r / POW10_EXACT[-e10] : r * POW10_EXACT[e10];
+            r = e10 < 0 ? r / acar_num_pow10_exact[-e10] : r * acar_num_pow10_exact[e10];
             *out = sign ? -r : r;
             return 0;
         }
@@ -427,7 +427,7 @@ int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out
     return 0;
 }
 
-int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out)
+int acar_num_decimal_approx(uint64_t w, int e10, int neg, double *out)
 {
     const uint64_t sign = neg ? SIGN_BIT : 0;
     if (w == 0 || e10 < ACAR_NUM_POW10_E_MIN) { /* below 10^-324: zero */
@@ -438,14 +438,6 @@ int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out)
         *out = from_bits(sign | INF_BITS);
         return 0;
     }
-#if FLT_EVAL_METHOD == 0
-    if (w <= (((uint64_t)1) << 53) && e10 >= -22 && e10 <= 22) {
-        double r = (double)w;
-        r = e10 < 0 ? r / POW10_EXACT[-e10] : r * POW10_EXACT[e10];
-        *out = neg ? -r : r;
-        return 0;
-    }
-#endif
     const approx_t a = approx(w, e10);
     if (a.b > 971) {
         *out = from_bits(sign | INF_BITS);

@@ -13,6 +13,7 @@
 #ifndef ACAR_NUM_H
 #define ACAR_NUM_H
 
+#include <float.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,12 +51,36 @@ enum {
  * leading zeros are accepted).  "-nan" keeps its sign bit. */
 int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out);
 
+/* 10^0 .. 10^22, each exactly a double. */
+extern const double acar_num_pow10_exact[23];
+
+/* acar_num_decimal_to_double without its first tier: the same result for
+ * any w and e10, from the 128-bit approximation (and -1 where only the
+ * exact comparison can decide). */
+int acar_num_decimal_approx(uint64_t w, int e10, int neg, double *out);
+
 /* w 10^e10 correctly rounded, negated when neg, for callers that have
  * already read the digits (w < 10^19 holding every significant digit, so
  * the value is exact; e10 any exponent).  Returns 0 with *out set when the
  * fast tiers decide it (nearly always), or -1 when only the exact
- * comparison can: the caller then passes the text to acar_num_parse_double. */
-int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out);
+ * comparison can: the caller then passes the text to acar_num_parse_double.
+ * The first tier is inline, for readers that call this per number (the
+ * call was a tenth of reading numbers.json): when w is at most 2^53 and
+ * |e10| at most 22, both w and 10^|e10| are doubles, so one IEEE
+ * multiplication or division rounds w 10^e10 correctly (where the compiler
+ * evaluates doubles in double precision: FLT_EVAL_METHOD). */
+static inline int acar_num_decimal_to_double(uint64_t w, int e10, int neg, double *out)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (w <= (((uint64_t)1) << 53) && e10 >= -22 && e10 <= 22) {
+        double r = (double)w;
+        r = e10 < 0 ? r / acar_num_pow10_exact[-e10] : r * acar_num_pow10_exact[e10];
+        *out = neg ? -r : r;
+        return 0;
+    }
+#endif
+    return acar_num_decimal_approx(w, e10, neg, out);
+}
 
 /* Allocation callback used by the big-int functions: returns NULL on failure. */
 typedef void *(*acar_num_alloc)(void *ctx, size_t size);
