@@ -10,19 +10,20 @@
  * --runs (default 5) such rounds is reported as MB/s (10^6 bytes of input
  * per CPU second), and the ratio of each parser to acar.  Each round times
  * every C parser in turn, so that a slow spell of a shared machine falls on
- * all of them alike; a C parser's ratio is the median over the rounds of
- * its speed over acar's in the same round (the Python columns, timed apart,
- * and the totals divide the bests).  acar reads into one document that
+ * all of them alike; a parser's ratio is the median over the rounds of
+ * its speed over acar's in the same round (the totals divide the bests).
+ * acar reads into one document that
  * acar_doc_reset empties between reads (its documented way to read many
  * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
- * ones missing print "-".  --python runs CPython's json.loads, and
+ * ones missing print "-".  --python times CPython's json.loads, and
  * orjson.loads when that interpreter has orjson, on the same files (bytes
- * in, as acar reads them) through timeit.  --acar-only times
+ * in, as acar reads them) in the same rounds, in a child process that
+ * reports its own CPU time (pyproc).  --acar-only times
  * acar alone (for perf record, and A/B runs of two builds).  The last
  * column, mem/size, is acar_doc_memory of a new document after one read of
  * the file, over the file's size.
  */
-/* popen, pclose, opendir: POSIX. */
+/* fork, pipe, fdopen, opendir: POSIX. */
 #define _DEFAULT_SOURCE
 #include "acar.h"
 #include "bench_timing.h"
@@ -33,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef HAVE_CJSON
 #include <cjson/cJSON.h>
@@ -58,6 +61,7 @@ typedef struct file {
     char *path;
     char *data; /* NUL-terminated, 64 bytes of padding after (simdjson) */
     size_t len;
+    size_t index; /* in the list of files (the Python child's numbering) */
 } file;
 
 static int read_file(const char *path, file *f) {
@@ -146,21 +150,31 @@ static int parse_simdjson(const file *f, void *ctx, long n) {
  * round, for the paired ratios. */
 typedef struct timing {
     parse_fn fn;
+    /* instead of fn, for a side that times itself (the Python child):
+     * seconds for n parses, or < 0 on failure */
+    double (*timed)(const file *f, void *ctx, long n);
     void *ctx;
     long n;
     double best;
     double round[BENCH_MAX_ROUNDS];
 } timing;
 
-static void calibrate(timing *t, const file *f, double min_time) {
+/* Seconds for t->n parses of f by t, or < 0 when it failed. */
+static double run_timing(timing *t, const file *f) {
+    if (t->timed) return t->timed(f, t->ctx, t->n);
     double t0 = bench_now();
+    if (t->fn(f, t->ctx, t->n) < 0) return -1;
+    return bench_now() - t0;
+}
+
+static void calibrate(timing *t, const file *f, double min_time) {
     t->n = 1;
     t->best = 0;
-    if (t->fn(f, t->ctx, 1) < 0) {
+    double one = run_timing(t, f);
+    if (one < 0) {
         t->best = -1;
         return;
     }
-    double one = bench_now() - t0;
     if (one > 0) t->n = (long)(min_time / one) + 1;
 }
 
@@ -173,12 +187,12 @@ static void measure(timing *ts, size_t nt, const file *f, double min_time, int r
         for (size_t i = 0; i < nt; i++) {
             timing *t = &ts[i];
             if (t->best < 0) continue;
-            double t0 = bench_now();
-            if (t->fn(f, t->ctx, t->n) < 0) {
+            double secs = run_timing(t, f);
+            if (secs < 0) {
                 t->best = -1;
                 continue;
             }
-            double mbs = (double)f->len * (double)t->n / (bench_now() - t0) / 1e6;
+            double mbs = (double)f->len * (double)t->n / secs / 1e6;
             t->round[r] = mbs;
             if (mbs > t->best) t->best = mbs;
         }
@@ -219,49 +233,88 @@ static int add_path(const char *path, file **files, size_t *nfiles) {
     }
     *files = realloc(*files, (*nfiles + 1) * sizeof **files);
     if (read_file(path, &(*files)[*nfiles]) < 0) return -1;
+    (*files)[*nfiles].index = *nfiles;
     (*nfiles)++;
     return 0;
 }
 
-/* MB/s per file of CPython's json.loads (out) and orjson.loads (out_or,
- * -1 without orjson), by timeit (best of runs). */
-static void python_speeds(const char *py, file *files, size_t n, double min_time, int runs, double *out,
-                          double *out_or) {
-    for (size_t i = 0; i < n; i++) out[i] = out_or[i] = -1;
-    if (!py) return;
-    char script[] =
-        "import json,sys,time,timeit\n"
-        "try:\n import orjson\nexcept ImportError:\n orjson=None\n"
-        "mt=float(sys.argv[1]);runs=int(sys.argv[2])\n"
-        "def speed(b,f):\n"
-        "  t=timeit.Timer(lambda:f(b),timer=time.process_time)\n"
-        "  k,_=t.autorange()\n"
-        "  k=max(1,int(k*mt/0.2))\n"
-        "  return len(b)/(min(t.repeat(runs,k))/k)/1e6\n"
-        "for p in sys.argv[3:]:\n"
-        "  b=open(p,'rb').read()\n"
-        "  print(speed(b,json.loads),speed(b,orjson.loads) if orjson else -1,flush=True)\n";
-    FILE *sf = fopen("/tmp/acar_bench_json.py", "w");
-    if (!sf) return;
-    fputs(script, sf);
-    fclose(sf);
-    size_t cap = 256;
-    for (size_t i = 0; i < n; i++) cap += strlen(files[i].path) + 3;
-    char *cmd = malloc(cap + strlen(py) + 64);
-    sprintf(cmd, "%s /tmp/acar_bench_json.py %g %d", py, min_time, runs);
-    for (size_t i = 0; i < n; i++) {
-        strcat(cmd, " '");
-        strcat(cmd, files[i].path);
-        strcat(cmd, "'");
+/* CPython in a child process that holds every file and times json.loads
+ * (or orjson.loads) on request: "j I N" (or "o I N") parses file I N times
+ * and answers the process CPU seconds it took (time.process_time).  So the
+ * interpreter's batches are timed in the same rounds as the C parsers'
+ * (measure), and its ratios are paired as theirs, where timing it apart,
+ * before the C parsers, put minutes and a change of the machine's speed
+ * between the two. */
+typedef struct pyproc {
+    FILE *to, *from;
+    pid_t pid;
+    bool orjson; /* the interpreter has orjson */
+} pyproc;
+
+static const char py_script[] =
+    "import json,sys,time\n"
+    "try:\n import orjson\nexcept ImportError:\n orjson=None\n"
+    "data=[open(p,'rb').read() for p in sys.argv[1:]]\n"
+    "print(1 if orjson else 0,flush=True)\n"
+    "pt=time.process_time\n"
+    "for line in sys.stdin:\n"
+    "  w,i,n=line.split()\n"
+    "  f=json.loads if w=='j' else orjson.loads\n"
+    "  b=data[int(i)];r=range(int(n))\n"
+    "  t0=pt()\n"
+    "  for _ in r: f(b)\n"
+    "  print(pt()-t0,flush=True)\n";
+
+static bool py_start(pyproc *pp, const char *py, const file *files, size_t n) {
+    int in[2], out[2];
+    if (pipe(in) < 0) return false;
+    if (pipe(out) < 0) { close(in[0]); close(in[1]); return false; }
+    const char **argv = calloc(n + 4, sizeof *argv);
+    if (!argv) return false;
+    argv[0] = py;
+    argv[1] = "-c";
+    argv[2] = py_script;
+    for (size_t i = 0; i < n; i++) argv[3 + i] = files[i].path;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+        execvp(py, (char *const *)argv);
+        _exit(127);
     }
-    FILE *p = popen(cmd, "r");
-    if (p) {
-        for (size_t i = 0; i < n; i++)
-            if (fscanf(p, "%lf %lf", &out[i], &out_or[i]) != 2) break;
-        pclose(p);
+    free(argv);
+    close(in[0]);
+    close(out[1]);
+    if (pid < 0) { close(in[1]); close(out[0]); return false; }
+    pp->pid = pid;
+    pp->to = fdopen(in[1], "w");
+    pp->from = fdopen(out[0], "r");
+    int has_or;
+    if (!pp->to || !pp->from || fscanf(pp->from, "%d", &has_or) != 1) {
+        fprintf(stderr, "bench_json: %s did not start; no Python columns\n", py);
+        return false;
     }
-    free(cmd);
-    remove("/tmp/acar_bench_json.py");
+    pp->orjson = has_or == 1;
+    return true;
+}
+
+static double py_time(pyproc *pp, char which, const file *f, long n) {
+    double secs;
+    fprintf(pp->to, "%c %zu %ld\n", which, f->index, n);
+    fflush(pp->to);
+    if (fscanf(pp->from, "%lf", &secs) != 1) return -1;
+    return secs;
+}
+
+static double time_json_loads(const file *f, void *ctx, long n) { return py_time(ctx, 'j', f, n); }
+static double time_orjson_loads(const file *f, void *ctx, long n) { return py_time(ctx, 'o', f, n); }
+
+static void py_stop(pyproc *pp) {
+    fclose(pp->to); /* end of input: the child's loop ends */
+    fclose(pp->from);
+    waitpid(pp->pid, NULL, 0);
 }
 
 /* The parsers acar is compared with, in the table's order: simdjson, cJSON,
@@ -301,8 +354,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
         return 2;
     }
-    double *pys = malloc(nfiles * sizeof *pys), *ors = malloc(nfiles * sizeof *ors);
-    python_speeds(py, files, nfiles, min_time, runs, pys, ors);
+    pyproc pyp;
+    bool have_py = py && !acar_only && py_start(&pyp, py, files, nfiles);
 
     acar_doc *doc = acar_doc_new(NULL);
     printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
@@ -312,11 +365,11 @@ int main(int argc, char **argv) {
     double sum_in = 0, t_acar = 0, t_other[NOTHER] = {0}, in_other[NOTHER] = {0};
     for (size_t i = 0; i < nfiles; i++) {
         const file *f = &files[i];
-        double other[NOTHER] = {-1, -1, -1, -1, pys[i], ors[i]};
-        /* acar first, then the C parsers found at build time (slot: their
-         * column in other[]) */
-        timing ts[5] = {{.fn = parse_acar, .ctx = doc}};
-        int slot[5] = {-1};
+        double other[NOTHER] = {-1, -1, -1, -1, -1, -1};
+        /* acar first, then the C parsers found at build time and the
+         * Python child's (slot: their column in other[]) */
+        timing ts[1 + NOTHER] = {{.fn = parse_acar, .ctx = doc}};
+        int slot[1 + NOTHER] = {-1};
         size_t nt = 1;
         if (!acar_only) {
 #ifdef HAVE_SIMDJSON
@@ -335,6 +388,14 @@ int main(int argc, char **argv) {
             slot[nt] = 3;
             ts[nt++] = (timing){.fn = parse_jsonc};
 #endif
+        }
+        if (have_py) {
+            slot[nt] = 4;
+            ts[nt++] = (timing){.timed = time_json_loads, .ctx = &pyp};
+            if (pyp.orjson) {
+                slot[nt] = 5;
+                ts[nt++] = (timing){.timed = time_orjson_loads, .ctx = &pyp};
+            }
         }
         measure(ts, nt, f, min_time, runs);
         double a = ts[0].best;
@@ -360,7 +421,6 @@ int main(int argc, char **argv) {
     for (int k = 0; k < NOTHER; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar, -1);
     printf("\n");
     acar_doc_free(doc);
-    free(pys);
-    free(ors);
+    if (have_py) py_stop(&pyp);
     return 0;
 }
