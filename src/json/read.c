@@ -330,6 +330,11 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
 static inline const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const uint8_t *end) {
     if (LIKELY(p < end && *p > ' ')) return p;
     if (end - p <= 16) return skip_ws(p, end);
+    /* one space kept (json.dumps' ', '): two byte tests, not the masked
+     * compare of two words.  Instructions per read: json.dumps(obj) of
+     * canada, citm_catalog, twitter -3.1%, -2.6%, -1.6%, and mesh.json
+     * -5.0%; the indented files pay the length test, +0.2% to +1.2% */
+    if (k->len == 1 && *p == ' ' && p[1] > ' ') return p + 1;
     uint64_t a, b;
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
