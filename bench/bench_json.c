@@ -324,8 +324,8 @@ static void py_stop(pyproc *pp) {
 /* MB/s v and its ratio to acar: the paired ratio when given (>= 0), else
  * v over acar's base. */
 static void cell(double v, double base, double paired) {
-    if (v < 0) printf(" %15s", "-");
-    else printf(" %8.0f (%4.2f)", v, paired >= 0 ? paired : base > 0 ? v / base : 0);
+    if (v < 0) printf(" %16s", "-");
+    else printf(" %8.0f (%5.3f)", v, paired >= 0 ? paired : base > 0 ? v / base : 0);
 }
 
 int main(int argc, char **argv) {
@@ -360,7 +360,7 @@ int main(int argc, char **argv) {
     acar_doc *doc = acar_doc_new(NULL);
     printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
            acar_version(), runs, min_time, ACAR_BENCH_FLAGS);
-    printf("%-40s %9s %9s %15s %15s %15s %15s %15s %15s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
+    printf("%-40s %9s %9s %16s %16s %16s %16s %16s %16s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
            "jansson", "json-c", "json.loads", "orjson.loads", "mem/size");
     double sum_in = 0, t_acar = 0, t_other[NOTHER] = {0}, in_other[NOTHER] = {0};
     for (size_t i = 0; i < nfiles; i++) {
