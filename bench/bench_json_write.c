@@ -333,20 +333,20 @@ int main(int argc, char **argv) {
         if (sj) {
             size_t n_sj = sides[5].last;
             double t_sj = sides[5].best;
-            printf(" %.0f (%.1fx) |", n_sj / t_sj / 1e6, bench_paired(&sides[5], &sides[1], repeat));
+            printf(" %.0f (%.2fx) |", n_sj / t_sj / 1e6, bench_paired(&sides[5], &sides[1], repeat));
             bench_simdjson_doc_free(sj);
         } else {
             printf(" - |");
         }
 #endif
-        printf(" %.0f (%.1fx) | %.0f (%.1fx) | %.0f (%.1fx) |", n_cj / t_cj / 1e6,
+        printf(" %.0f (%.2fx) | %.0f (%.2fx) | %.0f (%.2fx) |", n_cj / t_cj / 1e6,
                bench_paired(&sides[2], &sides[1], repeat), n_ja / t_ja / 1e6,
                bench_paired(&sides[3], &sides[1], repeat), n_jc / t_jc / 1e6,
                bench_paired(&sides[4], &sides[1], repeat));
         if (have_py) {
-            printf(" %.0f (%.1fx) | %.0f (%.1fx) |", n_a / py[i][0] / 1e6, py[i][0] / t_a,
+            printf(" %.0f (%.2fx) | %.0f (%.2fx) |", n_a / py[i][0] / 1e6, py[i][0] / t_a,
                    n_c / py[i][1] / 1e6, py[i][1] / t_c);
-            if (py[i][2] > 0) printf(" %.0f (%.1fx) |", n_c / py[i][2] / 1e6, py[i][2] / t_c);
+            if (py[i][2] > 0) printf(" %.0f (%.2fx) |", n_c / py[i][2] / 1e6, py[i][2] / t_c);
             else printf(" - |");
         }
         printf("\n");
