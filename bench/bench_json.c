@@ -6,8 +6,8 @@
  *   bench_json [--python PY] [--min-time SECONDS] [--runs N] [--acar-only] FILE|DIR ...
  *
  * Each parser reads each file into its own tree and frees it, as many times
- * as fit in --min-time (default 0.3 s) of process CPU time; the best of
- * --runs (default 5) such rounds is reported as MB/s (10^6 bytes of input
+ * as fit in --min-time (default 0.02 s) of process CPU time; the best of
+ * --runs (default 25) such rounds is reported as MB/s (10^6 bytes of input
  * per CPU second), and the ratio of each parser to acar.  Each round times
  * every C parser in turn, so that a slow spell of a shared machine falls on
  * all of them alike; a parser's ratio is the median over the rounds of
@@ -330,8 +330,12 @@ static void cell(double v, double base, double paired) {
 
 int main(int argc, char **argv) {
     const char *py = NULL;
-    double min_time = 0.3;
-    int runs = 5;
+    /* short batches, many rounds: the two sides of a paired ratio are
+     * milliseconds apart (with 0.1 s batches and 5 rounds, cJSON's ratio on
+     * twitter.json was 0.10 in one run and 0.20 in the next on this
+     * machine; with these, one file's ratio stayed within 2% over four) */
+    double min_time = 0.02;
+    int runs = 25;
     bool acar_only = false; /* for perf record and A/B runs of two builds */
     file *files = NULL;
     size_t nfiles = 0;

@@ -24,8 +24,9 @@
  *                ensure_ascii=False), and orjson.dumps(obj) when installed
  *                (timed by the interpreter itself with the same method)
  * Batches of `number` calls, `number` grown (1, 2, 5, 10, ...) until a batch
- * takes --min-time seconds, as timeit.autorange does; the result is the
- * fastest of --repeat batches divided by `number`.  The C writers' batches
+ * takes --min-time seconds (default 0.02), as timeit.autorange does; the
+ * result is the fastest of --repeat (default 25) batches divided by
+ * `number`.  The C writers' batches
  * are timed in turn, one of each per round (bench_best_each), so that a slow
  * spell of a shared machine falls on all of them alike, and a C writer's
  * ratio is the median over the rounds of its time over acar-compact's in
@@ -76,8 +77,8 @@ size_t bench_simdjson_write(void *doc);
 void bench_simdjson_doc_free(void *doc);
 #endif
 
-static int repeat = 5;
-static double min_time = 0.2;
+static int repeat = 25;     /* many short rounds: see bench_json.c */
+static double min_time = 0.02;
 
 
 /* ---- jansson tree -> acar document (recursive: bench inputs are shallow
