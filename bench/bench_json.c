@@ -18,7 +18,7 @@
  * ones missing print "-".  --python times CPython's json.loads, and
  * orjson.loads when that interpreter has orjson, on the same files (bytes
  * in, as acar reads them) in the same rounds, in a child process that
- * reports its own CPU time (pyproc).  --acar-only times
+ * reports its own CPU time (bench_pyproc.h).  --acar-only times
  * acar alone (for perf record, and A/B runs of two builds).  The last
  * column, mem/size, is acar_doc_memory of a new document after one read of
  * the file, over the file's size.
@@ -26,6 +26,7 @@
 /* fork, pipe, fdopen, opendir: POSIX. */
 #define _DEFAULT_SOURCE
 #include "acar.h"
+#include "bench_pyproc.h"
 #include "bench_timing.h"
 
 #include <dirent.h>
@@ -34,9 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #ifdef HAVE_CJSON
 #include <cjson/cJSON.h>
@@ -238,19 +237,10 @@ static int add_path(const char *path, file **files, size_t *nfiles) {
     return 0;
 }
 
-/* CPython in a child process that holds every file and times json.loads
- * (or orjson.loads) on request: "j I N" (or "o I N") parses file I N times
- * and answers the process CPU seconds it took (time.process_time).  So the
- * interpreter's batches are timed in the same rounds as the C parsers'
- * (measure), and its ratios are paired as theirs, where timing it apart,
- * before the C parsers, put minutes and a change of the machine's speed
- * between the two. */
-typedef struct pyproc {
-    FILE *to, *from;
-    pid_t pid;
-    bool orjson; /* the interpreter has orjson */
-} pyproc;
-
+/* CPython's side (bench_pyproc.h): a child that holds every file and
+ * answers "j I N" (or "o I N") with the CPU seconds json.loads (or
+ * orjson.loads) took to parse file I N times.  Its first line says whether
+ * it has orjson. */
 static const char py_script[] =
     "import json,sys,time\n"
     "try:\n import orjson\nexcept ImportError:\n orjson=None\n"
@@ -265,57 +255,14 @@ static const char py_script[] =
     "  for _ in r: f(b)\n"
     "  print(pt()-t0,flush=True)\n";
 
-static bool py_start(pyproc *pp, const char *py, const file *files, size_t n) {
-    int in[2], out[2];
-    if (pipe(in) < 0) return false;
-    if (pipe(out) < 0) { close(in[0]); close(in[1]); return false; }
-    const char **argv = calloc(n + 4, sizeof *argv);
-    if (!argv) return false;
-    argv[0] = py;
-    argv[1] = "-c";
-    argv[2] = py_script;
-    for (size_t i = 0; i < n; i++) argv[3 + i] = files[i].path;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-        execvp(py, (char *const *)argv);
-        _exit(127);
-    }
-    free(argv);
-    close(in[0]);
-    close(out[1]);
-    if (pid < 0) { close(in[1]); close(out[0]); return false; }
-    pp->pid = pid;
-    pp->to = fdopen(in[1], "w");
-    pp->from = fdopen(out[0], "r");
-    int has_or;
-    if (!pp->to || !pp->from || fscanf(pp->from, "%d", &has_or) != 1) {
-        fprintf(stderr, "bench_json: %s did not start; no Python columns\n", py);
-        return false;
-    }
-    pp->orjson = has_or == 1;
-    return true;
-}
-
-static double py_time(pyproc *pp, char which, const file *f, long n) {
-    double secs;
-    fprintf(pp->to, "%c %zu %ld\n", which, f->index, n);
-    fflush(pp->to);
-    if (fscanf(pp->from, "%lf", &secs) != 1) return -1;
-    return secs;
+static double py_time(bench_py *pp, char which, const file *f, long n) {
+    char req[64];
+    snprintf(req, sizeof req, "%c %zu %ld", which, f->index, n);
+    return bench_py_ask(pp, req);
 }
 
 static double time_json_loads(const file *f, void *ctx, long n) { return py_time(ctx, 'j', f, n); }
 static double time_orjson_loads(const file *f, void *ctx, long n) { return py_time(ctx, 'o', f, n); }
-
-static void py_stop(pyproc *pp) {
-    fclose(pp->to); /* end of input: the child's loop ends */
-    fclose(pp->from);
-    waitpid(pp->pid, NULL, 0);
-}
 
 /* The parsers acar is compared with, in the table's order: simdjson, cJSON,
  * jansson, json-c, json.loads, orjson.loads. */
@@ -358,8 +305,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
         return 2;
     }
-    pyproc pyp;
-    bool have_py = py && !acar_only && py_start(&pyp, py, files, nfiles);
+    bench_py pyp;
+    bool have_py = false, have_orjson = false;
+    if (py && !acar_only) {
+        const char **paths = malloc(nfiles * sizeof *paths);
+        char hello[16];
+        for (size_t i = 0; paths && i < nfiles; i++) paths[i] = files[i].path;
+        have_py = paths && bench_py_start(&pyp, py, py_script, paths, nfiles, hello, sizeof hello);
+        have_orjson = have_py && hello[0] == '1';
+        free(paths);
+    }
 
     acar_doc *doc = acar_doc_new(NULL);
     printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
@@ -396,7 +351,7 @@ int main(int argc, char **argv) {
         if (have_py) {
             slot[nt] = 4;
             ts[nt++] = (timing){.timed = time_json_loads, .ctx = &pyp};
-            if (pyp.orjson) {
+            if (have_orjson) {
                 slot[nt] = 5;
                 ts[nt++] = (timing){.timed = time_orjson_loads, .ctx = &pyp};
             }
@@ -425,6 +380,6 @@ int main(int argc, char **argv) {
     for (int k = 0; k < NOTHER; k++) cell(t_other[k] > 0 ? in_other[k] / t_other[k] : -1, sum_in / t_acar, -1);
     printf("\n");
     acar_doc_free(doc);
-    if (have_py) py_stop(&pyp);
+    if (have_py) bench_py_stop(&pyp);
     return 0;
 }

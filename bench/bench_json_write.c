@@ -22,17 +22,18 @@
  *                HAVE_SIMDJSON and bench_json_simdjson.cpp
  *   python       json.dumps(obj), and json.dumps(obj, separators=(',', ':'),
  *                ensure_ascii=False), and orjson.dumps(obj) when installed
- *                (timed by the interpreter itself with the same method)
+ *                (a child interpreter that times its own batches,
+ *                bench_pyproc.h)
  * Batches of `number` calls, `number` grown (1, 2, 5, 10, ...) until a batch
  * takes --min-time seconds (default 0.02), as timeit.autorange does; the
  * result is the fastest of --repeat (default 25) batches divided by
- * `number`.  The C writers' batches
- * are timed in turn, one of each per round (bench_best_each), so that a slow
- * spell of a shared machine falls on all of them alike, and a C writer's
- * ratio is the median over the rounds of its time over acar-compact's in
- * the same round (bench_paired; the Python columns, timed apart, divide
- * the bests).  acar's default output is checked against json.dumps's
- * bytes.
+ * `number`.  Every writer's batches, Python's too, are timed in turn, one
+ * of each per round (bench_best_each), so that a slow spell of a shared
+ * machine falls on all of them alike, and each ratio is the median over
+ * the rounds of the two times in the same round (bench_paired): against
+ * acar-compact for the C libraries, simdjson, the compact json.dumps and
+ * orjson, against acar for json.dumps.  acar's default output is checked
+ * against json.dumps's bytes.
  *
  * Every side is timed in process CPU time (Python's with time.process_time).
  *
@@ -43,6 +44,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_pyproc.h"
 #include "bench_timing.h"
 
 #include <cjson/cJSON.h>
@@ -190,20 +192,44 @@ static char *read_file(const char *path, size_t *len) {
     return buf;
 }
 
-/* Python's side: one interpreter times every file and writes json.dumps's
- * bytes for each to OUTDIR/i.json. */
+/* Python's side (bench_pyproc.h): a child that reads every file with
+ * json.load, writes json.dumps's bytes for file i to OUTDIR/i.json (for the
+ * check of acar's), prints whether it has orjson, then answers "d I N"
+ * (json.dumps), "c I N" (compact, raw UTF-8) or "o I N" (orjson.dumps)
+ * with the CPU seconds of N calls on file I's object. */
 static const char *PY_SCRIPT =
     "import json, sys, time\n"
     "try:\n import orjson\nexcept ImportError:\n orjson = None\n"
-    "rep, mint, outdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]\n"
-    BENCH_PY_BEST
-    "for i, path in enumerate(sys.argv[4:]):\n"
+    "outdir, objs = sys.argv[1], []\n"
+    "for i, path in enumerate(sys.argv[2:]):\n"
     " obj = json.load(open(path, encoding='utf-8'))\n"
     " open('%s/%d.json' % (outdir, i), 'wb').write(json.dumps(obj).encode('utf-8', 'surrogatepass'))\n"
-    " a = best(lambda: json.dumps(obj))\n"
-    " b = best(lambda: json.dumps(obj, separators=(',', ':'), ensure_ascii=False))\n"
-    " c = best(lambda: orjson.dumps(obj)) if orjson else 0.0\n"
-    " print(a, b, c, flush=True)\n";
+    " objs.append(obj)\n"
+    "print(1 if orjson else 0, flush=True)\n"
+    "fs = {'d': lambda o: json.dumps(o),\n"
+    "      'c': lambda o: json.dumps(o, separators=(',', ':'), ensure_ascii=False),\n"
+    "      'o': lambda o: orjson.dumps(o)}\n"
+    "pt = time.process_time\n"
+    "for line in sys.stdin:\n"
+    " w, i, n = line.split()\n"
+    " f, o, r = fs[w], objs[int(i)], range(int(n))\n"
+    " t0 = pt()\n"
+    " for _ in r: f(o)\n"
+    " print(pt() - t0, flush=True)\n";
+
+/* One Python side of one file: which call, on which file's object. */
+typedef struct py_side {
+    bench_py *py;
+    char which; /* 'd', 'c' or 'o' */
+    int file;
+} py_side;
+
+static double py_timed(void *ctx, size_t number) {
+    const py_side *ps = ctx;
+    char req[64];
+    snprintf(req, sizeof req, "%c %d %zu", ps->which, ps->file, number);
+    return bench_py_ask(ps->py, req);
+}
 
 int main(int argc, char **argv) {
     const char *python = "python3";
@@ -228,30 +254,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_json_write: no files\n");
         return 2;
     }
-    /* Python first, so its timings do not share the machine with ours. */
+    /* Python starts first: it writes json.dumps's bytes for the check. */
     char outdir[] = "/tmp/acar-bench-jsonw-XXXXXX";
-    double (*py)[3] = calloc((size_t)nfiles, sizeof *py);
-    int have_py = 0;
+    bench_py pyp;
+    bool have_py = false, have_orjson = false;
     if (python && mkdtemp(outdir)) {
-        char script[] = "/tmp/acar-bench-jsonw-py-XXXXXX";
-        int fd = mkstemp(script);
-        FILE *sf = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (sf) {
-            fputs(PY_SCRIPT, sf);
-            fclose(sf);
-            size_t cap = 256;
-            for (int i = 0; i < nfiles; i++) cap += strlen(files[i]) + 3;
-            char *cmd = malloc(cap + strlen(python) + strlen(script) + 64);
-            int n = sprintf(cmd, "%s %s %d %g %s", python, script, repeat, min_time, outdir);
-            for (int i = 0; i < nfiles; i++) n += sprintf(cmd + n, " '%s'", files[i]);
-            fprintf(stderr, "timing python ...\n");
-            FILE *p = popen(cmd, "r");
-            have_py = p != NULL;
-            for (int i = 0; p && i < nfiles; i++)
-                if (fscanf(p, "%lf %lf %lf", &py[i][0], &py[i][1], &py[i][2]) != 3) have_py = 0;
-            if (p && pclose(p) != 0) have_py = 0;
-            free(cmd);
-            remove(script);
+        const char **args = calloc((size_t)nfiles + 1, sizeof *args);
+        char hello[16];
+        if (args) {
+            args[0] = outdir;
+            for (int i = 0; i < nfiles; i++) args[1 + i] = files[i];
+            have_py = bench_py_start(&pyp, python, PY_SCRIPT, args, (size_t)nfiles + 1, hello, sizeof hello);
+            have_orjson = have_py && hello[0] == '1';
+            free(args);
         }
     }
     int status = 0;
@@ -310,15 +325,27 @@ int main(int argc, char **argv) {
             free(want);
             remove(path);
         }
-        /* every writer timed in turn, round by round (bench_best_each) */
-        bench_side sides[6] = {{.run = run_acar, .ctx = &ac}, {.run = run_acar, .ctx = &cc},
+        /* every writer timed in turn, round by round (bench_best_each):
+         * sides 0-4 always, then simdjson's and Python's when there */
+        bench_side sides[9] = {{.run = run_acar, .ctx = &ac}, {.run = run_acar, .ctx = &cc},
                                {.run = run_cjson, .ctx = ct}, {.run = run_jansson, .ctx = jt},
                                {.run = run_jsonc, .ctx = jc}};
         size_t nsides = 5;
+        int py_first = -1;
 #ifdef HAVE_SIMDJSON
+        int sj_side = -1;
         void *sj = bench_simdjson_doc_new(text, len);
-        if (sj) sides[nsides++] = (bench_side){.run = bench_simdjson_write, .ctx = sj};
+        if (sj) {
+            sj_side = (int)nsides;
+            sides[nsides++] = (bench_side){.run = bench_simdjson_write, .ctx = sj};
+        }
 #endif
+        py_side pys[3] = {{&pyp, 'd', i}, {&pyp, 'c', i}, {&pyp, 'o', i}};
+        if (have_py) {
+            py_first = (int)nsides;
+            for (int k = 0; k < (have_orjson ? 3 : 2); k++)
+                sides[nsides++] = (bench_side){.timed = py_timed, .ctx = &pys[k]};
+        }
         bench_best_each(sides, nsides, repeat, min_time);
         size_t n_a = sides[0].last, n_c = sides[1].last, n_cj = sides[2].last, n_ja = sides[3].last,
                n_jc = sides[4].last;
@@ -332,9 +359,9 @@ int main(int argc, char **argv) {
         printf("| %s | %zu | %.0f | %.0f |", base, n_a / 1024, n_a / t_a / 1e6, n_c / t_c / 1e6);
 #ifdef HAVE_SIMDJSON
         if (sj) {
-            size_t n_sj = sides[5].last;
-            double t_sj = sides[5].best;
-            printf(" %.0f (%.2fx) |", n_sj / t_sj / 1e6, bench_paired(&sides[5], &sides[1], repeat));
+            size_t n_sj = sides[sj_side].last;
+            double t_sj = sides[sj_side].best;
+            printf(" %.0f (%.2fx) |", n_sj / t_sj / 1e6, bench_paired(&sides[sj_side], &sides[1], repeat));
             bench_simdjson_doc_free(sj);
         } else {
             printf(" - |");
@@ -345,10 +372,15 @@ int main(int argc, char **argv) {
                bench_paired(&sides[3], &sides[1], repeat), n_jc / t_jc / 1e6,
                bench_paired(&sides[4], &sides[1], repeat));
         if (have_py) {
-            printf(" %.0f (%.2fx) | %.0f (%.2fx) |", n_a / py[i][0] / 1e6, py[i][0] / t_a,
-                   n_c / py[i][1] / 1e6, py[i][1] / t_c);
-            if (py[i][2] > 0) printf(" %.0f (%.2fx) |", n_c / py[i][2] / 1e6, py[i][2] / t_c);
-            else printf(" - |");
+            /* json.dumps against acar (the same bytes), the compact form and
+             * orjson against acar-compact; MB/s of acar's bytes */
+            for (int k = 0; k < 3; k++) {
+                const bench_side *ps = &sides[py_first + k];
+                if (k == 2 && !have_orjson) printf(" - |");
+                else if (ps->best < 0) printf(" failed |");
+                else printf(" %.0f (%.2fx) |", (double)(k ? n_c : n_a) / ps->best / 1e6,
+                            bench_paired(ps, &sides[k ? 1 : 0], repeat));
+            }
         }
         printf("\n");
         fflush(stdout);
@@ -358,8 +390,8 @@ int main(int argc, char **argv) {
         json_object_put(jc);
         free(text);
     }
-    if (have_py) remove(outdir);
-    free(py);
+    if (have_py) bench_py_stop(&pyp);
+    if (python) remove(outdir); /* the check removed its files */
     free(files);
     return status;
 }

@@ -48,6 +48,9 @@ static inline double bench_best(size_t (*run)(void *ctx), void *ctx, int repeat,
 /* One side of bench_best_each: what to run, and its seconds per call. */
 typedef struct bench_side {
     size_t (*run)(void *ctx);
+    /* instead of run, for a side that times itself (the Python child of
+     * bench_pyproc.h): the seconds of `number` calls, or < 0 */
+    double (*timed)(void *ctx, size_t number);
     void *ctx;
     size_t number; /* calls per batch */
     double best;   /* seconds per call, the fastest batch */
@@ -55,10 +58,18 @@ typedef struct bench_side {
     double round[BENCH_MAX_ROUNDS]; /* seconds per call in each round */
 } bench_side;
 
+/* Seconds of one batch of b (b->number calls). */
+static inline double bench_batch(bench_side *b) {
+    if (b->timed) return b->timed(b->ctx, b->number);
+    double t0 = bench_now();
+    for (size_t i = 0; i < b->number; i++) b->last = b->run(b->ctx);
+    return bench_now() - t0;
+}
+
 /* bench_best for n sides at once: each is sized alone, then each of the
  * `repeat` rounds times one batch of every side in turn, so that a slow
  * spell of a shared machine falls on all of them alike rather than on the
- * one being timed. */
+ * one being timed.  A side whose batch fails (timed < 0) gets best -1. */
 static inline void bench_best_each(bench_side *sides, size_t n, int repeat, double min_time) {
     static const size_t steps[] = {1, 2, 5};
     for (size_t s = 0; s < n; s++) {
@@ -66,18 +77,21 @@ static inline void bench_best_each(bench_side *sides, size_t n, int repeat, doub
         for (size_t k = 0, scale = 1;; k++) {
             b->number = steps[k % 3] * scale;
             if (k % 3 == 2) scale *= 10;
-            double t0 = bench_now();
-            for (size_t i = 0; i < b->number; i++) b->last = b->run(b->ctx);
-            if (bench_now() - t0 >= min_time) break;
+            double t = bench_batch(b);
+            b->best = t < 0 ? -1 : 1e300; /* < 0: the side failed, and is left out */
+            if (t < 0 || t >= min_time) break;
         }
-        b->best = 1e300;
     }
     for (int r = 0; r < repeat; r++)
         for (size_t s = 0; s < n; s++) {
             bench_side *b = &sides[s];
-            double t0 = bench_now();
-            for (size_t i = 0; i < b->number; i++) b->run(b->ctx);
-            double t = (bench_now() - t0) / (double)b->number;
+            if (b->best < 0) continue;
+            double t = bench_batch(b);
+            if (t < 0) {
+                b->best = -1;
+                continue;
+            }
+            t /= (double)b->number;
             if (r < BENCH_MAX_ROUNDS) b->round[r] = t;
             if (t < b->best) b->best = t;
         }
