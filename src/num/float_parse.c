@@ -384,12 +384,8 @@ int acar_num_parse_double(const char *s, size_t len, unsigned flags, double *out
 #if FLT_EVAL_METHOD == 0
     /* Tier 1.  Python floats such as 0.1, 123.45 and small integers land here. */
     if (!inexact && w <= (((uint64_t)1) << 53) && e10 >= -22) {
-        if (e10 <= 22) {
-            double r = (double)w;
-            r = e10 < 0 ? r / acar_num_pow10_exact[-e10] : r * acar_num_pow10_exact[e10];
-            *out = sign ? -r : r;
-            return 0;
-        }
+        if (e10 <= 22) /* num.h's inline first tier, which decides it */
+            return acar_num_decimal_to_double(w, e10, sign != 0, out);
         if (e10 <= 22 + 15) { /* 1.5e30: move zeros into w while it stays exact */
             const uint64_t m = POW10_U64[e10 - 22];
             if (w <= (((uint64_t)1) << 53) / m) {
