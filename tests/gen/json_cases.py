@@ -425,6 +425,37 @@ def deep_cases():
     return out
 
 
+def indent_cases(r):
+    # Indented text at every depth to 9 with indents of 1 to 8 spaces and
+    # tabs: whitespace runs of 1 to 73 bytes, against the runs the reader
+    # keeps per depth to compare the next one with (up to 32 bytes).  Then
+    # one whitespace byte changed (to another whitespace byte or to 'x'),
+    # or dropped, or one added, at a random place: a run that is almost
+    # the kept one, at every offset of it.
+    out = []
+    for indent in (1, 2, 3, 4, 5, 6, 7, 8, '\t', '\t\t'):
+        for depth in range(1, 10):
+            v = 1
+            for d in range(depth):
+                v = r.choice([[v, d, 'a' * d], {'k%d' % d: v, 'x': [d] * (d % 3), 'y': {}}])
+            t = json.dumps([v, v], indent=indent)
+            out.append(case('indent', t.encode()))
+            ws = [i for i, c in enumerate(t) if c in ' \t\n']
+            for _ in range(6):
+                i = r.choice(ws)
+                op = r.randrange(4)
+                if op == 0:
+                    m = t[:i] + r.choice(' \t\r\n') + t[i + 1:]
+                elif op == 1:
+                    m = t[:i] + 'x' + t[i + 1:]
+                elif op == 2:
+                    m = t[:i] + t[i + 1:]
+                else:
+                    m = t[:i] + r.choice(' \t\r\n') + t[i:]
+                out.append(case('indent', m.encode()))
+    return out
+
+
 def digit_run_cases(r):
     # Every length of integer part and of fraction up to 25 digits (the
     # reader converts eight at a time and keeps the value while at most 19
@@ -515,6 +546,7 @@ def cases(seed, scale=1):
     out += flag_cases(r, gen)
     out += deep_cases()
     out += digit_run_cases(r)
+    out += indent_cases(r)
     out += jsonl_cases(r, gen)
     return out
 
