@@ -456,6 +456,30 @@ def indent_cases(r):
     return out
 
 
+def colon_cases(r):
+    # The bytes between a key and its value vary from key to key: the
+    # reader checks each key's against the last ones it met first (':',
+    # ': ', ' : ' and longer runs, up to 7 bytes kept), so the same ones
+    # repeated, then one more or one less whitespace byte, another
+    # whitespace byte, no colon or two, near the end of the text too.
+    seps = [':', ': ', ' : ', ':  ', ' :', '\t:\t', ':\n  ', '  :  ', ':\r\n', ' \t: ', ':' + ' ' * 6,
+            ' ' * 7 + ':', '', '::', ': :', 'x', ': x']
+    out = []
+    for _ in range(400):
+        n = r.randrange(1, 7)
+        run = r.choice(seps[:12])
+        parts = []
+        for i in range(n):
+            sep = run if r.random() < 0.6 else r.choice(seps if r.random() < 0.2 else seps[:12])
+            val = r.choice(['1', '"v"', '[]', '{"k":2}', 'null', '-0.5', '{"k" : [1]}'])
+            parts.append('"k%d"%s%s' % (i, sep, val))
+        t = '{' + r.choice([',', ', ', ',\n ']).join(parts) + '}'
+        if r.random() < 0.3:
+            t = '[' + t + ', ' + t + ']'
+        out.append(case('colon', t.encode()))
+    return out
+
+
 def digit_run_cases(r):
     # Every length of integer part and of fraction up to 25 digits (the
     # reader converts eight at a time and keeps the value while at most 19
@@ -547,6 +571,7 @@ def cases(seed, scale=1):
     out += deep_cases()
     out += digit_run_cases(r)
     out += indent_cases(r)
+    out += colon_cases(r)
     out += jsonl_cases(r, gen)
     return out
 
