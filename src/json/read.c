@@ -519,17 +519,30 @@ static inline const uint8_t *text_scan(jr *r, const uint8_t *run, const uint8_t 
     return text_run(r, run, q) < 0 ? NULL : q;
 }
 
-/* A hex digit's value + 1; 0 for any other byte. */
-static const uint8_t hex_plus1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+/* A hex digit's value shifted into place for each of the four digits of
+ * a \uXXXX escape; 0xffff0000 for any other byte, so that the four ORed
+ * are past 0xffff when one is not a digit (four loads and three ORs:
+ * with a table of values + 1, subtracted, tested and shifted one by one,
+ * the escape took a quarter more instructions) */
+#define HEXV(c) ((c) >= '0' && (c) <= '9' ? (c) - '0' : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 \
+                 : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : -1)
+#define HX1(c, sh) (HEXV(c) < 0 ? 0xffff0000u : (uint32_t)HEXV(c) << (sh))
+#define HX4(c, sh) HX1(c, sh), HX1((c) + 1, sh), HX1((c) + 2, sh), HX1((c) + 3, sh)
+#define HX16(c, sh) HX4(c, sh), HX4((c) + 4, sh), HX4((c) + 8, sh), HX4((c) + 12, sh)
+#define HX64(c, sh) HX16(c, sh), HX16((c) + 16, sh), HX16((c) + 32, sh), HX16((c) + 48, sh)
+#define HX256(sh) HX64(0, sh), HX64(64, sh), HX64(128, sh), HX64(192, sh)
+static const uint32_t hex_digit[4][256] = {{HX256(12)}, {HX256(8)}, {HX256(4)}, {HX256(0)}};
+#undef HX256
+#undef HX64
+#undef HX16
+#undef HX4
+#undef HX1
+#undef HEXV
 
 /* Four hex digits at q (caller checked there are four), or -1. */
 static inline long hex4(const uint8_t *q) {
-    int a = hex_plus1[q[0]] - 1, b = hex_plus1[q[1]] - 1, c = hex_plus1[q[2]] - 1, d = hex_plus1[q[3]] - 1;
-    if ((a | b | c | d) < 0) return -1;
-    return (long)(a << 12 | b << 8 | c << 4 | d);
+    uint32_t v = hex_digit[0][q[0]] | hex_digit[1][q[1]] | hex_digit[2][q[2]] | hex_digit[3][q[3]];
+    return v > 0xffff ? -1 : (long)v;
 }
 
 /* What the two-character escape \e stands for; 0 for \u and bad escapes. */
@@ -614,9 +627,20 @@ ACAR_LINE_ALIGNED static const uint8_t *str_slow(jr *r, const uint8_t *open, con
                 r->buf[n++] = out;
                 q += 2;
             } else if (e == 'u') {
-                /* json.loads wants a character after the four digits. */
+                long cp;
+                /* A run of escapes of characters from U+0080 up, not
+                 * surrogates (other scripts as ensure_ascii writes them),
+                 * one after another here; the rest, and what ends the run,
+                 * below.  (json.loads wants a character after the four
+                 * digits: seven bytes.) */
+                while (end - q >= 7 && (cp = hex4(q + 2)) >= 0x80 && (cp < 0xd800 || cp > 0xdfff)) {
+                    n += put_utf8(r->buf + n, (uint32_t)cp);
+                    *ascii = false;
+                    q += 6;
+                    if (end - q < 2 || q[0] != '\\' || q[1] != 'u' || r->buf_cap - n < 4) goto escaped;
+                }
                 if (end - q < 7) return py_fail(r, q + 1, "Invalid \\uXXXX escape");
-                long cp = hex4(q + 2);
+                cp = hex4(q + 2);
                 if (cp < 0) return py_fail(r, q + 1, "Invalid \\uXXXX escape");
                 const uint8_t *esc = q;
                 q += 6;
@@ -636,6 +660,7 @@ ACAR_LINE_ALIGNED static const uint8_t *str_slow(jr *r, const uint8_t *open, con
             } else {
                 return py_fail(r, q, "Invalid \\escape");
             }
+        escaped:
             if (q < end && *q == '\\') continue; /* escapes in a row */
         } else if (c < 0x20) {
             if (!r->allow_control) return py_fail(r, q, "Invalid control character at");

@@ -480,6 +480,32 @@ def colon_cases(r):
     return out
 
 
+def escape_run_cases(r):
+    # Runs of \\uXXXX escapes, as json.dumps(ensure_ascii=True) writes
+    # text in other scripts: the reader takes a run of escapes of
+    # characters from U+0080 up, not surrogates, in a loop of its own.  A
+    # run of every length to 200 (past the string buffer's first 256
+    # bytes), broken by each thing that ends it: an ASCII or two-character
+    # escape, a surrogate pair, a lone surrogate, plain text, bad hex, the
+    # closing quote, the end of the text.
+    enders = ['\\u0041', '\\n', '\\ud83d\\ude00', '\\ud800', '\\udc00x', 'x', '\\u12G4', '\\u00e9',
+              '\\uffff', '\\u0800', '\\u07ff', '\\u0080', '\\u007f', '\\u']
+    out = []
+    for n in list(range(0, 40)) + [85, 86, 87, 127, 128, 200]:
+        cps = [r.choice([r.randrange(0x80, 0x800), r.randrange(0x800, 0xd800), r.randrange(0xe000, 0x10000)])
+               for _ in range(n)]
+        run = ''.join('\\u%04x' % c if r.random() < 0.5 else '\\u%04X' % c for c in cps)
+        for ender in r.sample(enders, 4):
+            tail = r.choice(['"', '"]', ' "', run[:12] + '"'])
+            out.append(case('escape-run', ('["' + run + ender + tail + ']').encode()))
+            out.append(case('escape-run', ('"' + run + ender + '"').encode()))
+            out.append(case('escape-run-strict', ('"' + run + ender + '"').encode(), READ_STRICT))
+        out.append(case('escape-run', ('"' + run).encode()))
+        for cut in (1, 2, 3, 5, 6, 7):
+            out.append(case('escape-run', ('"' + run + '\\u20ac"')[:-cut].encode()))
+    return out
+
+
 def digit_run_cases(r):
     # Every length of integer part and of fraction up to 25 digits (the
     # reader converts eight at a time and keeps the value while at most 19
@@ -572,6 +598,7 @@ def cases(seed, scale=1):
     out += digit_run_cases(r)
     out += indent_cases(r)
     out += colon_cases(r)
+    out += escape_run_cases(r)
     out += jsonl_cases(r, gen)
     return out
 
