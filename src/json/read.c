@@ -684,7 +684,7 @@ ACAR_LINE_ALIGNED static const uint8_t *str_slow(jr *r, const uint8_t *open, con
         /* The plain text that follows, copied sixteen bytes at a time as
          * it is scanned (as scan_plain), while sixteen can be read and
          * written.  A scan then a copy of each run between two escapes
-         * (twitter_timeline.json's URLs, 'http:\\/\\/t.co\\/...') took
+         * (twitter_timeline.json's URLs, 'http:\/\/t.co\/...') took
          * a libc call a run: A/B, twitter_timeline 5% and gsoc-2018 4%
          * faster, twitterescaped 3%. */
         {
