@@ -21,12 +21,12 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_timing.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SIDE_DECLS(P)                                                                          \
     acar_doc *P##_acar_doc_new(const acar_doc_opts *);                                       \
@@ -49,12 +49,6 @@ typedef struct side {
     acar_val *val; /* --write: the document written */
 } side;
 
-static double cpu_now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -71,7 +65,7 @@ static double batch(side *s, bool write, const char *text, size_t len, long n) {
     wo.item_sep = ",";
     wo.key_sep = ":";
     acar_err e;
-    double t0 = cpu_now();
+    double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         if (write) {
             acar_buf out = {0};
@@ -83,7 +77,7 @@ static double batch(side *s, bool write, const char *text, size_t len, long n) {
             if (!s->read(s->doc, text, len, &ro, &e)) return -1;
         }
     }
-    return cpu_now() - t0;
+    return bench_now() - t0;
 }
 
 static char *slurp(const char *path, size_t *len) {

@@ -369,14 +369,20 @@ static inline const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const ui
  * 0x7f, or end.  Sixteen bytes at a time with SSE2 (a signed compare with
  * 0x20 catches both control and non-ASCII bytes), else eight with the
  * has-zero-byte trick; the lowest flagged byte is exact in both. */
+#if defined(__SSE2__)
+/* A bit for each byte of v that is '"', '\\', below 0x20 or above 0x7f
+ * (scan_plain's bytes; str_slow's copy of plain text stops at them too). */
+static inline unsigned plain_stops16(__m128i v) {
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space)));
+}
+#endif
+
 static inline const uint8_t *scan_plain(const uint8_t *q, const uint8_t *end) {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
     while (end - q >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                 _mm_cmplt_epi8(v, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        unsigned mask = plain_stops16(_mm_loadu_si128((const __m128i *)(const void *)q));
         if (mask) return q + ctz32(mask);
         q += 16;
     }
@@ -688,14 +694,11 @@ ACAR_LINE_ALIGNED static const uint8_t *str_slow(jr *r, const uint8_t *open, con
          * a libc call a run: A/B, twitter_timeline 5% and gsoc-2018 4%
          * faster, twitterescaped 3%. */
         {
-            const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
             size_t in = (size_t)(end - q), out = r->buf_cap - n;
             for (size_t room = in < out ? in : out; room >= 16; room -= 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
                 _mm_storeu_si128((__m128i *)(void *)(r->buf + n), v);
-                unsigned mask = (unsigned)_mm_movemask_epi8(
-                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                 _mm_cmplt_epi8(v, space)));
+                unsigned mask = plain_stops16(v);
                 if (mask) {
                     unsigned k = ctz32(mask);
                     q += k;
