@@ -31,6 +31,7 @@
  */
 #include "marshal/bytecode.h"
 #include "marshal/marshal.h"
+#include "num/num.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -388,9 +389,16 @@ static bool jump_target(unsigned pyver, const acar_instr *in, const uint8_t *cod
     return true;
 }
 
+/* v in decimal at b (room for 21 bytes), NUL-terminated: b.  Not
+ * snprintf: a listing formats two or three numbers per instruction. */
+static const char *dec(char *b, int64_t v) {
+    b[acar_num_i64_to_dec(v, b)] = '\0';
+    return b;
+}
+
 static void put_i64(acar_out *o, int64_t v) {
     char b[24];
-    acar__out_write(o, b, (size_t)snprintf(b, sizeof b, "%" PRId64, v));
+    acar__out_write(o, b, acar_num_i64_to_dec(v, b));
 }
 
 static void put_text(acar_out *o, const acar_val *v) {
@@ -718,7 +726,10 @@ static int arg_meaning(dis_ctx *d, const acar_val *code, const acar_opset *s, co
 }
 
 static void pad(acar_out *o, size_t n) {
-    while (n--) acar__out_byte(o, ' ');
+    char *d = n ? acar__out_reserve(o, n) : NULL;
+    if (!d) return;
+    memset(d, ' ', n);
+    o->buf->len += n;
 }
 
 /* s right-aligned in width (Python's rjust) */
@@ -730,7 +741,7 @@ static void rjust(acar_out *o, const char *s, size_t width) {
 
 static size_t digits(int64_t v) {
     char b[24];
-    return (size_t)snprintf(b, sizeof b, "%" PRId64, v);
+    return acar_num_i64_to_dec(v, b);
 }
 
 /* Lists one code object (without its nested ones). */
@@ -864,8 +875,7 @@ static void dis_one(dis_ctx *d, const acar_val *code) {
                 if (ls && ls->none) {
                     rjust(o, "--", lineno_width);
                 } else if (ls) {
-                    snprintf(num, sizeof num, "%" PRId64, ls->line);
-                    rjust(o, num, lineno_width);
+                    rjust(o, dec(num, ls->line), lineno_width);
                 } else {
                     pad(o, lineno_width);
                 }
@@ -881,15 +891,13 @@ static void dis_one(dis_ctx *d, const acar_val *code) {
                 }
                 acar__out_byte(o, ' ');
                 if (show_offsets) {
-                    snprintf(num, sizeof num, "%zu", in.offset);
-                    rjust(o, num, offset_width);
+                    rjust(o, dec(num, (int64_t)in.offset), offset_width);
                     acar__out_str(o, "   ");
                 }
                 acar__out_str(o, "    ");
             } else {
                 acar__out_str(o, target ? "    >> " : "       ");
-                snprintf(num, sizeof num, "%zu", in.offset);
-                rjust(o, num, offset_width);
+                rjust(o, dec(num, (int64_t)in.offset), offset_width);
                 acar__out_byte(o, ' ');
             }
             const char *name = in.info->name;
@@ -898,7 +906,7 @@ static void dis_one(dis_ctx *d, const acar_val *code) {
             if (in.has_arg) {
                 if (nl < 20) pad(o, 20 - nl);
                 acar__out_byte(o, ' ');
-                snprintf(num, sizeof num, "%" PRId64, in.arg);
+                dec(num, in.arg);
                 size_t w = 5;
                 if (v313 && nl > 20) w = nl - 20 >= 5 ? 0 : 5 - (nl - 20);
                 rjust(o, num, w);
