@@ -16,7 +16,7 @@
 #include "marshal/bytecode.h"
 #include "marshal/marshal.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +48,18 @@ static unsigned char *slurp(const char *path, size_t *len) {
 
 static unsigned long long instructions;
 
+/* ":ARG" in decimal: printf twice per instruction was most of the time
+ * of the 55,000-file sweep (21 million instructions for 3.11 alone). */
+static void put_arg(int64_t arg) {
+    char b[24];
+    size_t i = sizeof b;
+    uint64_t u = arg < 0 ? 0 - (uint64_t)arg : (uint64_t)arg;
+    do b[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (arg < 0) b[--i] = '-';
+    b[--i] = ':';
+    fwrite(b + i, 1, sizeof b - i, stdout);
+}
+
 /* One line of instructions for code object c. */
 static void list_one(const acar_val *c) {
     const acar_opset *s = acar__opset(acar_code_version(c));
@@ -60,8 +72,9 @@ static void list_one(const acar_val *c) {
     int rc, first = 1;
     while (s && (rc = acar__bytecode_next(s, code, len, &st, &in, &msg)) != 0) {
         if (rc == -1) break;
-        printf(first ? "%s" : " %s", in.info->name);
-        if (in.has_arg) printf(":%" PRId64, in.arg);
+        if (!first) putchar(' ');
+        fputs(in.info->name, stdout);
+        if (in.has_arg) put_arg(in.arg);
         first = 0;
         instructions++;
         if (rc == -2) break;
