@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 #include "bench_timing.h"
 
 #include <stdbool.h>
@@ -80,25 +81,6 @@ static double batch(side *s, bool write, const char *text, size_t len, long n) {
     return bench_now() - t0;
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            } else {
-                *len = (size_t)n;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 int main(int argc, char **argv) {
     int a = 1;
     bool write = false;
@@ -119,7 +101,7 @@ int main(int argc, char **argv) {
     if (!ratio) return 2;
     for (; a < argc; a++) {
         size_t len;
-        char *text = slurp(argv[a], &len);
+        char *text = bench_read_file(argv[a], &len, 1);
         if (!text) {
             fprintf(stderr, "bench_ab: cannot read %s\n", argv[a]);
             return 2;

@@ -27,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -150,26 +151,6 @@ static int python_times(const opts *o, const char *path, double *rd, double *wr)
     return got == 2 && rc == 0 ? 0 : -1;
 }
 
-static int load_file(const char *path, unsigned char **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, n = 0, got;
-    unsigned char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            unsigned char *b = realloc(buf, cap *= 2);
-            if (!b) free(buf);
-            buf = b;
-        }
-    }
-    fclose(f);
-    if (!buf) return -1;
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 static void ratio(double other, double mine) {
     if (other > 0 && mine > 0) printf(" %8.1fx", other / mine);
     else printf(" %9s", "-");
@@ -196,8 +177,8 @@ int main(int argc, char **argv) {
         const char *path = argv[i];
         input in;
         memset(&in, 0, sizeof in);
-        unsigned char *data;
-        if (load_file(path, &data, &in.len) < 0) {
+        unsigned char *data = (unsigned char *)bench_read_file(path, &in.len, 1);
+        if (!data) {
             fprintf(stderr, "bench_bplist: %s: %s\n", path, strerror(errno ? errno : EIO));
             return 2;
         }

@@ -26,6 +26,7 @@
 /* fork, pipe, fdopen, opendir: POSIX. */
 #define _DEFAULT_SOURCE
 #include "acar.h"
+#include "bench_file.h"
 #include "bench_pyproc.h"
 #include "bench_timing.h"
 
@@ -62,22 +63,6 @@ typedef struct file {
     size_t len;
     size_t index; /* in the list of files (the Python child's numbering) */
 } file;
-
-static int read_file(const char *path, file *f) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return -1;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    if (n < 0) { fclose(fp); return -1; }
-    f->data = calloc((size_t)n + 65, 1);
-    if (!f->data || fread(f->data, 1, (size_t)n, fp) != (size_t)n) { fclose(fp); return -1; }
-    fclose(fp);
-    f->len = (size_t)n;
-    f->path = malloc(strlen(path) + 1);
-    strcpy(f->path, path);
-    return 0;
-}
 
 typedef int (*parse_fn)(const file *f, void *ctx, long n);
 
@@ -230,8 +215,14 @@ static int add_path(const char *path, file **files, size_t *nfiles) {
         free(names);
         return 0;
     }
-    *files = realloc(*files, (*nfiles + 1) * sizeof **files);
-    if (read_file(path, &(*files)[*nfiles]) < 0) return -1;
+    file *grown = realloc(*files, (*nfiles + 1) * sizeof **files);
+    if (!grown) return -1;
+    *files = grown;
+    file *f = &grown[*nfiles];
+    size_t plen = strlen(path) + 1;
+    if (!(f->data = bench_read_file(path, &f->len, 65))) return -1;
+    if (!(f->path = malloc(plen))) return -1;
+    memcpy(f->path, path, plen);
     (*files)[*nfiles].index = *nfiles;
     (*nfiles)++;
     return 0;

@@ -44,6 +44,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 #include "bench_pyproc.h"
 #include "bench_timing.h"
 
@@ -176,22 +177,6 @@ static size_t run_jsonc(void *p) {
     return s ? n : 0;
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (n == cap) buf = realloc(buf, cap *= 2);
-        size_t got = fread(buf + n, 1, cap - n, f);
-        if (!got) break;
-        n += got;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* Python's side (bench_pyproc.h): a child that reads every file with
  * json.load, writes json.dumps's bytes for file i to OUTDIR/i.json (for the
  * check of acar's), prints whether it has orjson, then answers "d I N"
@@ -280,7 +265,7 @@ int main(int argc, char **argv) {
     printf("|---|---:|---:|---:|%s---:|---:|---:|%s\n", sj_rule, have_py ? "---:|---:|---:|" : "");
     for (int i = 0; i < nfiles; i++) {
         size_t len;
-        char *text = read_file(files[i], &len);
+        char *text = bench_read_file(files[i], &len, 1);
         if (!text) {
             fprintf(stderr, "bench_json_write: cannot read %s\n", files[i]);
             return 2;
@@ -312,7 +297,7 @@ int main(int argc, char **argv) {
             char path[64];
             snprintf(path, sizeof path, "%s/%d.json", outdir, i);
             size_t plen = 0;
-            char *want = read_file(path, &plen);
+            char *want = bench_read_file(path, &plen, 1);
             acar_buf out = {0};
             acar_err err;
             int rc = acar_write(ac.root, ACAR_FORMAT_JSON, NULL, &out, &err);

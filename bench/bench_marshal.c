@@ -28,6 +28,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,25 +53,6 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(clock_id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *p = malloc(cap);
-    size_t got;
-    while (p && (got = fread(p + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *q = realloc(p, cap *= 2);
-            if (!q) free(p);
-            p = q;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return p;
 }
 
 /* The helper every CPython step runs in: prepare inputs, or time them. */
@@ -273,7 +255,7 @@ int main(int argc, char **argv) {
         fprintf(lf, "%s\t%zu", in->name, in->offset);
         for (size_t i = 0; i < in->npaths; i++) {
             size_t n;
-            uint8_t *p = slurp(in->paths[i], &n);
+            uint8_t *p = (uint8_t *)bench_read_file(in->paths[i], &n, 1);
             if (!p || n < in->offset) { fprintf(stderr, "cannot read %s\n", in->paths[i]); return 2; }
             memmove(p, p + in->offset, n - in->offset);
             in->data[i] = p;

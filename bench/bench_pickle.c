@@ -33,6 +33,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -162,28 +163,6 @@ static void json_err(const char *what, const acar_err *err) {
 }
 
 /* ---- files ---- */
-
-static int load_file(const char *path, unsigned char **data, size_t *len) {
-    int rc = -1;
-    unsigned char *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto done;
-    if (fseek(f, 0, SEEK_END) != 0) goto done;
-    long size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) goto done;
-    buf = malloc(size ? (size_t)size : 1);
-    if (!buf) goto done;
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) goto done;
-    *data = buf;
-    *len = (size_t)size;
-    buf = NULL;
-    rc = 0;
-done:
-    if (rc) fprintf(stderr, "bench_pickle: %s: %s\n", path, strerror(errno ? errno : EIO));
-    free(buf);
-    if (f) fclose(f);
-    return rc;
-}
 
 static void save_output(const opts *o, const char *path, const acar_buf *out) {
     const char *base = strrchr(path, '/');
@@ -363,7 +342,10 @@ static int bench_file(const opts *o, const char *path) {
     counter cnt = {0, 0};
     acar_err err;
 
-    if (load_file(path, &data, &len) != 0) return 2;
+    if (!(data = (unsigned char *)bench_read_file(path, &len, 1))) {
+        fprintf(stderr, "bench_pickle: %s: %s\n", path, strerror(errno ? errno : EIO));
+        return 2;
+    }
     int proto = o->protocol;
     if (proto < 0) {
         if (len < 2 || data[0] != 0x80) {

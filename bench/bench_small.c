@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 #include "bench_timing.h"
 
 #ifdef HAVE_CJSON
@@ -104,24 +105,6 @@ static size_t cjson_print_once(void *p) {
 }
 #endif
 
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) { free(buf); buf = NULL; }
-            buf = b;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* CPython's side: one interpreter writes the bytes and prints, per value,
  * its six times (loads, dumps for pickle, marshal, json), in seconds. */
 static const char *PY_SCRIPT =
@@ -200,7 +183,7 @@ int main(int argc, char **argv) {
             job j;
             memset(&j, 0, sizeof j);
             j.fmt = FMT[f];
-            j.data = read_all(path, &j.len);
+            j.data = bench_read_file(path, &j.len, 1);
             j.doc = acar_doc_new(NULL);
             if (!j.data || !j.doc) return 2;
             acar_read_once(&j);

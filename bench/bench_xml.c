@@ -41,6 +41,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "acar.h"
+#include "bench_file.h"
 
 #include <expat.h>
 #include <stdint.h>
@@ -237,29 +238,6 @@ static int python_times(const opts *o, const char *path, acar_format fmt, double
     return got == 2 && rc == 0 ? 0 : -1;
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) break;
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* other / acar, or "-" when the other side was not timed. */
 static void cell_ratio(double other, double mine) {
     if (other > 0 && mine > 0) printf(" %8.1fx", other / mine);
@@ -311,7 +289,7 @@ int main(int argc, char **argv) {
         memset(&j, 0, sizeof j);
         j.fmt = fmt;
         j.ok = 1;
-        j.data = slurp(argv[i], &j.len);
+        j.data = bench_read_file(argv[i], &j.len, 1);
         if (!j.data) {
             fprintf(stderr, "bench_xml: cannot read %s\n", argv[i]);
             return 2;
