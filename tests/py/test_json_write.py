@@ -512,6 +512,12 @@ def build_cases(scale):
             vals = ["x" * length] + ["x" * k + special + "y" * (length - k) for k in range(length + 1)]
             add("str/one-dirty", vals, every[:3] + [compact])
             add("str/one-dirty-key", dict.fromkeys(vals, 1), [every[0], compact])
+            if length < 40:
+                # read from JSON text: the strs that needed no unescaping
+                # are copied with no test (ACAR_F_JSON_PLAIN)
+                text = json.dumps([vals, dict.fromkeys(vals, 1)], ensure_ascii=False)
+                add("str/one-dirty-from-json", json.loads(text), [every[0], compact],
+                    JsonText(text.encode("utf-8", "surrogatepass")))
     # containers
     for _ in range(n(500)):
         v = g.jvalue()
