@@ -5,10 +5,12 @@
  *
  *   bench_json [--python PY] [--min-time SECONDS] [--runs N] [--acar-only] FILE|DIR ...
  *
- * Each parser reads each file into its own tree and frees it, as many times
- * as fit in --min-time (default 0.02 s) of process CPU time; the best of
- * --runs (default 25) such rounds is reported as MB/s (10^6 bytes of input
- * per CPU second), and the ratio of each parser to acar.  Each round times
+ * Each parser reads each file into its own tree and frees it, in batches
+ * sized as timeit.autorange does (1, 2, 5, 10, ... reads, until a batch
+ * takes --min-time, default 0.02 s, of process CPU time: bench_timing.h's
+ * bench_best_each); the best of --runs (default 25) rounds is reported as
+ * MB/s (10^6 bytes of input per CPU second), and the ratio of each parser
+ * to acar.  Each round times
  * every C parser in turn, so that a slow spell of a shared machine falls on
  * all of them alike; a parser's ratio is the median over the rounds of
  * its speed over acar's in the same round (the totals divide the bests).
@@ -129,62 +131,23 @@ static int parse_simdjson(const file *f, void *ctx, long n) {
 }
 #endif
 
-/* One parser's timing of one file: its batch size n (calls in at least
- * min_time), its best MB/s so far (< 0: it failed), and its MB/s in each
- * round, for the paired ratios. */
-typedef struct timing {
+/* One parser of the table on one file, a side of bench_best_each: its
+ * batch runs fn n times, or asks the Python child for the seconds of n
+ * (timed). */
+typedef struct parser {
     parse_fn fn;
-    /* instead of fn, for a side that times itself (the Python child):
-     * seconds for n parses, or < 0 on failure */
     double (*timed)(const file *f, void *ctx, long n);
     void *ctx;
-    long n;
-    double best;
-    double round[BENCH_MAX_ROUNDS];
-} timing;
+    const file *f;
+} parser;
 
-/* Seconds for t->n parses of f by t, or < 0 when it failed. */
-static double run_timing(timing *t, const file *f) {
-    if (t->timed) return t->timed(f, t->ctx, t->n);
+/* Seconds for n parses of its file by the parser ctx, or < 0 when one failed. */
+static double parser_batch(void *ctx, size_t n) {
+    parser *p = ctx;
+    if (p->timed) return p->timed(p->f, p->ctx, (long)n);
     double t0 = bench_now();
-    if (t->fn(f, t->ctx, t->n) < 0) return -1;
+    if (p->fn(p->f, p->ctx, (long)n) < 0) return -1;
     return bench_now() - t0;
-}
-
-static void calibrate(timing *t, const file *f, double min_time) {
-    t->n = 1;
-    t->best = 0;
-    double one = run_timing(t, f);
-    if (one < 0) {
-        t->best = -1;
-        return;
-    }
-    if (one > 0) t->n = (long)(min_time / one) + 1;
-}
-
-/* Best MB/s of each of the nt parsers over runs rounds, each round one
- * batch of each in turn: a machine slowed for a while by its neighbours
- * then slows every parser of a round alike, not the ones timed during it. */
-static void measure(timing *ts, size_t nt, const file *f, double min_time, int runs) {
-    for (size_t i = 0; i < nt; i++) calibrate(&ts[i], f, min_time);
-    for (int r = 0; r < runs; r++)
-        for (size_t i = 0; i < nt; i++) {
-            timing *t = &ts[i];
-            if (t->best < 0) continue;
-            double secs = run_timing(t, f);
-            if (secs < 0) {
-                t->best = -1;
-                continue;
-            }
-            double mbs = (double)f->len * (double)t->n / secs / 1e6;
-            t->round[r] = mbs;
-            if (mbs > t->best) t->best = mbs;
-        }
-}
-
-static double paired_ratio(const timing *t, const timing *a, int runs) {
-    if (t->best <= 0 || a->best <= 0) return -1;
-    return bench_median_ratio(t->round, a->round, runs);
 }
 
 static int add_path(const char *path, file **files, size_t *nfiles) {
@@ -318,41 +281,49 @@ int main(int argc, char **argv) {
         double other[NOTHER] = {-1, -1, -1, -1, -1, -1};
         /* acar first, then the C parsers found at build time and the
          * Python child's (slot: their column in other[]) */
-        timing ts[1 + NOTHER] = {{.fn = parse_acar, .ctx = doc}};
+        parser ps[1 + NOTHER] = {{.fn = parse_acar, .ctx = doc}};
         int slot[1 + NOTHER] = {-1};
         size_t nt = 1;
         if (!acar_only) {
 #ifdef HAVE_SIMDJSON
             slot[nt] = 0;
-            ts[nt++] = (timing){.fn = parse_simdjson};
+            ps[nt++] = (parser){.fn = parse_simdjson};
 #endif
 #ifdef HAVE_CJSON
             slot[nt] = 1;
-            ts[nt++] = (timing){.fn = parse_cjson};
+            ps[nt++] = (parser){.fn = parse_cjson};
 #endif
 #ifdef HAVE_JANSSON
             slot[nt] = 2;
-            ts[nt++] = (timing){.fn = parse_jansson};
+            ps[nt++] = (parser){.fn = parse_jansson};
 #endif
 #ifdef HAVE_JSONC
             slot[nt] = 3;
-            ts[nt++] = (timing){.fn = parse_jsonc};
+            ps[nt++] = (parser){.fn = parse_jsonc};
 #endif
         }
         if (have_py) {
             slot[nt] = 4;
-            ts[nt++] = (timing){.timed = time_json_loads, .ctx = &pyp};
+            ps[nt++] = (parser){.timed = time_json_loads, .ctx = &pyp};
             if (have_orjson) {
                 slot[nt] = 5;
-                ts[nt++] = (timing){.timed = time_orjson_loads, .ctx = &pyp};
+                ps[nt++] = (parser){.timed = time_orjson_loads, .ctx = &pyp};
             }
         }
-        measure(ts, nt, f, min_time, runs);
-        double a = ts[0].best;
+        bench_side sides[1 + NOTHER];
+        for (size_t k = 0; k < nt; k++) {
+            ps[k].f = f;
+            sides[k] = (bench_side){.timed = parser_batch, .ctx = &ps[k]};
+        }
+        bench_best_each(sides, nt, runs, min_time);
+        double a = sides[0].best > 0 ? (double)f->len / sides[0].best / 1e6 : -1;
         double paired[NOTHER] = {-1, -1, -1, -1, -1, -1};
         for (size_t k = 1; k < nt; k++) {
-            other[slot[k]] = ts[k].best;
-            paired[slot[k]] = paired_ratio(&ts[k], &ts[0], runs);
+            if (sides[k].best <= 0) continue;
+            other[slot[k]] = (double)f->len / sides[k].best / 1e6;
+            /* acar's time over the other's in the same round: the other's
+             * speed over acar's */
+            if (a > 0) paired[slot[k]] = bench_median_ratio(sides[0].round, sides[k].round, runs);
         }
         const char *name = strrchr(f->path, '/');
         name = name ? name + 1 : f->path;
