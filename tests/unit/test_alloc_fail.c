@@ -502,26 +502,6 @@ static const af_input *input(const char *name) {
     exit(2);
 }
 
-static void *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s (run from tests/)\n", path);
-        exit(2);
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        size_t k = fread(b + n, 1, cap - n, f);
-        n += k;
-        if (n < cap) break;
-        cap *= 2;
-        b = realloc(b, cap);
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* A document read without the hook, for the writers. */
 static acar_doc *plain_docs[64];
 static size_t nplain;
@@ -591,7 +571,8 @@ static long sweep_file(const char *label, const char *path, int (*run)(sweep_cas
     c.name = label;
     c.run = run;
     c.finish = finish;
-    void *data = read_file(path, &c.len);
+    void *data = check_read_file(path, &c.len);
+    if (!data) exit(2);
     c.data = data;
     long n = sweep(&c);
     free(data);

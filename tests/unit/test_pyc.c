@@ -185,22 +185,6 @@ static void canon(sbuf *b, const acar_val *v) {
 
 /* ---- --check ---- */
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *p = malloc(cap);
-    for (;;) {
-        if (n == cap) p = realloc(p, cap *= 2);
-        size_t k = fread(p + n, 1, cap - n, f);
-        if (k == 0) break;
-        n += k;
-    }
-    fclose(f);
-    *len = n;
-    return p;
-}
-
 static int check_main(int want_canon) {
     char line[8192];
     acar_doc *doc = acar_doc_new(NULL);
@@ -209,7 +193,7 @@ static int check_main(int want_canon) {
         while (ll && (line[ll - 1] == '\n' || line[ll - 1] == '\r')) line[--ll] = 0;
         if (!ll) continue;
         size_t len;
-        uint8_t *data = slurp(line, &len);
+        uint8_t *data = check_read_file(line, &len);
         if (!data) {
             printf("RERR 9 0 cannot open the file\n");
             fflush(stdout);
@@ -259,7 +243,7 @@ static int source_main(void) {
         if (!tab) continue;
         *tab = 0;
         size_t plen = 0, slen = 0;
-        uint8_t *pyc = slurp(line, &plen), *src = slurp(tab + 1, &slen);
+        uint8_t *pyc = check_read_file(line, &plen), *src = check_read_file(tab + 1, &slen);
         struct stat st;
         acar_pyc_header h;
         acar_err err;
@@ -286,7 +270,7 @@ static int hash_main(const char *magic) {
         while (ll && (line[ll - 1] == '\n' || line[ll - 1] == '\r')) line[--ll] = 0;
         if (!ll) continue;
         size_t n;
-        uint8_t *p = slurp(line, &n);
+        uint8_t *p = check_read_file(line, &n);
         uint8_t h[8];
         if (p && acar_pyc_source_hash((uint16_t)strtoul(magic, NULL, 10), p, n, h) == 0) {
             for (int i = 0; i < 8; i++) printf("%02x", h[i]);
@@ -313,7 +297,7 @@ static int py2_main(void) {
         if (!tab) continue;
         int version = atoi(line);
         size_t len;
-        uint8_t *data = slurp(tab + 1, &len);
+        uint8_t *data = check_read_file(tab + 1, &len);
         acar_doc_reset(doc);
         acar_read_opts ro = {0};
         acar_err err;
@@ -364,7 +348,7 @@ static const char *const fixture_names[] = {"all_py2", "all_py3", "all_py3.check
 
 static char *read_text(const char *path) {
     size_t n;
-    uint8_t *p = slurp(path, &n);
+    uint8_t *p = check_read_file(path, &n);
     if (!p) return NULL;
     char *s = realloc(p, n + 1);
     s[n] = 0;
@@ -439,7 +423,7 @@ static void test_fixtures(void) {
             const char *ver = fixture_versions[i], *name = fixture_names[j];
             snprintf(path, sizeof path, "fixtures/pyc/%s/%s.pyc", ver, name);
             size_t len;
-            uint8_t *data = slurp(path, &len);
+            uint8_t *data = check_read_file(path, &len);
             if (!data) continue;
             found++;
             acar_doc_reset(D);
@@ -472,7 +456,7 @@ static void test_fixtures(void) {
                 if (strstr(name, "checked")) {
                     CHECK(h.flags == (strstr(name, "unchecked") ? 1u : 3u));
                     size_t slen = 0;
-                    uint8_t *src = slurp("fixtures/pyc/src/all_py3.py", &slen);
+                    uint8_t *src = check_read_file("fixtures/pyc/src/all_py3.py", &slen);
                     uint8_t hh[8];
                     CHECK(src && acar_pyc_source_hash(h.magic, src, slen, hh) == 0 &&
                           memcmp(hh, h.hash, 8) == 0);
@@ -518,7 +502,7 @@ static void test_fixtures(void) {
     CHECK_MSG(found >= 9, "found %d fixtures (run from tests/)", found);
     /* acar_code_show: the header line, then each code object and its fields. */
     size_t slen;
-    uint8_t *sdata = slurp("fixtures/pyc/3.11/py38.pyc", &slen);
+    uint8_t *sdata = check_read_file("fixtures/pyc/3.11/py38.pyc", &slen);
     if (sdata) {
         acar_doc_reset(D);
         acar_read_opts ro = {0};
@@ -537,7 +521,7 @@ static void test_fixtures(void) {
     }
     /* Bare 3.11 marshal of a code object: ACAR_FORMAT_MARSHAL. */
     size_t len;
-    uint8_t *data = slurp("fixtures/pyc/3.11/all_py3.marshal", &len);
+    uint8_t *data = check_read_file("fixtures/pyc/3.11/all_py3.marshal", &len);
     CHECK(data != NULL);
     if (data) {
         acar_doc_reset(D);
@@ -645,7 +629,7 @@ static void test_headers(void) {
      * refused with ACAR_READ_NO_TRAILING (offsets in the file). */
     {
         size_t flen;
-        uint8_t *fx = slurp("fixtures/pyc/3.9/py38.pyc", &flen);
+        uint8_t *fx = check_read_file("fixtures/pyc/3.9/py38.pyc", &flen);
         if (fx) {
             uint8_t *more = malloc(flen + 3);
             memcpy(more, fx, flen);

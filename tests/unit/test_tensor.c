@@ -8,30 +8,11 @@
 
 #include <stdlib.h>
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *p = malloc(n > 0 ? (size_t)n : 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 #define FIX "fixtures/tensor/"
 
 static void test_oob(void) {
     size_t len, blen;
-    unsigned char *p = slurp(FIX "f4_4d_F_oob.pkl", &len), *b = slurp(FIX "f4_4d_F_oob.pkl.oob0", &blen);
+    unsigned char *p = check_read_file(FIX "f4_4d_F_oob.pkl", &len), *b = check_read_file(FIX "f4_4d_F_oob.pkl.oob0", &blen);
     CHECK(p && b);
     if (!p || !b) return;
     acar_doc *doc = acar_doc_new(NULL);
@@ -62,7 +43,7 @@ static void test_oob(void) {
 
 static void test_borrow(void) {
     size_t len;
-    unsigned char *p = slurp(FIX "i4_2x3_p4.pkl", &len);
+    unsigned char *p = check_read_file(FIX "i4_2x3_p4.pkl", &len);
     CHECK(p != NULL);
     if (!p) return;
     acar_doc *doc = acar_doc_new(NULL);
@@ -84,7 +65,7 @@ static void test_borrow(void) {
 
 static void test_npy(void) {
     size_t len;
-    unsigned char *p = slurp(FIX "i4_2x3_v3.npy", &len);
+    unsigned char *p = check_read_file(FIX "i4_2x3_v3.npy", &len);
     CHECK(p != NULL);
     if (!p) return;
     acar_doc *doc = acar_doc_new(NULL);
@@ -102,7 +83,7 @@ static void test_npy(void) {
         free(q);
     }
     free(p);
-    p = slurp(FIX "obj_v1.npy", &len);
+    p = check_read_file(FIX "obj_v1.npy", &len);
     CHECK(p != NULL);
     if (p) {
         acar_doc_reset(doc);
@@ -179,7 +160,7 @@ static acar_val *od_get(const acar_val *od, const char *key) {
 
 static void test_torch(void) {
     size_t len;
-    unsigned char *p = slurp(FIX "state_dict.pt", &len);
+    unsigned char *p = check_read_file(FIX "state_dict.pt", &len);
     CHECK(p != NULL);
     if (!p) return;
     acar_doc *doc = acar_doc_new(NULL);
@@ -238,7 +219,7 @@ static void test_write(void) {
         unsigned char *want;
         char path[128];
         snprintf(path, sizeof path, FIX "%s", cases[i].file);
-        want = slurp(path, &len);
+        want = check_read_file(path, &len);
         CHECK(want != NULL);
         if (!want) continue;
         acar_doc *doc = acar_doc_new(NULL);
@@ -312,7 +293,7 @@ static void test_write_all(void) {
         for (int proto = 2; proto <= 5; proto++) {
             size_t len;
             snprintf(path, sizeof path, FIX "w_%s_p%d.pkl", kinds[k], proto);
-            unsigned char *want = slurp(path, &len);
+            unsigned char *want = check_read_file(path, &len);
             CHECK(want != NULL);
             if (!want) continue;
             acar_doc *doc = acar_doc_new(NULL);
@@ -332,7 +313,7 @@ static void test_write_all(void) {
                 /* numpy.save's .npy of the same array */
                 size_t nlen;
                 snprintf(path, sizeof path, FIX "w_%s.npy", kinds[k]);
-                unsigned char *npy = slurp(path, &nlen);
+                unsigned char *npy = check_read_file(path, &nlen);
                 acar_buf nb = {0};
                 CHECK(npy && acar_npy_write_array(&nb, v, &err) == 0);
                 CHECK_MSG(npy && same(&nb, npy, nlen), "%s: acar's .npy differs from numpy.save's", path);
@@ -359,9 +340,9 @@ static void test_write_all(void) {
     for (size_t k = 0; k < sizeof oob / sizeof *oob; k++) {
         size_t len, blen;
         snprintf(path, sizeof path, FIX "%s_oob.pkl", oob[k]);
-        unsigned char *want = slurp(path, &len);
+        unsigned char *want = check_read_file(path, &len);
         snprintf(path, sizeof path, FIX "%s_oob.pkl.oob0", oob[k]);
-        unsigned char *b = slurp(path, &blen);
+        unsigned char *b = check_read_file(path, &blen);
         CHECK(want && b);
         if (!want || !b) continue;
         acar_doc *doc = acar_doc_new(NULL);
@@ -397,7 +378,7 @@ static void test_write_several(void) {
         char path[128];
         size_t len;
         snprintf(path, sizeof path, FIX "w_several_p%d.pkl", proto);
-        unsigned char *want = slurp(path, &len);
+        unsigned char *want = check_read_file(path, &len);
         CHECK(want != NULL);
         if (!want) continue;
         acar_doc *doc = acar_doc_new(NULL);
@@ -417,7 +398,7 @@ static void test_write_several(void) {
         CHECK(in && acar_write(d, ACAR_FORMAT_PICKLE, &o, &out, &err) == 0);
         len = 0;
         free(want);
-        want = slurp(path, &len);
+        want = check_read_file(path, &len);
         /* exact at every protocol: the writer memoizes the one-byte b'b'
          * the array writer marks as CPython's shared object */
         CHECK_MSG(same(&out, want, len), "%s: acar's pickle of several arrays differs from numpy's", path);
