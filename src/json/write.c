@@ -785,9 +785,6 @@ static NOINLINE int put_str_at(bool ascii, const unsigned char *s, size_t len, c
     return 0;
 }
 
-/* A string of at most 16 bytes that needs no escaping: under 4 bytes by
- * the tables, else as two overlapping words from its two ends (*a, *b),
- * tested together, never reading outside the string. */
 /* The bytes of a str of len 1-3 are s[0], s[len / 2] and s[len - 1]
  * (some of them the same byte): three loads and no loop, whose exit
  * mispredicted as the lengths changed (update-center.json has 3,000 such
@@ -798,6 +795,9 @@ static ALWAYS_INLINE void copy_1to3(char *d, const unsigned char *s, size_t len)
     d[len - 1] = (char)s[len - 1];
 }
 
+/* A string of at most 16 bytes that needs no escaping: under 4 bytes by
+ * the tables, else as two overlapping words from its two ends (*a, *b),
+ * tested together, never reading outside the string. */
 static ALWAYS_INLINE bool short_clean(const writer *w, const unsigned char *s, size_t len, uint64_t *a,
                                       uint64_t *b) {
     if (len < 4) {
