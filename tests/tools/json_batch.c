@@ -15,7 +15,12 @@
  *   u32 nout, then nout times: u32 what (1 repr, 2 pickle), u32 code,
  *   u64 len + data (the output, or the error message when code != 0),
  *   u64 leaked: bytes the doc's allocator still held after acar_doc_free.
- * Exit status: 0 at a clean end of input, 3 on a malformed request.
+ * Each input with the default limits is also read into one document kept
+ * for the whole run and emptied by acar_doc_reset before each read (the
+ * documented way to read many inputs): it must read as the new document
+ * did, to the same error and offset or the same repr and pickle.
+ * Exit status: 0 at a clean end of input, 3 on a malformed request, 4 when
+ * the reused document read an input differently (said on stderr).
  */
 #include "acar.h"
 
@@ -75,11 +80,53 @@ static void section(uint32_t what, const acar_val *v, acar_format fmt) {
     acar_buf_free(&out);
 }
 
+/* The output of acar_write in fmt (pickle: protocol 4), or an empty
+ * buffer when the value cannot be written so. */
+static acar_buf written(const acar_val *v, acar_format fmt) {
+    acar_buf out = {0};
+    acar_err err;
+    acar_write_opts wo;
+    memset(&wo, 0, sizeof wo);
+    if (fmt == ACAR_FORMAT_PICKLE) wo.version = ACAR_VERSION(4);
+    if (acar_write(v, fmt, &wo, &out, &err) != 0) acar_buf_free(&out);
+    return out;
+}
+
+static int same_output(const acar_val *a, const acar_val *b, acar_format fmt) {
+    acar_buf x = written(a, fmt), y = written(b, fmt);
+    int same = x.len == y.len && (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+    acar_buf_free(&x);
+    acar_buf_free(&y);
+    return same;
+}
+
+/* in read into the reused document as the new one read it (v, or err). */
+static void check_reused(acar_doc *reused, const unsigned char *in, size_t len, const acar_read_opts *ro,
+                         const acar_val *v, const acar_err *err, unsigned long long n) {
+    acar_read_opts o = *ro;
+    acar_err e;
+    acar_doc_reset(reused);
+    acar_val *w = acar_read(reused, in, len, &o, &e);
+    int same = (v != NULL) == (w != NULL);
+    if (same && !v) same = e.code == err->code && e.offset == err->offset;
+    if (same && v) same = same_output(v, w, ACAR_FORMAT_REPR) && same_output(v, w, ACAR_FORMAT_PICKLE);
+    if (!same) {
+        fprintf(stderr, "json_batch: request %llu: a document reused through acar_doc_reset read it differently\n", n);
+        exit(4);
+    }
+}
+
 int main(void) {
+    acar_doc *reused = acar_doc_new(NULL);
+    unsigned long long n = 0;
+    if (!reused) return 3;
     unsigned char hdr[24];
     for (;;) {
         size_t got = fread(hdr, 1, sizeof hdr, stdin);
-        if (got == 0 && feof(stdin)) return 0;
+        if (got == 0 && feof(stdin)) {
+            acar_doc_free(reused);
+            return 0;
+        }
         if (got != sizeof hdr) return 3;
         uint64_t len = get64(hdr + 16);
         if (len > ((uint64_t)1 << 31)) return 3;
@@ -117,6 +164,9 @@ int main(void) {
         put32(nout);
         if (v && (mode & 0x100)) section(1, v, ACAR_FORMAT_REPR);
         if (v && (mode & 0x200)) section(2, v, ACAR_FORMAT_PICKLE);
+        if (doc && !dopts.limits.max_depth && !dopts.limits.max_int_digits)
+            check_reused(reused, in, (size_t)len, &ro, v, &err, n);
+        n++;
         acar_doc_free(doc);
         put64(held);
         fflush(stdout);
