@@ -302,8 +302,23 @@ acar_doc *acar_doc_new(const acar_doc_opts *opts) {
     return doc;
 }
 
+void *acar__kept_block(acar_doc *doc, void *p, size_t old, size_t size) {
+    if (!p) old = 0;
+    if (size == 0) {
+        if (p) doc->alloc.free(doc->alloc.ctx, p, old);
+        doc->used -= old;
+        return NULL;
+    }
+    if (size > old && past_max_memory(doc, doc->used, size - old)) return NULL;
+    void *q = p ? doc->alloc.realloc(doc->alloc.ctx, p, old, size) : doc->alloc.malloc(doc->alloc.ctx, size);
+    if (!q) return NULL;
+    doc->used = doc->used - old + size;
+    return q;
+}
+
 void acar_doc_free(acar_doc *doc) {
     if (!doc) return;
+    if (doc->kept) doc->kept_hook(doc, true);
     for (int list = 0; list < 2; list++) {
         acar_chunk *c = list ? doc->spare : doc->chunks;
         while (c) {
@@ -326,6 +341,7 @@ void acar_doc_free(acar_doc *doc) {
 
 void acar_doc_reset(acar_doc *doc) {
     if (!doc) return;
+    if (doc->kept) doc->kept_hook(doc, false);
     /* the spares not taken by the last read join the chunks it filled */
     while (doc->spare) {
         acar_chunk *c = doc->spare;

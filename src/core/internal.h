@@ -322,6 +322,13 @@ struct acar_doc {
      * report. */
     size_t read_len, read_done, read_base, read_made;
     acar_val *root;
+    /* What the JSON reader keeps for the next read through acar_doc_reset
+     * (its key memo: read.c), and its hook, called by acar_doc_reset
+     * (freeing false: it may let it go there) and by acar_doc_free; and
+     * whether a JSON read was made, so that only a second read sets it up. */
+    void *kept;
+    void (*kept_hook)(acar_doc *doc, bool freeing);
+    bool json_read;
     acar_val none, true_, false_, ellipsis, stopiter;
     acar_err err;         /* sticky builder error */
 };
@@ -433,6 +440,12 @@ int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
  * max_memory and kept up to date.  NULL on failure with *why
  * ACAR_ERR_LIMIT or ACAR_ERR_NOMEM, p unchanged.  Big blocks are kept for
  * the next read like the arena's chunks. */
+/* A block the document holds through acar_doc_reset (doc->kept's), counted
+ * in acar_doc_memory and against max_memory: p of old bytes grown or shrunk
+ * to size (p NULL: a new one; size 0: freed).  NULL when out of memory or
+ * past max_memory, p untouched. */
+void *acar__kept_block(acar_doc *doc, void *p, size_t old, size_t size);
+
 void *acar__scratch(acar_doc *doc, size_t *held, void *p, const void *inl, size_t old, size_t size,
                     acar_code *why);
 /* Frees scratch block p of size bytes (acar__scratch with size 0), with no

@@ -119,10 +119,15 @@ typedef struct jr {
     uint8_t *buf;        /* decoded text of a string with escapes */
     size_t buf_cap;
     size_t scratch;      /* scratch bytes held, counted against max_memory */
+    struct kept_keys *keys; /* the memo and its keys kept by the document,
+                               or NULL: the memo is this read's */
+    bool keys_broken;    /* a key of this read is not in them: drop them */
 
     /* '' and the one-character strs below U+0100 made so far: a bit per
-     * slot of single[] */
-    uint64_t single_made[5];
+     * slot of single[] (single_made0 and single0, or the kept keys') */
+    uint64_t *single_made;
+    acar_val **single;
+    uint64_t single_made0[5];
 
     /* The bytes between a key and its value (':', ': ', ' : ', up to 7)
      * as last met where they changed, in a word and a mask of them in
@@ -142,7 +147,7 @@ typedef struct jr {
     /* '' and the one-character strs below U+0100: one node each, as CPython
      * shares its singletons (index 256 is ''); valid where single_made
      * says */
-    acar_val *single[257];
+    acar_val *single0[257];
     acar_val *vals0[VALS0];
     uint64_t hashes0[VALS0];
     frame frames0[FRAMES0];
@@ -780,12 +785,100 @@ static inline int single_slot(const uint8_t *s, size_t n) {
     return -1;
 }
 
+/* ---- the key memo a document keeps through acar_doc_reset ----
+ *
+ * A document read into again and again (acar_doc_reset between reads, the
+ * documented way to read many inputs) keeps the memo of the keys it met,
+ * their nodes and the singleton strs, from its second JSON read on: keys
+ * met before are found, and predicted from the keys that followed them
+ * last time, instead of each read making its own.  A new key's first
+ * meeting, and the key after it, were most of what a read of the 10-15 KB
+ * Twitter API files did beyond scanning.  The nodes live in blocks of the
+ * kept keys' own (never in the input, whatever ACAR_READ_BORROW says), all
+ * counted in acar_doc_memory and against max_memory; past KEYS_MAX_BYTES
+ * of blocks or KEYS_MAX_SLOTS memo slots, or when a block cannot be had,
+ * they are let go: their memo at the end of the read, their nodes (which
+ * the document's values use) at the next acar_doc_reset, and the read
+ * after that starts over. */
+#define KEYS_BLOCK 16384
+#define KEYS_MAX_BYTES ((size_t)1 << 20)
+#define KEYS_MAX_SLOTS 16384
+
+typedef struct keys_block {
+    struct keys_block *next;
+    size_t size;
+} keys_block;
+
+typedef struct kept_keys {
+    memo_ent *memo; /* memo_bytes(cap) with its bitmap */
+    size_t cap, n;
+    keys_block *blocks; /* newest first; nodes from cur to end */
+    char *cur, *end;
+    size_t bytes;       /* of the blocks */
+    bool drop;          /* let go at the next acar_doc_reset (memo gone) */
+    uint64_t single_made[5];
+    acar_val *single[257];
+} kept_keys;
+
+static size_t memo_bytes(size_t cap);
+
+static void keys_free(acar_doc *doc, kept_keys *k) {
+    while (k->blocks) {
+        keys_block *b = k->blocks;
+        k->blocks = b->next;
+        acar__kept_block(doc, b, sizeof *b + b->size, 0);
+    }
+    if (k->memo) acar__kept_block(doc, k->memo, memo_bytes(k->cap), 0);
+    acar__kept_block(doc, k, sizeof *k, 0);
+}
+
+/* doc->kept_hook of the kept keys: they go with the document, and at a
+ * reset when a read let them go. */
+static void keys_hook(acar_doc *doc, bool freeing) {
+    kept_keys *k = doc->kept;
+    if (!freeing && !k->drop) return;
+    keys_free(doc, k);
+    doc->kept = NULL;
+    doc->kept_hook = NULL;
+}
+
+/* A str node of the kept keys for the n bytes s (copied), flagged as
+ * str_node flags it; NULL when it cannot be had (the read then makes its
+ * own and drops the kept keys at its end). */
+static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool plain) {
+    kept_keys *k = r->keys;
+    size_t size = (sizeof(acar_val) + n + 7) & ~(size_t)7;
+    if ((size_t)(k->end - k->cur) < size) {
+        size_t bsize = size > KEYS_BLOCK ? size : KEYS_BLOCK;
+        if (k->bytes + bsize > KEYS_MAX_BYTES) return NULL;
+        keys_block *b = acar__kept_block(r->doc, NULL, 0, sizeof *b + bsize);
+        if (!b) return NULL;
+        b->next = k->blocks;
+        b->size = bsize;
+        k->blocks = b;
+        k->bytes += bsize;
+        k->cur = (char *)(b + 1);
+        k->end = k->cur + bsize;
+    }
+    acar_val *v = (acar_val *)(void *)k->cur;
+    k->cur += size;
+    if (n) memcpy(v + 1, s, n);
+    v->u.s = n ? (const char *)(v + 1) : "";
+    v->tag = ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (plain ? ACAR_F_JSON_PLAIN : 0), n);
+    return v;
+}
+
 /* The document's node for a singleton str: json.loads gives the same
  * object for every '' and every 'a', key or value, and the pickle writer
  * then memoizes it once, as pickle.dumps does. */
 static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
     if (!acar__bit_get(r->single_made, (size_t)slot)) {
-        acar_val *v = str_node(r, s, n, slot < 0x80 || slot == 256, false, false, at);
+        bool ascii = slot < 0x80 || slot == 256;
+        acar_val *v = r->keys ? keys_str(r, s, n, ascii, false) : NULL;
+        if (!v) {
+            r->keys_broken = r->keys != NULL;
+            v = str_node(r, s, n, ascii, false, false, at);
+        }
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         if (acar__json_plain(s, n)) v->tag |= (uint64_t)ACAR_F_JSON_PLAIN << 8;
@@ -816,9 +909,8 @@ static size_t memo_bytes(size_t cap) { return cap * sizeof(memo_ent) + cap / 8; 
 /* The bitmap of a memo block of cap slots allocated as one. */
 static uint64_t *memo_bits(memo_ent *m, size_t cap) { return (uint64_t *)(void *)(m + cap); }
 
-/* The memo is m with its bitmap used, cap slots, all empty. */
-static void memo_use(jr *r, memo_ent *m, uint64_t *used, size_t cap) {
-    memset(used, 0, cap / 8);
+/* The memo is m with its bitmap used, cap slots, as they are. */
+static void memo_set(jr *r, memo_ent *m, uint64_t *used, size_t cap) {
     r->memo = m;
     r->memo_used = used;
     r->memo_cap = cap;
@@ -826,12 +918,25 @@ static void memo_use(jr *r, memo_ent *m, uint64_t *used, size_t cap) {
     for (size_t c = cap; c > 1; c >>= 1) r->memo_shift--;
 }
 
+/* The memo is m with its bitmap used, cap slots, all empty. */
+static void memo_use(jr *r, memo_ent *m, uint64_t *used, size_t cap) {
+    memset(used, 0, cap / 8);
+    memo_set(r, m, used, cap);
+}
+
 static COLD int grow_memo(jr *r, const uint8_t *at) {
     memo_ent *old = r->memo;
     const uint64_t *old_used = r->memo_used;
     size_t old_cap = r->memo_cap, cap = old_cap * 2;
     if (cap > SIZE_MAX / (2 * sizeof(memo_ent))) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
-    memo_ent *m = scratch_grow(r, NULL, NULL, 0, memo_bytes(cap), at);
+    kept_keys *k = r->keys;
+    memo_ent *m = NULL;
+    if (k && !r->keys_broken && cap <= KEYS_MAX_SLOTS) m = acar__kept_block(r->doc, NULL, 0, memo_bytes(cap));
+    bool kept = m != NULL;
+    if (!m) {
+        r->keys_broken = k != NULL;
+        m = scratch_grow(r, NULL, NULL, 0, memo_bytes(cap), at);
+    }
     if (!m) return -1;
     memo_use(r, m, memo_bits(m, cap), cap);
     for (size_t i = 0; i < old_cap; i++) {
@@ -848,7 +953,13 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
         r->frames[i].prev_key = i < r->nframes ? KEY_NONE : KEY_START;
         r->frames[i].guess = NULL;
     }
-    scratch_release(r, old, r->memo0, memo_bytes(old_cap));
+    if (k && old == k->memo) {
+        acar__kept_block(r->doc, old, memo_bytes(old_cap), 0);
+        k->memo = kept ? m : NULL;
+        k->cap = cap;
+    } else {
+        scratch_release(r, old, r->memo0, memo_bytes(old_cap));
+    }
     return 0;
 }
 
@@ -938,7 +1049,13 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
      * around it are predicted too ("x", "y" were a sixth of the keys of
      * tree-pretty.json, and each broke the chain for the next key) */
     int slot = n <= 2 ? single_slot(s, n) : -1;
-    acar_val *k = slot >= 0 ? single_node(r, slot, s, n, at) : str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
+    acar_val *k = NULL;
+    if (slot >= 0) {
+        k = single_node(r, slot, s, n, at);
+    } else {
+        if (r->keys && !(k = keys_str(r, s, n, ascii, !esc))) r->keys_broken = true;
+        if (!k) k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
+    }
     if (!k) return NULL;
     uint64_t h = key_hash(ph, n);
     assert(h == acar__hash(k));
@@ -1564,6 +1681,38 @@ static bool utf8_first_bad(const uint8_t *t, size_t n, size_t *at, size_t *blame
 
 /* ---- the entry points ---- */
 
+/* The document's kept keys for this read (set up at its second JSON
+ * read): false when there are none, and the read keeps its own memo. */
+static bool keys_take(jr *r) {
+    acar_doc *doc = r->doc;
+    kept_keys *k = doc->kept_hook == keys_hook ? doc->kept : NULL;
+    if (k && k->drop) return false;
+    if (!k) {
+        /* only far below max_memory: what the keys may take at most
+         * (their blocks, the memo) must not be what a read then misses */
+        size_t most = KEYS_MAX_BYTES + memo_bytes(KEYS_MAX_SLOTS) + sizeof *k;
+        if (!doc->json_read || doc->kept || doc->limits.max_memory / 4 < most ||
+            doc->used > doc->limits.max_memory / 4 - most)
+            return false;
+        if (!(k = acar__kept_block(doc, NULL, 0, sizeof *k))) return false;
+        memset(k, 0, offsetof(kept_keys, single));
+        if (!(k->memo = acar__kept_block(doc, NULL, 0, memo_bytes(MEMO_BIG)))) {
+            acar__kept_block(doc, k, sizeof *k, 0);
+            return false;
+        }
+        k->cap = MEMO_BIG;
+        memset(memo_bits(k->memo, k->cap), 0, k->cap / 8);
+        doc->kept = k;
+        doc->kept_hook = keys_hook;
+    }
+    r->keys = k;
+    memo_set(r, k->memo, memo_bits(k->memo, k->cap), k->cap);
+    r->memo_n = k->n;
+    r->single = k->single;
+    r->single_made = k->single_made;
+    return true;
+}
+
 static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t input_len) {
     memset(r, 0, offsetof(jr, emsg)); /* the fields before the uncleared ones */
     r->doc = doc;
@@ -1580,7 +1729,11 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
     r->vcap = r->hcap = VALS0;
     r->frames = r->frames0;
     r->fcap = FRAMES0;
-    if (input_len < MEMO_BIG_TEXT || !memo_presize(r)) memo_use(r, r->memo0, r->memo0_used, MEMO0);
+    if (!keys_take(r)) {
+        if (input_len < MEMO_BIG_TEXT || !memo_presize(r)) memo_use(r, r->memo0, r->memo0_used, MEMO0);
+        r->single = r->single0;
+        r->single_made = r->single_made0;
+    }
     r->buf = r->buf0;
     r->buf_cap = BUF0;
     keep_colon(r, (const uint8_t *)":\0\0\0\0\0\0", 1);
@@ -1590,8 +1743,22 @@ static void jr_done(jr *r) {
     scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
     scratch_release(r, r->hashes, r->hashes0, r->hcap * sizeof *r->hashes);
     scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);
-    scratch_release(r, r->memo, r->memo0, memo_bytes(r->memo_cap));
     scratch_release(r, r->buf, r->buf0, r->buf_cap);
+    kept_keys *k = r->keys;
+    if (k && !r->keys_broken) {
+        k->memo = r->memo; /* a kept block (grow_memo) */
+        k->cap = r->memo_cap;
+        k->n = r->memo_n;
+    } else {
+        if (!k || r->memo != k->memo) scratch_release(r, r->memo, r->memo0, memo_bytes(r->memo_cap));
+        if (k) {
+            /* the nodes stay: this read's values use them */
+            if (k->memo) acar__kept_block(r->doc, k->memo, memo_bytes(k->cap), 0);
+            k->memo = NULL;
+            k->drop = true;
+        }
+    }
+    r->doc->json_read = true;
 }
 
 /* Where a text position is: characters before it (Python's pos), its line

@@ -162,10 +162,14 @@ static void test_reset_join(void) {
     size_t held = acar_doc_memory(doc);
     acar_doc_reset(doc);
     CHECK(chunk_count(doc) == 1 && acar_doc_memory(doc) == held);
+    /* from the second read on the document also keeps the JSON keys it
+     * met (read.c): a few blocks more, the same from read to read */
+    size_t steady = 0;
     for (int round = 0; round < 3; round++) {
         acar_val *v = acar_read(doc, js.data, js.len, &ro, NULL);
         CHECK(v != NULL && acar_len(v) == 300);
-        CHECK_MSG(chunk_count(doc) == chunks && acar_doc_memory(doc) == held,
+        if (round == 0) steady = acar_doc_memory(doc);
+        CHECK_MSG(chunk_count(doc) == chunks && acar_doc_memory(doc) == steady && steady - held < 64 * 1024,
                   "round %d: %zu chunks, %zu bytes (%zu chunks, %zu bytes before)", round, chunk_count(doc),
                   acar_doc_memory(doc), chunks, held);
         acar_doc_reset(doc);

@@ -336,9 +336,15 @@ static void test_flags(void) {
     CHECK(v == NULL && err.offset == 2);
     v = rd("\xff\xfe" "1\x00 \x00x\x00", 8, ACAR_READ_ALLOW_TRAILING, ACAR_FORMAT_JSON, &err, &used);
     CHECK(v != NULL && used == 4);
-    /* BORROW: plain strings point into the input, escaped ones cannot */
+    /* BORROW: plain strings point into the input, escaped ones cannot;
+     * keys too, in a document's first JSON read (later ones keep theirs) */
     static const char in[] = "[\"plain text\", \"esc\\n\", {\"key\": 1}]";
-    v = rd(in, sizeof in - 1, ACAR_READ_BORROW, ACAR_FORMAT_JSON, &err, NULL);
+    acar_doc *fresh = acar_doc_new(NULL);
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = ACAR_FORMAT_JSON;
+    ro.flags = ACAR_READ_BORROW;
+    v = fresh ? acar_read(fresh, in, sizeof in - 1, &ro, &err) : NULL;
     CHECK(v != NULL);
     if (v) {
         CHECK(acar_str(acar_item(v, 0), NULL) == in + 2);
@@ -346,6 +352,77 @@ static void test_flags(void) {
         CHECK(!(e >= in && e < in + sizeof in));
         CHECK(acar_str(acar_dict_key(acar_item(v, 2), 0), NULL) == in + 26);
     }
+    acar_doc_reset(fresh);
+    v = fresh ? acar_read(fresh, in, sizeof in - 1, &ro, &err) : NULL;
+    CHECK(v != NULL);
+    if (v) {
+        const char *k = acar_str(acar_dict_key(acar_item(v, 2), 0), NULL);
+        CHECK(acar_str(acar_item(v, 0), NULL) == in + 2);
+        CHECK(!(k >= in && k < in + sizeof in) && memcmp(k, "key", 3) == 0);
+    }
+    acar_doc_free(fresh);
+}
+
+/* A document read into again through acar_doc_reset keeps the keys it
+ * met (and the singleton strs) from its second JSON read on: the same
+ * nodes, read after read, with the values of each read as a new document
+ * reads them; past the bound they are let go at the next reset. */
+static bool repr_is(const acar_val *v, const char *want) {
+    acar_buf out = {0};
+    acar_err err;
+    bool same = acar_repr(v, &out, &err) == 0 && out.len == strlen(want) && memcmp(out.data, want, out.len) == 0;
+    acar_buf_free(&out);
+    return same;
+}
+
+static void test_kept_keys(void) {
+    acar_doc *doc = acar_doc_new(NULL);
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = ACAR_FORMAT_JSON;
+    acar_err err;
+    static const char a[] = "[{\"id\": 1, \"name\": \"x\", \"x\": \"\"}, {\"id\": 2, \"name\": \"y\", \"x\": \"x\"}]";
+    static const char b[] = "{\"name\": \"x\", \"other\": [\"id\", {\"x\": 0, \"\": 1}]}";
+    static const char *want_a = "[{'id': 1, 'name': 'x', 'x': ''}, {'id': 2, 'name': 'y', 'x': 'x'}]";
+    static const char *want_b = "{'name': 'x', 'other': ['id', {'x': 0, '': 1}]}";
+    const acar_val *id_key = NULL;
+    for (int round = 0; round < 4 && doc; round++) {
+        acar_doc_reset(doc);
+        acar_val *v = acar_read(doc, a, sizeof a - 1, &ro, &err);
+        CHECK_MSG(v && repr_is(v, want_a), "round %d", round);
+        if (!v) break;
+        const acar_val *d0 = acar_item(v, 0), *d1 = acar_item(v, 1);
+        /* one node per key in a read, and 'x' the same node as key and value */
+        CHECK(acar_dict_key(d0, 0) == acar_dict_key(d1, 0));
+        CHECK(acar_dict_key(d0, 2) == acar_dict_value(d1, 2));
+        if (round >= 2) CHECK_MSG(acar_dict_key(d0, 0) == id_key, "round %d: 'id' is not the kept node", round);
+        id_key = acar_dict_key(d0, 0);
+        acar_doc_reset(doc);
+        v = acar_read(doc, b, sizeof b - 1, &ro, &err);
+        CHECK_MSG(v && repr_is(v, want_b), "round %d", round);
+        if (v && round >= 1) CHECK(acar_item(acar_dict_value(v, 1), 0) != id_key); /* the value 'id': a str of its own */
+    }
+    /* more keys than are kept: this read's values still hold them, and
+     * after the reset the next reads start over */
+    size_t n = 20000, len = 0;
+    char *big = malloc(n * 16 + 2);
+    if (big && doc) {
+        big[len++] = '{';
+        for (size_t i = 0; i < n; i++) len += (size_t)sprintf(big + len, "%s\"k%zu\": %zu", i ? ", " : "", i, i);
+        big[len++] = '}';
+        for (int round = 0; round < 3; round++) {
+            acar_doc_reset(doc);
+            acar_val *v = acar_read(doc, big, len, &ro, &err);
+            CHECK_MSG(v && acar_len(v) == n, "round %d", round);
+            int64_t x = -1;
+            CHECK(v && acar_int_get(acar_dict_get_str(v, "k19999", 6), &x) && x == 19999);
+            acar_val *w = acar_read(doc, a, sizeof a - 1, &ro, &err); /* no reset: both stay */
+            CHECK(w && repr_is(w, want_a));
+            CHECK(v && acar_int_get(acar_dict_get_str(v, "k0", 2), &x) && x == 0);
+        }
+    }
+    free(big);
+    acar_doc_free(doc);
 }
 
 static void test_jsonl(void) {
@@ -488,6 +565,33 @@ static void test_alloc_failures(void) {
         CHECK_MSG(b.held == 0, "k=%ld: %zu bytes held after free", k, b.held);
     }
     CHECK(ok_at > 0);
+    /* the same in a document read into three times (the second and third
+     * reads keep their keys): every allocation from the k-th on fails */
+    ok_at = -1;
+    for (long k = 0; k < 600 && ok_at < 0; k++) {
+        budget b = {k, 0};
+        acar_alloc al = {b_malloc, b_realloc, b_free, &b};
+        acar_doc_opts o;
+        memset(&o, 0, sizeof o);
+        o.alloc = &al;
+        acar_doc *d = acar_doc_new(&o);
+        int got = 0;
+        for (int round = 0; d && round < 3; round++) {
+            acar_read_opts ro;
+            memset(&ro, 0, sizeof ro);
+            ro.format = ACAR_FORMAT_JSON;
+            acar_err err;
+            acar_doc_reset(d);
+            acar_val *v = acar_read(d, in, n, &ro, &err);
+            if (v) got++;
+            else CHECK_MSG(err.code == ACAR_ERR_NOMEM, "k=%ld round %d: code %d %s", k, round, err.code, err.msg);
+            if (v) CHECK(acar_len(v) == 301);
+        }
+        if (got == 3) ok_at = (int)k;
+        acar_doc_free(d);
+        CHECK_MSG(b.held == 0, "k=%ld: %zu bytes held after free", k, b.held);
+    }
+    CHECK(ok_at > 0);
     free(in);
 }
 
@@ -528,6 +632,7 @@ int main(void) {
     test_keys();
     test_key_prediction();
     test_flags();
+    test_kept_keys();
     test_jsonl();
     test_limits();
     test_alloc_failures();
