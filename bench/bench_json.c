@@ -16,7 +16,8 @@
  * its speed over acar's in the same round (the totals divide the bests).
  * acar reads into one document that
  * acar_doc_reset empties between reads (its documented way to read many
- * inputs).  The libraries are found at build time (HAVE_CJSON, ...); the
+ * inputs), which from its second read on keeps the object keys it met
+ * (docs/json.md), as orjson keeps a key cache across calls.  The libraries are found at build time (HAVE_CJSON, ...); the
  * ones missing print "-".  --python times CPython's json.loads, and
  * orjson.loads when that interpreter has orjson, on the same files (bytes
  * in, as acar reads them) in the same rounds, in a child process that
