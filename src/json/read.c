@@ -582,6 +582,12 @@ static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
  * pointing into the input when borrowing.  in_text: s is in the input
  * (not the unescaped copy in r->buf).  Inlined into its callers: as a call
  * it read apache_builds.json 10% and repeat.json 7% slower. */
+/* The tag of a str node of n bytes: ASCII or not, and read as it is in the
+ * text (such text holds no quote, backslash or control byte: scan_str). */
+static inline uint64_t str_tag(bool ascii, bool in_text, size_t n) {
+    return ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (in_text ? ACAR_F_JSON_PLAIN : 0), n);
+}
+
 static HOT_INLINE acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
                                      const uint8_t *at) {
     if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
@@ -607,8 +613,7 @@ static HOT_INLINE acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool asc
         memcpy(v + 1, s, n);
         v->u.s = (const char *)(v + 1);
     }
-    /* text read as it is holds no quote, backslash or control byte (scan_str) */
-    v->tag = ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (in_text ? ACAR_F_JSON_PLAIN : 0), n);
+    v->tag = str_tag(ascii, in_text, n);
     return v;
 }
 
@@ -843,9 +848,8 @@ static void keys_hook(acar_doc *doc, bool freeing) {
 }
 
 /* A str node of the kept keys for the n bytes s (copied), flagged as
- * str_node flags it; NULL when it cannot be had (the read then makes its
- * own and drops the kept keys at its end). */
-static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool plain) {
+ * str_node flags it; NULL when it cannot be had. */
+static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in_text) {
     kept_keys *k = r->keys;
     size_t size = (sizeof(acar_val) + n + 7) & ~(size_t)7;
     if ((size_t)(k->end - k->cur) < size) {
@@ -864,8 +868,21 @@ static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool pl
     k->cur += size;
     if (n) memcpy(v + 1, s, n);
     v->u.s = n ? (const char *)(v + 1) : "";
-    v->tag = ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (plain ? ACAR_F_JSON_PLAIN : 0), n);
+    v->tag = str_tag(ascii, in_text, n);
     return v;
+}
+
+/* A str node for the memo (a key, or a singleton str): the kept keys' when
+ * the read has them, else, and when they cannot give one (they are then
+ * let go at the read's end), str_node's. */
+static acar_val *memo_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
+                          const uint8_t *at) {
+    if (r->keys) {
+        acar_val *v = keys_str(r, s, n, ascii, in_text);
+        if (v) return v;
+        r->keys_broken = true;
+    }
+    return str_node(r, s, n, ascii, borrow, in_text, at);
 }
 
 /* The document's node for a singleton str: json.loads gives the same
@@ -873,12 +890,7 @@ static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool pl
  * then memoizes it once, as pickle.dumps does. */
 static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
     if (!acar__bit_get(r->single_made, (size_t)slot)) {
-        bool ascii = slot < 0x80 || slot == 256;
-        acar_val *v = r->keys ? keys_str(r, s, n, ascii, false) : NULL;
-        if (!v) {
-            r->keys_broken = r->keys != NULL;
-            v = str_node(r, s, n, ascii, false, false, at);
-        }
+        acar_val *v = memo_str(r, s, n, slot < 0x80 || slot == 256, false, false, at);
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         if (acar__json_plain(s, n)) v->tag |= (uint64_t)ACAR_F_JSON_PLAIN << 8;
@@ -956,7 +968,7 @@ static COLD int grow_memo(jr *r, const uint8_t *at) {
     if (k && old == k->memo) {
         acar__kept_block(r->doc, old, memo_bytes(old_cap), 0);
         k->memo = kept ? m : NULL;
-        k->cap = cap;
+        if (kept) k->cap = cap;
     } else {
         scratch_release(r, old, r->memo0, memo_bytes(old_cap));
     }
@@ -1049,13 +1061,7 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
      * around it are predicted too ("x", "y" were a sixth of the keys of
      * tree-pretty.json, and each broke the chain for the next key) */
     int slot = n <= 2 ? single_slot(s, n) : -1;
-    acar_val *k = NULL;
-    if (slot >= 0) {
-        k = single_node(r, slot, s, n, at);
-    } else {
-        if (r->keys && !(k = keys_str(r, s, n, ascii, !esc))) r->keys_broken = true;
-        if (!k) k = str_node(r, s, n, ascii, r->borrow && !esc, !esc, at);
-    }
+    acar_val *k = slot >= 0 ? single_node(r, slot, s, n, at) : memo_str(r, s, n, ascii, r->borrow && !esc, !esc, at);
     if (!k) return NULL;
     uint64_t h = key_hash(ph, n);
     assert(h == acar__hash(k));
@@ -1746,9 +1752,7 @@ static void jr_done(jr *r) {
     scratch_release(r, r->buf, r->buf0, r->buf_cap);
     kept_keys *k = r->keys;
     if (k && !r->keys_broken) {
-        k->memo = r->memo; /* a kept block (grow_memo) */
-        k->cap = r->memo_cap;
-        k->n = r->memo_n;
+        k->n = r->memo_n; /* (memo and cap: grow_memo keeps them) */
     } else {
         if (!k || r->memo != k->memo) scratch_release(r, r->memo, r->memo0, memo_bytes(r->memo_cap));
         if (k) {
