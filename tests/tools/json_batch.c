@@ -61,13 +61,21 @@ static void c_free(void *ctx, void *p, size_t n) {
     if (p) { free(p); held -= n; }
 }
 
-static void section(uint32_t what, const acar_val *v, acar_format fmt) {
-    acar_buf out = {0};
-    acar_err err;
+/* acar_write of v in fmt (pickle: protocol 4) into *out: 0, or the
+ * error's code with *out empty. */
+static int write_as(const acar_val *v, acar_format fmt, acar_buf *out, acar_err *err) {
     acar_write_opts wo;
     memset(&wo, 0, sizeof wo);
     if (fmt == ACAR_FORMAT_PICKLE) wo.version = ACAR_VERSION(4);
-    int rc = acar_write(v, fmt, &wo, &out, &err);
+    int rc = acar_write(v, fmt, &wo, out, err);
+    if (rc != 0) acar_buf_free(out);
+    return rc;
+}
+
+static void section(uint32_t what, const acar_val *v, acar_format fmt) {
+    acar_buf out = {0};
+    acar_err err;
+    int rc = write_as(v, fmt, &out, &err);
     put32(what);
     put32(rc == 0 ? 0 : (uint32_t)err.code);
     if (rc == 0) {
@@ -80,21 +88,12 @@ static void section(uint32_t what, const acar_val *v, acar_format fmt) {
     acar_buf_free(&out);
 }
 
-/* The output of acar_write in fmt (pickle: protocol 4), or an empty
- * buffer when the value cannot be written so. */
-static acar_buf written(const acar_val *v, acar_format fmt) {
-    acar_buf out = {0};
-    acar_err err;
-    acar_write_opts wo;
-    memset(&wo, 0, sizeof wo);
-    if (fmt == ACAR_FORMAT_PICKLE) wo.version = ACAR_VERSION(4);
-    if (acar_write(v, fmt, &wo, &out, &err) != 0) acar_buf_free(&out);
-    return out;
-}
-
+/* Whether a and b write the same bytes in fmt (both failing counts as the same). */
 static int same_output(const acar_val *a, const acar_val *b, acar_format fmt) {
-    acar_buf x = written(a, fmt), y = written(b, fmt);
-    int same = x.len == y.len && (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+    acar_buf x = {0}, y = {0};
+    acar_err err;
+    int rx = write_as(a, fmt, &x, &err), ry = write_as(b, fmt, &y, &err);
+    int same = (rx == 0) == (ry == 0) && x.len == y.len && (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
     acar_buf_free(&x);
     acar_buf_free(&y);
     return same;
