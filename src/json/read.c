@@ -333,35 +333,43 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) {
     return p;
 }
 
-/* skip_ws where the whitespace of the same place at the same depth was
- * last k: before an item of a container (after its bracket or a comma) or
- * before its closing bracket.  Indented text repeats it: when the text
- * matches, no loop runs and the next position does not wait for a scan
- * (measured on apache_builds.json, pretty-printed: the whitespace loop was
- * a quarter of the read). */
-static inline const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const uint8_t *end) {
-    if (LIKELY(p < end && *p > ' ')) return p;
-    if (end - p <= 16) return skip_ws(p, end);
-    /* one space kept (json.dumps' ', '): two byte tests, not the masked
-     * compare of two words.  Instructions per read: json.dumps(obj) of
-     * canada, citm_catalog, twitter -3.1%, -2.6%, -1.6%, and mesh.json
-     * -5.0%; the indented files pay the length test, +0.2% to +1.2% */
-    if (k->len == 1 && *p == ' ' && p[1] > ' ') return p + 1;
+/* The 16 bytes at p are spaces. */
+static inline bool spaces16(const uint8_t *p) {
     uint64_t a, b;
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
-    if (k->len && (((a ^ k->w[0]) & k->mask[0]) | ((b ^ k->w[1]) & k->mask[1])) == 0 && p[k->len] > ' ')
-        return p + k->len;
+    return ((a ^ 0x2020202020202020ull) | (b ^ 0x2020202020202020ull)) == 0;
+}
+
+/* The whitespace at p (at least 17 bytes before the end; p itself
+ * whitespace) is k's and ends there.  (With nothing kept the masks are 0
+ * and p is no end.)  A run of 17 to 32 bytes is kept as its first 16
+ * and a length, the rest spaces (ws_keep): deep indentation, as
+ * citm_catalog's at four spaces a level. */
+static HOT_INLINE bool ws_kept_at(const ws_kept *k, const uint8_t *p, const uint8_t *end) {
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    if ((((a ^ k->w[0]) & k->mask[0]) | ((b ^ k->w[1]) & k->mask[1])) != 0) return false;
+    if (LIKELY(k->len <= 16)) return p[k->len] > ' ';
+    return end - p > 32 && spaces16(p + k->len - 16) && p[k->len] > ' ';
+}
+
+/* skip_ws from p (at least 17 bytes before the end), keeping the run in k
+ * for ws_kept_at when it is 16 bytes or less, or up to 32 ending in 16
+ * spaces. */
+static HOT_INLINE const uint8_t *ws_keep(ws_kept *k, const uint8_t *p, const uint8_t *end) {
     const uint8_t *q = skip_ws(p, end);
     size_t n = (size_t)(q - p);
-    if (n <= 16) {
+    if (n <= 32 && (n <= 16 || spaces16(q - 16))) {
         uint8_t m[16];
-        memset(m, 0xff, n);
-        memset(m + n, 0, 16 - n);
+        size_t h = n < 16 ? n : 16;
+        memset(m, 0xff, h);
+        memset(m + h, 0, 16 - h);
         memcpy(&k->mask[0], m, 8);
         memcpy(&k->mask[1], m + 8, 8);
-        k->w[0] = a;
-        k->w[1] = b;
+        memcpy(&k->w[0], p, 8);
+        memcpy(&k->w[1], p + 8, 8);
         k->len = (uint8_t)n;
     } else {
         k->len = 0;
@@ -369,6 +377,35 @@ static inline const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const ui
     return q;
 }
 
+/* skip_ws where the whitespace of the same place at the same depth was
+ * last k: before an item of a container (after its bracket or a comma) or
+ * before its closing bracket.  Indented text repeats it: when the text
+ * matches, no loop runs and the next position does not wait for a scan
+ * (measured on apache_builds.json, pretty-printed: the whitespace loop was
+ * a quarter of the read). */
+static HOT_INLINE const uint8_t *skip_ws_kept(ws_kept *k, const uint8_t *p, const uint8_t *end) {
+    if (LIKELY(p < end && *p > ' ')) return p;
+    if (end - p <= 16) return skip_ws(p, end);
+    /* one space kept (json.dumps' ', '): two byte tests, not the masked
+     * compare of two words.  Instructions per read: json.dumps(obj) of
+     * canada, citm_catalog, twitter -3.1%, -2.6%, -1.6%, and mesh.json
+     * -5.0%; the indented files pay the length test, +0.2% to +1.2% */
+    if (k->len == 1 && *p == ' ' && p[1] > ' ') return p + 1;
+    if (ws_kept_at(k, p, end)) return p + k->len;
+    return ws_keep(k, p, end);
+}
+
+/* Past the comma at p (at least 18 bytes before the end) and the
+ * whitespace after it, the last of which at this place was k: the comma
+ * right after the value, then compact text, json.dumps' ', ' and the kept
+ * whitespace of indented text each tested at once, with no test for
+ * whitespace before the comma and none of room for each. */
+static HOT_INLINE const uint8_t *past_comma(ws_kept *k, const uint8_t *p, const uint8_t *end) {
+    if (p[1] > ' ') return p + 1;
+    if (p[1] == ' ' && p[2] > ' ') return p + 2;
+    if (ws_kept_at(k, p + 1, end)) return p + 1 + k->len;
+    return ws_keep(k, p + 1, end);
+}
 
 /* The first byte at or after q that is '"', '\\', below 0x20 or above
  * 0x7f, or end.  Sixteen bytes at a time with SSE2 (a signed compare with
@@ -900,7 +937,7 @@ static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, c
     return r->single[slot];
 }
 
-static inline acar_val *parse_str(jr *r, const uint8_t **pp) {
+static HOT_INLINE acar_val *parse_str(jr *r, const uint8_t **pp) {
     const uint8_t *s, *at = *pp;
     size_t n;
     bool ascii, esc;
@@ -1112,7 +1149,7 @@ static NOINLINE acar_val *memo_single(jr *r, frame *f, const uint8_t *s, size_t 
  * text are the whole key, with no scan, no hash and no probe.  Only keys
  * read without escapes are predicted: their bytes hold no quote, backslash
  * or (unless allowed) control byte, so equal text is the same string. */
-static inline acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t *hash) {
+static HOT_INLINE acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t *hash) {
     const uint8_t *s, *at = *pp;
     size_t n;
     bool ascii, esc;
@@ -1553,8 +1590,15 @@ have:
     PUSH_VAL(v);
     {
         frame *f = &r->frames[r->nframes - 1];
-        p = skip_ws_kept(&f->ws_close, p, end);
+        /* a comma right after the value first (past_comma); the dict and
+         * list paths apart, each with its own branches (one test of the
+         * comma for both, then of the kind: citm_catalog 8% slower) */
         if (f->dict) {
+            if (LIKELY(end - p >= 18 && *p == ',')) {
+                p = past_comma(&f->ws_item, p, end);
+                goto key;
+            }
+            p = skip_ws_kept(&f->ws_close, p, end);
             if (LIKELY(p < end && *p == ',')) {
                 p = skip_ws_kept(&f->ws_item, p + 1, end);
                 goto key;
@@ -1566,6 +1610,11 @@ have:
                 goto have;
             }
         } else {
+            if (LIKELY(end - p >= 18 && *p == ',')) {
+                p = past_comma(&f->ws_item, p, end);
+                goto value;
+            }
+            p = skip_ws_kept(&f->ws_close, p, end);
             if (LIKELY(p < end && *p == ',')) {
                 p = skip_ws_kept(&f->ws_item, p + 1, end);
                 goto value;
