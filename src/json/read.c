@@ -845,6 +845,8 @@ static inline int single_slot(const uint8_t *s, size_t n) {
 #define KEYS_BLOCK 16384
 #define KEYS_MAX_BYTES ((size_t)1 << 20)
 #define KEYS_MAX_SLOTS 16384
+#define KEYS_FRAMES 16
+_Static_assert(KEYS_FRAMES <= FRAMES0, "kept frames are copied into the inline ones");
 
 typedef struct keys_block {
     struct keys_block *next;
@@ -858,8 +860,13 @@ typedef struct kept_keys {
     char *cur, *end;
     size_t bytes;       /* of the blocks */
     bool drop;          /* let go at the next acar_doc_reset (memo gone) */
+    size_t nframes;     /* of frames */
     uint64_t single_made[5];
     acar_val *single[257];
+    /* The first frames as the last read left them: what they keep from
+     * container to container at their depth (the first key, the
+     * whitespace) holds from read to read too */
+    frame frames[KEYS_FRAMES];
 } kept_keys;
 
 static size_t memo_bytes(size_t cap);
@@ -1761,6 +1768,8 @@ static bool keys_take(jr *r) {
         doc->kept_hook = keys_hook;
     }
     r->keys = k;
+    memcpy(r->frames, k->frames, k->nframes * sizeof *k->frames);
+    r->fready = k->nframes;
     memo_set(r, k->memo, memo_bits(k->memo, k->cap), k->cap);
     r->memo_n = k->n;
     r->single = k->single;
@@ -1795,11 +1804,15 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
 }
 
 static void jr_done(jr *r) {
+    kept_keys *k = r->keys;
+    if (k && !r->keys_broken) {
+        k->nframes = r->fready < KEYS_FRAMES ? r->fready : KEYS_FRAMES;
+        memcpy(k->frames, r->frames, k->nframes * sizeof *k->frames);
+    }
     scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
     scratch_release(r, r->hashes, r->hashes0, r->hcap * sizeof *r->hashes);
     scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);
     scratch_release(r, r->buf, r->buf0, r->buf_cap);
-    kept_keys *k = r->keys;
     if (k && !r->keys_broken) {
         k->n = r->memo_n; /* (memo and cap: grow_memo keeps them) */
     } else {
