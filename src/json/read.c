@@ -22,7 +22,8 @@
  * header and its item array (and the dict's hash index).  Keys are memoized
  * by value for the whole read, as json.loads does, so equal keys are one
  * node: a dict then finds a duplicate key by pointer, the key's hash is
- * computed once per distinct key, and sharing matches CPython's objects.
+ * computed once per distinct key (and kept in its node: key_hash_of), and
+ * sharing matches CPython's objects.
  * Errors carry json.loads' message and position: the byte offset in the
  * input, and line, column and character index as JSONDecodeError counts
  * them (characters of the decoded text).
@@ -40,7 +41,7 @@
 #endif
 
 /* Inline room for small inputs: no scratch allocation at all. */
-#define VALS0 128
+#define VALS0 256
 #define FRAMES0 32
 #define MEMO0 64 /* a multiple of 64: a word of the memo's bitmap */
 #define BUF0 256
@@ -54,7 +55,6 @@ typedef struct ws_kept {
 
 typedef struct frame {
     size_t base;  /* first item (or key) on the value stack */
-    size_t kbase; /* dicts: first key hash on the hash stack */
     size_t at;    /* text offset of the bracket */
     bool dict;
     /* Dicts: the key met last in this one (KEY_START before the first,
@@ -68,15 +68,16 @@ typedef struct frame {
      * checked against it at once.  Kept while the slot is reused by the
      * next container at the same depth. */
     ws_kept ws_item, ws_close;
+    /* 128 bytes: the innermost frame, found at every value, is then a
+     * shift away (at 136, numbers.json and canada.json took 2-3% more
+     * instructions) */
+    char pad[8];
 } frame;
 
 typedef struct memo_ent {
     acar_val *key;
     const uint8_t *bytes; /* the key's, for the prediction (parse_key) */
     uint64_t probe;  /* memo_hash of the text: finds the entry */
-    uint64_t hash;   /* acar__hash of the node (key_hash): for the dicts'
-                        indexes (computed again from probe at each hit,
-                        with a 32-byte entry: -1.1%) */
     uint32_t next;   /* memo slot + 1 of the key that followed this one in
                         the last dict that had both, or 0 */
     uint32_t plain_len; /* read without escapes (the text is the key's
@@ -107,8 +108,6 @@ typedef struct jr {
 
     acar_val **vals;     /* values and key, value pairs of open containers */
     size_t nvals, vcap;
-    uint64_t *hashes;    /* acar__hash of each key of open dicts, in order */
-    size_t nhash, hcap;
     frame *frames;
     size_t nframes, fcap;
     size_t fready;       /* frames set up (open_frame), at most fcap */
@@ -149,7 +148,6 @@ typedef struct jr {
      * says */
     acar_val *single0[257];
     acar_val *vals0[VALS0];
-    uint64_t hashes0[VALS0];
     frame frames0[FRAMES0];
     memo_ent memo0[MEMO0];  /* the memo's first entries */
     uint64_t memo0_used[MEMO0 / 64]; /* and their bitmap */
@@ -235,16 +233,6 @@ static COLD int grow_vals(jr *r, const uint8_t *at) {
     if (!v) return -1;
     r->vals = v;
     r->vcap = cap;
-    return 0;
-}
-
-static COLD int grow_hashes(jr *r, const uint8_t *at) {
-    size_t cap = r->hcap * 2;
-    if (cap > SIZE_MAX / sizeof(uint64_t)) { fail_at(r, ACAR_ERR_NOMEM, at, EK_PLAIN, "out of memory"); return -1; }
-    uint64_t *h = scratch_grow(r, r->hashes, r->hashes0, r->hcap * sizeof *h, cap * sizeof *h, at);
-    if (!h) return -1;
-    r->hashes = h;
-    r->hcap = cap;
     return 0;
 }
 
@@ -871,6 +859,50 @@ typedef struct kept_keys {
 
 static size_t memo_bytes(size_t cap);
 
+/* The memo's probe hash of a key's n bytes, from which its acar__hash
+ * (acar__hash_bytes) follows with no second pass over the bytes
+ * (key_hash).  Short keys (most are) are acar__hash_short_raw: one or two
+ * independent products, the slot from the top bits, ready a few cycles
+ * after the text (byte by byte it was 5-9% of reading twitter,
+ * citm_catalog and update-center; three products in a row, 8% of
+ * twitter; acar__hash with its finaliser on every key, 4%).  Longer keys
+ * are acar__hash_long_inline (as a call: twitter.json's 20-30 byte keys
+ * 6% slower). */
+static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
+    if (n <= 16) return acar__hash_short_raw((const char *)s, n);
+    return acar__hash_long_inline((const char *)s, n);
+}
+
+/* acar__hash of a str key of n bytes whose memo_hash is ph. */
+static inline uint64_t key_hash(uint64_t ph, size_t n) {
+    return n <= 16 ? acar__mix64(ph) : ph;
+}
+
+/* A key's node, and a singleton str's (which may be a key): the str node,
+ * then the key's acar__hash, then its bytes (none when borrowed), so that
+ * a dict's index is made from its keys alone (key_hash_of), with no stack
+ * of hashes beside the values. */
+#define KEY_NODE_BYTES (sizeof(acar_val) + sizeof(uint64_t))
+
+static inline uint64_t key_hash_of(const acar_val *k) {
+    uint64_t h;
+    memcpy(&h, k + 1, sizeof h);
+    return h;
+}
+
+/* The key node of the n bytes s (copied unless borrowed) at p, which has
+ * KEY_NODE_BYTES and, copied, n more; flagged as str_node flags it. */
+static acar_val *key_node_at(void *p, const uint8_t *s, size_t n, bool copy, bool ascii, bool in_text,
+                             uint64_t h) {
+    acar_val *v = p;
+    char *b = (char *)(v + 1) + sizeof h;
+    memcpy(v + 1, &h, sizeof h);
+    if (copy && n) memcpy(b, s, n);
+    v->u.s = !n ? "" : copy ? b : (const char *)s;
+    v->tag = str_tag(ascii, in_text, n);
+    return v;
+}
+
 static void keys_free(acar_doc *doc, kept_keys *k) {
     while (k->blocks) {
         keys_block *b = k->blocks;
@@ -891,11 +923,11 @@ static void keys_hook(acar_doc *doc, bool freeing) {
     doc->kept_hook = NULL;
 }
 
-/* A str node of the kept keys for the n bytes s (copied), flagged as
- * str_node flags it; NULL when it cannot be had. */
-static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in_text) {
+/* A key node of the kept keys for the n bytes s (copied), whose hash is
+ * h; NULL when it cannot be had. */
+static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in_text, uint64_t h) {
     kept_keys *k = r->keys;
-    size_t size = (sizeof(acar_val) + n + 7) & ~(size_t)7;
+    size_t size = (KEY_NODE_BYTES + n + 7) & ~(size_t)7;
     if ((size_t)(k->end - k->cur) < size) {
         size_t bsize = size > KEYS_BLOCK ? size : KEYS_BLOCK;
         if (k->bytes + bsize > KEYS_MAX_BYTES) return NULL;
@@ -908,25 +940,25 @@ static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in
         k->cur = (char *)(b + 1);
         k->end = k->cur + bsize;
     }
-    acar_val *v = (acar_val *)(void *)k->cur;
+    acar_val *v = key_node_at(k->cur, s, n, true, ascii, in_text, h);
     k->cur += size;
-    if (n) memcpy(v + 1, s, n);
-    v->u.s = n ? (const char *)(v + 1) : "";
-    v->tag = str_tag(ascii, in_text, n);
     return v;
 }
 
-/* A str node for the memo (a key, or a singleton str): the kept keys' when
- * the read has them, else, and when they cannot give one (they are then
- * let go at the read's end), str_node's. */
+/* A key node for the memo (a key, or a singleton str), whose hash is h:
+ * the kept keys' when the read has them, else, and when they cannot give
+ * one (they are then let go at the read's end), from the arena. */
 static acar_val *memo_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
-                          const uint8_t *at) {
+                          uint64_t h, const uint8_t *at) {
     if (r->keys) {
-        acar_val *v = keys_str(r, s, n, ascii, in_text);
+        acar_val *v = keys_str(r, s, n, ascii, in_text, h);
         if (v) return v;
         r->keys_broken = true;
     }
-    return str_node(r, s, n, ascii, borrow, in_text, at);
+    if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
+    void *p = acar__alloc(r->doc, KEY_NODE_BYTES + (borrow ? 0 : n));
+    if (UNLIKELY(!p)) return fail_doc(r, at);
+    return key_node_at(p, s, n, !borrow, ascii, in_text, h);
 }
 
 /* The document's node for a singleton str: json.loads gives the same
@@ -934,7 +966,7 @@ static acar_val *memo_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool bo
  * then memoizes it once, as pickle.dumps does. */
 static COLD acar_val *single_node(jr *r, int slot, const uint8_t *s, size_t n, const uint8_t *at) {
     if (!acar__bit_get(r->single_made, (size_t)slot)) {
-        acar_val *v = memo_str(r, s, n, slot < 0x80 || slot == 256, false, false, at);
+        acar_val *v = memo_str(r, s, n, slot < 0x80 || slot == 256, false, false, key_hash(memo_hash(s, n), n), at);
         if (!v) return NULL;
         if (slot < 256) v->tag |= (uint64_t)ACAR_F_SINGLETON << 8;
         if (acar__json_plain(s, n)) v->tag |= (uint64_t)ACAR_F_JSON_PLAIN << 8;
@@ -1034,25 +1066,6 @@ static bool memo_presize(jr *r) {
     return m != NULL;
 }
 
-/* The memo's probe hash of a key's n bytes, from which its acar__hash
- * (acar__hash_bytes) follows with no second pass over the bytes
- * (key_hash).  Short keys (most are) are acar__hash_short_raw: one or two
- * independent products, the slot from the top bits, ready a few cycles
- * after the text (byte by byte it was 5-9% of reading twitter,
- * citm_catalog and update-center; three products in a row, 8% of
- * twitter; acar__hash with its finaliser on every key, 4%).  Longer keys
- * are acar__hash_long_inline (as a call: twitter.json's 20-30 byte keys
- * 6% slower). */
-static inline uint64_t memo_hash(const uint8_t *s, size_t n) {
-    if (n <= 16) return acar__hash_short_raw((const char *)s, n);
-    return acar__hash_long_inline((const char *)s, n);
-}
-
-/* acar__hash of a str key of n bytes whose memo_hash is ph. */
-static inline uint64_t key_hash(uint64_t ph, size_t n) {
-    return n <= 16 ? acar__mix64(ph) : ph;
-}
-
 /* n bytes equal; overlapping words from the two ends as memo_hash. */
 static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n) {
     uint64_t x, y;
@@ -1100,32 +1113,31 @@ static inline void link_key(jr *r, frame *f, size_t i) {
  * empty slot i: its node, made and memoized.  Out of parse_value's loop,
  * which meets each distinct key once. */
 static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, size_t n, uint64_t ph,
-                                   bool ascii, bool esc, const uint8_t *at, uint64_t *hash) {
+                                   bool ascii, bool esc, const uint8_t *at) {
     /* a singleton's node is memoized as any key's, so that the keys
      * around it are predicted too ("x", "y" were a sixth of the keys of
      * tree-pretty.json, and each broke the chain for the next key) */
     int slot = n <= 2 ? single_slot(s, n) : -1;
-    acar_val *k = slot >= 0 ? single_node(r, slot, s, n, at) : memo_str(r, s, n, ascii, r->borrow && !esc, !esc, at);
-    if (!k) return NULL;
     uint64_t h = key_hash(ph, n);
-    assert(h == acar__hash(k));
+    acar_val *k =
+        slot >= 0 ? single_node(r, slot, s, n, at) : memo_str(r, s, n, ascii, r->borrow && !esc, !esc, h, at);
+    if (!k) return NULL;
+    assert(h == acar__hash(k) && h == key_hash_of(k));
     r->memo[i].key = k;
     r->memo[i].probe = ph;
-    r->memo[i].hash = h;
     r->memo[i].bytes = (const uint8_t *)k->u.s;
     r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
     r->memo[i].next = 0; /* (entries are not cleared: memo_bytes) */
     acar__bit_set(r->memo_used, i);
-    *hash = h;
     link_key(r, f, i);
     if (UNLIKELY(++r->memo_n * 2 > r->memo_cap) && grow_memo(r, at) < 0) return NULL;
     return k;
 }
 
 /* The memoized node of the key s[0..n) (scanned by scan_str), or a new
- * one; *hash is its acar__hash. */
+ * one. */
 static HOT_INLINE acar_val *memo_key(jr *r, frame *f, const uint8_t *s, size_t n, bool ascii, bool esc,
-                                     const uint8_t *at, uint64_t *hash) {
+                                     const uint8_t *at) {
     uint64_t ph = memo_hash(s, n);
     size_t mask = r->memo_cap - 1;
     size_t i = (size_t)(ph >> r->memo_shift);
@@ -1133,30 +1145,27 @@ static HOT_INLINE acar_val *memo_key(jr *r, frame *f, const uint8_t *s, size_t n
         if (!acar__bit_get(r->memo_used, i)) break;
         acar_val *k = r->memo[i].key;
         if (r->memo[i].probe == ph && ACAR_LEN(k) == n && bytes_eq((const uint8_t *)k->u.s, s, n)) {
-            *hash = r->memo[i].hash;
             link_key(r, f, i);
             return k;
         }
     }
-    return memo_add(r, f, i, s, n, ph, ascii, esc, at, hash);
+    return memo_add(r, f, i, s, n, ph, ascii, esc, at);
 }
 
 /* memo_key for a singleton's text (single_slot), out of parse_value's
  * loop: with the singletons' path inlined too, twitter.json took 2% more
  * instructions to read, and with memo_key out of line for every key 2.4%. */
-static NOINLINE acar_val *memo_single(jr *r, frame *f, const uint8_t *s, size_t n, bool esc, const uint8_t *at,
-                                      uint64_t *hash) {
-    return memo_key(r, f, s, n, n < 2 || s[0] < 0x80, esc, at, hash);
+static NOINLINE acar_val *memo_single(jr *r, frame *f, const uint8_t *s, size_t n, bool esc, const uint8_t *at) {
+    return memo_key(r, f, s, n, n < 2 || s[0] < 0x80, esc, at);
 }
 
-/* A key of dict f: the memoized node of equal text, or a new one; *hash
- * is its acar__hash.  Dicts of the same kind repeat their keys in the same
+/* A key of dict f: the memoized node of equal text, or a new one.  Dicts of the same kind repeat their keys in the same
  * order, so the key that followed the last one the last time (or began the
  * last dict at this depth) is tried first: its bytes then a quote in the
  * text are the whole key, with no scan, no hash and no probe.  Only keys
  * read without escapes are predicted: their bytes hold no quote, backslash
  * or (unless allowed) control byte, so equal text is the same string. */
-static HOT_INLINE acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint64_t *hash) {
+static HOT_INLINE acar_val *parse_key(jr *r, frame *f, const uint8_t **pp) {
     const uint8_t *s, *at = *pp;
     size_t n;
     bool ascii, esc;
@@ -1166,15 +1175,14 @@ static HOT_INLINE acar_val *parse_key(jr *r, frame *f, const uint8_t **pp, uint6
         if ((size_t)(r->end - at) > n + 1 && at[n + 1] == '"' && bytes_eq(at + 1, e->bytes, n)) {
             acar_val *k = e->key;
             *pp = at + n + 2;
-            *hash = e->hash;
             f->prev_key = (uint32_t)(e - r->memo) + 1;
             f->guess = memo_at(r, e->next);
             return k;
         }
     }
     if (UNLIKELY(scan_str(r, pp, &s, &n, &ascii, &esc) < 0)) return NULL;
-    if (n <= 2 && single_slot(s, n) >= 0) return memo_single(r, f, s, n, esc, at, hash);
-    return memo_key(r, f, s, n, ascii, esc, at, hash);
+    if (n <= 2 && single_slot(s, n) >= 0) return memo_single(r, f, s, n, esc, at);
+    return memo_key(r, f, s, n, ascii, esc, at);
 }
 
 /* ---- numbers ---- */
@@ -1345,7 +1353,7 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
         for (size_t i = 0; i < np; i++) {                                       \
             acar_val *k = kv[2 * i];                                            \
             size_t j;                                                           \
-            for (size_t s = (size_t)hs[i] & mask;; s = (s + 1) & mask) {        \
+            for (size_t s = (size_t)key_hash_of(k) & mask;; s = (s + 1) & mask) { \
                 uint32_t e = slot[s];                                           \
                 if (!e) {                                                       \
                     slot[s] = (T)(len + 1);                                     \
@@ -1364,11 +1372,12 @@ static acar_val *make_list(jr *r, size_t base, const uint8_t *at) {
     } while (0)
 
 /* The np pairs kv into items through the index of icap slots (all 0),
- * which the caller has sized by icap: the keys' hashes are hs.  Returns
+ * which the caller has sized by icap (the keys' hashes are in their
+ * nodes: key_hash_of).  Returns
  * the pairs placed (a repeated key keeps its first place and takes the
  * last value), or SIZE_MAX at a repeated key when no_dup. */
-static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv, const uint64_t *hs,
-                          size_t np, bool no_dup) {
+static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *const *kv, size_t np,
+                          bool no_dup) {
     size_t mask = icap - 1, len = 0;
     /* the widths of acar__index_get and acar__index_put */
     if (icap <= 256) PLACE_PAIRS_LOOP(uint8_t);
@@ -1389,9 +1398,8 @@ static size_t place_pairs(acar_val **items, void *index, size_t icap, acar_val *
  * last value, as Python's dict does.  Inlined into parse_value's two
  * places: as a call it read random.json 7-11% and citm_catalog 5-8%
  * slower. */
-static HOT_INLINE acar_val *make_dict(jr *r, size_t base, size_t kbase, const uint8_t *at) {
+static HOT_INLINE acar_val *make_dict(jr *r, size_t base, const uint8_t *at) {
     acar_val *const *kv = r->vals + base;
-    const uint64_t *hs = r->hashes + kbase;
     size_t np = (r->nvals - base) / 2;
     if (UNLIKELY(np > r->max_items || np >= 0xfffffffeu)) return too_many(r, at, np);
     size_t icap = acar__index_cap(np);
@@ -1411,13 +1419,12 @@ static HOT_INLINE acar_val *make_dict(jr *r, size_t base, size_t kbase, const ui
             items[2 * j + 1] = kv[2 * i + 1];
         }
     } else {
-        len = place_pairs(items, index, icap, kv, hs, np, r->no_dup);
+        len = place_pairs(items, index, icap, kv, np, r->no_dup);
         if (len == SIZE_MAX) goto dup;
     }
     v->tag = ACAR_TAG(ACAR_DICT, index ? ACAR_F_EXACT | ACAR_F_INDEXED : ACAR_F_EXACT, len);
     v->u.items = items;
     r->nvals = base;
-    r->nhash = kbase;
     return v;
 dup:
     return fail_at(r, ACAR_ERR_MALFORMED, at, EK_PY,
@@ -1426,21 +1433,14 @@ dup:
 
 /* ---- the parser ---- */
 
-/* Values go on the value stack; keys also put their hash on a stack of
- * their own, so long lists do not grow it (a hash slot beside every value
- * doubled the scratch memory of list-heavy input, and its page faults cost
- * 100 reads of marine_ik.json 0.09 s of system time beside 0.25 s of user
- * time; now none). */
+/* Values and keys go on the value stack; a key's hash is in its node
+ * (key_hash_of).  (A stack of hashes beside it took 7 instructions a key
+ * to fill; a hash slot beside every value had doubled the scratch memory
+ * of list-heavy input.) */
 #define PUSH_VAL(v)                                                        \
     do {                                                                   \
         if (UNLIKELY(r->nvals == r->vcap) && grow_vals(r, p) < 0) return NULL; \
         r->vals[r->nvals++] = (v);                                         \
-    } while (0)
-#define PUSH_KEY(v, h)                                                     \
-    do {                                                                   \
-        PUSH_VAL(v);                                                       \
-        if (UNLIKELY(r->nhash == r->hcap) && grow_hashes(r, p) < 0) return NULL; \
-        r->hashes[r->nhash++] = (h);                                       \
     } while (0)
 
 static COLD acar_val *not_strict(jr *r, const uint8_t *at, const char *what) {
@@ -1506,7 +1506,6 @@ static inline const uint8_t *after_key(jr *r, const uint8_t *p, const uint8_t *e
 ACAR_LINE_ALIGNED static acar_val *parse_value(jr *r, const uint8_t **pp) {
     const uint8_t *p = *pp, *end = r->end;
     acar_val *v;
-    uint64_t h;
     size_t stop = r->nframes; /* frames below are not ours (none today) */
 
 value:
@@ -1536,7 +1535,6 @@ value:
         if (UNLIKELY(p >= r->next_report)) report_progress(r, p);
         frame *f = &r->frames[r->nframes++];
         f->base = r->nvals;
-        f->kbase = r->nhash;
         f->at = (size_t)(p - r->text);
         f->dict = *p == '{';
         f->prev_key = KEY_START;
@@ -1554,7 +1552,7 @@ value:
         if (p < end && *p == '}') {
             p++;
             r->nframes--;
-            if (UNLIKELY(!(v = make_dict(r, f->base, f->kbase, r->text + f->at)))) return NULL;
+            if (UNLIKELY(!(v = make_dict(r, f->base, r->text + f->at)))) return NULL;
             break;
         }
         goto key;
@@ -1613,7 +1611,7 @@ have:
             if (LIKELY(p < end && *p == '}')) {
                 p++;
                 r->nframes--;
-                if (UNLIKELY(!(v = make_dict(r, f->base, f->kbase, r->text + f->at)))) return NULL;
+                if (UNLIKELY(!(v = make_dict(r, f->base, r->text + f->at)))) return NULL;
                 goto have;
             }
         } else {
@@ -1639,8 +1637,8 @@ have:
 key:
     if (UNLIKELY(p == end || *p != '"'))
         return py_fail(r, p, "Expecting property name enclosed in double quotes");
-    if (UNLIKELY(!(v = parse_key(r, &r->frames[r->nframes - 1], &p, &h)))) return NULL;
-    PUSH_KEY(v, h);
+    if (UNLIKELY(!(v = parse_key(r, &r->frames[r->nframes - 1], &p)))) return NULL;
+    PUSH_VAL(v);
     if (UNLIKELY(!(p = after_key(r, p, end)))) return NULL;
     goto value;
 }
@@ -1789,8 +1787,7 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
     r->max_items = doc->limits.max_items;
     r->max_int_digits = doc->limits.max_int_digits;
     r->vals = r->vals0;
-    r->hashes = r->hashes0;
-    r->vcap = r->hcap = VALS0;
+    r->vcap = VALS0;
     r->frames = r->frames0;
     r->fcap = FRAMES0;
     if (!keys_take(r)) {
@@ -1810,7 +1807,6 @@ static void jr_done(jr *r) {
         memcpy(k->frames, r->frames, k->nframes * sizeof *k->frames);
     }
     scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
-    scratch_release(r, r->hashes, r->hashes0, r->hcap * sizeof *r->hashes);
     scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);
     scratch_release(r, r->buf, r->buf0, r->buf_cap);
     if (k && !r->keys_broken) {
