@@ -1099,6 +1099,14 @@ static inline const memo_ent *memo_at(const jr *r, uint32_t s) {
     return s ? &r->memo[s - 1] : NULL;
 }
 
+/* The valid UTF-8 s[0..n) encodes a surrogate (0xed then 0xa0-0xbf: 0xed
+ * can only lead a character there). */
+static bool encodes_surrogate(const uint8_t *s, size_t n) {
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == 0xed && s[i + 1] >= 0xa0) return true;
+    return false;
+}
+
 /* Key i of the memo follows f's last key: the prediction for next time. */
 static inline void link_key(jr *r, frame *f, size_t i) {
     bool fits = i < KEY_NONE - 1;
@@ -1126,7 +1134,12 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
     r->memo[i].key = k;
     r->memo[i].probe = ph;
     r->memo[i].bytes = (const uint8_t *)k->u.s;
-    r->memo[i].plain_len = !esc && n < UINT32_MAX ? (uint32_t)n : 0;
+    /* Predicted keys are not scanned again, so a key whose text a strict
+     * read refuses (an encoded surrogate, which others pass) is never
+     * predicted: a memo kept from a read that passed it may serve a
+     * strict one. */
+    bool predict = !esc && n < UINT32_MAX && (ascii || !encodes_surrogate(s, n));
+    r->memo[i].plain_len = predict ? (uint32_t)n : 0;
     r->memo[i].next = 0; /* (entries are not cleared: memo_bytes) */
     acar__bit_set(r->memo_used, i);
     link_key(r, f, i);
