@@ -432,6 +432,11 @@ void *acar__grow(acar_doc *doc, void *p, size_t old_size, size_t new_size);
  * in place where it can): 1 when done (*p may then be a new block), 0 when
  * *p is left as it was, -1 when the allocator fails. */
 int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
+/* A block the document holds through acar_doc_reset (doc->kept's), counted
+ * in acar_doc_memory and against max_memory: p of old bytes grown or shrunk
+ * to size (p NULL: a new one; size 0: freed).  NULL when out of memory or
+ * past max_memory, p untouched. */
+void *acar__kept_block(acar_doc *doc, void *p, size_t old, size_t size);
 /* A reader's scratch memory (stacks, tables; freed before it returns):
  * resizes block p, held at old bytes, to size bytes; size 0 frees it.  p
  * NULL, or p == inl (the reader's inline storage, which stays where it
@@ -440,12 +445,6 @@ int acar__shrink(acar_doc *doc, void **p, size_t old_size, size_t new_size);
  * max_memory and kept up to date.  NULL on failure with *why
  * ACAR_ERR_LIMIT or ACAR_ERR_NOMEM, p unchanged.  Big blocks are kept for
  * the next read like the arena's chunks. */
-/* A block the document holds through acar_doc_reset (doc->kept's), counted
- * in acar_doc_memory and against max_memory: p of old bytes grown or shrunk
- * to size (p NULL: a new one; size 0: freed).  NULL when out of memory or
- * past max_memory, p untouched. */
-void *acar__kept_block(acar_doc *doc, void *p, size_t old, size_t size);
-
 void *acar__scratch(acar_doc *doc, size_t *held, void *p, const void *inl, size_t old, size_t size,
                     acar_code *why);
 /* Frees scratch block p of size bytes (acar__scratch with size 0), with no

@@ -603,16 +603,16 @@ static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
 
 /* ---- strings ---- */
 
-/* A str node over s[0..n): node and bytes in one block, or the node alone
- * pointing into the input when borrowing.  in_text: s is in the input
- * (not the unescaped copy in r->buf).  Inlined into its callers: as a call
- * it read apache_builds.json 10% and repeat.json 7% slower. */
 /* The tag of a str node of n bytes: ASCII or not, and read as it is in the
  * text (such text holds no quote, backslash or control byte: scan_str). */
 static inline uint64_t str_tag(bool ascii, bool in_text, size_t n) {
     return ACAR_TAG(ACAR_STR, (ascii ? ACAR_F_ASCII : 0) | (in_text ? ACAR_F_JSON_PLAIN : 0), n);
 }
 
+/* A str node over s[0..n): node and bytes in one block, or the node alone
+ * pointing into the input when borrowing.  in_text: s is in the input
+ * (not the unescaped copy in r->buf).  Inlined into its callers: as a call
+ * it read apache_builds.json 10% and repeat.json 7% slower. */
 static HOT_INLINE acar_val *str_node(jr *r, const uint8_t *s, size_t n, bool ascii, bool borrow, bool in_text,
                                      const uint8_t *at) {
     if (UNLIKELY(n > ACAR_MAX_LEN)) return fail_at(r, ACAR_ERR_LIMIT, at, EK_PLAIN, "string too long");
@@ -1172,12 +1172,14 @@ static NOINLINE acar_val *memo_single(jr *r, frame *f, const uint8_t *s, size_t 
     return memo_key(r, f, s, n, n < 2 || s[0] < 0x80, esc, at);
 }
 
-/* A key of dict f: the memoized node of equal text, or a new one.  Dicts of the same kind repeat their keys in the same
- * order, so the key that followed the last one the last time (or began the
- * last dict at this depth) is tried first: its bytes then a quote in the
- * text are the whole key, with no scan, no hash and no probe.  Only keys
- * read without escapes are predicted: their bytes hold no quote, backslash
- * or (unless allowed) control byte, so equal text is the same string. */
+/* A key of dict f: the memoized node of equal text, or a new one.  Dicts
+ * of the same kind repeat their keys in the same order, so the key that
+ * followed the last one the last time (or began the last dict at this
+ * depth) is tried first: its bytes then a quote in the text are the whole
+ * key, with no scan, no hash and no probe.  Only keys read without escapes
+ * are predicted: their bytes hold no quote, backslash or (unless allowed)
+ * control byte, so equal text is the same string (and none that encodes a
+ * surrogate: memo_add). */
 static HOT_INLINE acar_val *parse_key(jr *r, frame *f, const uint8_t **pp) {
     const uint8_t *s, *at = *pp;
     size_t n;
@@ -1815,16 +1817,18 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
 
 static void jr_done(jr *r) {
     kept_keys *k = r->keys;
-    if (k && !r->keys_broken) {
+    bool keep = k && !r->keys_broken;
+    if (keep) {
+        /* (the frames before their scratch block goes; memo and cap:
+         * grow_memo keeps them) */
         k->nframes = r->fready < KEYS_FRAMES ? r->fready : KEYS_FRAMES;
         memcpy(k->frames, r->frames, k->nframes * sizeof *k->frames);
+        k->n = r->memo_n;
     }
     scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
     scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);
     scratch_release(r, r->buf, r->buf0, r->buf_cap);
-    if (k && !r->keys_broken) {
-        k->n = r->memo_n; /* (memo and cap: grow_memo keeps them) */
-    } else {
+    if (!keep) {
         if (!k || r->memo != k->memo) scratch_release(r, r->memo, r->memo0, memo_bytes(r->memo_cap));
         if (k) {
             /* the nodes stay: this read's values use them */
