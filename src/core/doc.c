@@ -374,7 +374,7 @@ void acar_doc_reset(acar_doc *doc) {
         keep->next = NULL;
         keep->solo = false; /* filled from now on */
         doc->cur = doc->last = (char *)(keep + 1);
-        doc->end = doc->cur + keep->size;
+        doc->end = doc->cur + (keep->size > ACAR_ARENA_TAIL ? keep->size - ACAR_ARENA_TAIL : 0);
     } else {
         doc->cur = doc->end = doc->last = NULL;
     }
@@ -458,8 +458,11 @@ static acar_chunk *spare_take(acar_doc *doc, size_t size, size_t want) {
 }
 
 /* Slow path of acar__alloc: a new chunk big enough for size (already a
- * multiple of 8). */
+ * multiple of 8) and the tail no block takes (ACAR_ARENA_TAIL). */
 void *acar__alloc_chunk(acar_doc *doc, size_t size) {
+    if (size > SIZE_MAX - sizeof(acar_chunk) - ACAR_ARENA_TAIL)
+        return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
+    const size_t need = size + ACAR_ARENA_TAIL;
     /* a document's first chunk may be bigger than read_cap (acar__arena_fit) */
     size_t csize = doc->next_chunk < doc->read_cap || !doc->chunks ? doc->next_chunk : doc->read_cap;
     size_t over = csize; /* what a cached chunk may have over csize */
@@ -471,11 +474,9 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
             over = rest / 8;
         }
     }
-    if (size > csize) csize = size;
-    if (csize > SIZE_MAX - sizeof(acar_chunk))
-        return acar__doc_fail(doc, ACAR_ERR_NOMEM, "allocation of %zu bytes too large", size);
+    if (need > csize) csize = need;
     bool oversized = false;
-    acar_chunk *c = doc->spare ? spare_take(doc, size, csize) : NULL;
+    acar_chunk *c = doc->spare ? spare_take(doc, need, csize) : NULL;
     if (c) {
         /* held already: in doc->used (so within max_memory), not yet in
          * doc->arena; it becomes the chunk to fill */
@@ -488,12 +489,12 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
         /* Half the room max_memory leaves, or what the request needs: a
          * chunk sized for the input must not refuse a document that fits,
          * and a reader's scratch memory counts against the limit too. */
-        if (past_max_memory(doc, doc->used, sizeof(acar_chunk) + size)) return over_max_memory(doc);
+        if (past_max_memory(doc, doc->used, sizeof(acar_chunk) + need)) return over_max_memory(doc);
         size_t room = doc->limits.max_memory - doc->used - sizeof(acar_chunk);
-        csize = room / 2 > size ? (room / 2) & ~(size_t)7 : size;
+        csize = room / 2 > need ? (room / 2) & ~(size_t)7 : need;
         total = sizeof(acar_chunk) + csize;
     }
-    oversized = size == csize;
+    oversized = need == csize;
     c = reuse_within(doc, doc->used, csize, over < csize ? over : csize);
     if (c) {
         csize = c->size;
@@ -518,7 +519,7 @@ link:
     doc->chunks = c;
     if (doc->next_chunk < doc->chunk_cap && doc->next_chunk < doc->read_cap) doc->next_chunk *= 2;
     doc->cur = (char *)(c + 1) + size;
-    doc->end = (char *)(c + 1) + csize;
+    doc->end = (char *)(c + 1) + csize - ACAR_ARENA_TAIL;
     doc->last = (char *)(c + 1);
     return doc->last;
 }

@@ -44,6 +44,12 @@
  * as ACAR_F_ASCII: strings have no mutators.  Writing the compact form of
  * update-center.json took 20% fewer instructions with it. */
 #define ACAR_F_JSON_PLAIN 0x02u
+/* STR: the bytes are the document's own copy, in its arena (or the JSON
+ * reader's kept keys), so ACAR_ARENA_TAIL bytes after them may be read
+ * (acar__str_tail).  Set by the str builders and the JSON reader's key
+ * nodes; never on borrowed bytes (ACAR_READ_BORROW, the readers that point
+ * into their input). */
+#define ACAR_F_TAIL 0x04u
 #define ACAR_F_RO    0x01u  /* BUFFER: read-only */
 #define ACAR_F_UNHASHABLE 0x01u /* TUPLE: holds an unhashable item, at any depth */
 /* LIST/TUPLE/DICT/SET/FROZENSET: the item array holds exactly the items
@@ -348,6 +354,21 @@ struct acar_doc {
 #define ACAR_LINE_ALIGNED
 #define ACAR_SKIP_BYTES(n) ((void)0)
 #endif
+
+/* Every block the arena gives out (acar__alloc, acar__alloc_bytes,
+ * acar__alloc_text, acar__grow in a shared chunk) is followed by at least
+ * this many bytes of its chunk: a chunk's last ACAR_ARENA_TAIL bytes are
+ * never given out (ACAR_F_TAIL). */
+#define ACAR_ARENA_TAIL 32
+/* Whether ACAR_ARENA_TAIL bytes from the start of str v's bytes may be read,
+ * past their end: they are the document's, right after v's node (where
+ * the readers put a str's bytes, in one arena block with it) or flagged
+ * ACAR_F_TAIL.  A fixed-size copy of a short str then takes no branch on
+ * its length (the JSON writer).  The first test needs no flag on the JSON
+ * reader's strs, whose tags it makes on its hottest path. */
+static inline bool acar__str_tail(const acar_val *v) {
+    return v->u.s == (const char *)(v + 1) || ((v->tag >> 8) & ACAR_F_TAIL);
+}
 
 /* Arena allocation, 8-byte aligned; NULL after recording ACAR_ERR_NOMEM or
  * ACAR_ERR_LIMIT (max_memory) on the doc.  The fast path is inline: readers

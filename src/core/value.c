@@ -319,7 +319,7 @@ static acar_val *text_node(acar_doc *doc, acar_type t, unsigned flags, const cha
     acar_val *v = acar__alloc_text(doc, len, &copy); /* the bytes unpadded, as the readers' */
     if (!v) return NULL;
     memcpy(copy, s, len);
-    v->tag = ACAR_TAG(t, flags, len);
+    v->tag = ACAR_TAG(t, t == ACAR_STR ? flags | ACAR_F_TAIL : flags, len);
     v->u.s = copy;
     return v;
 }

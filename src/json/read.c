@@ -900,6 +900,7 @@ static acar_val *key_node_at(void *p, const uint8_t *s, size_t n, bool copy, boo
     if (copy && n) memcpy(b, s, n);
     v->u.s = !n ? "" : copy ? b : (const char *)s;
     v->tag = str_tag(ascii, in_text, n);
+    if (copy && n) v->tag |= (uint64_t)ACAR_F_TAIL << 8;
     return v;
 }
 
@@ -929,7 +930,9 @@ static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in
     kept_keys *k = r->keys;
     size_t size = (KEY_NODE_BYTES + n + 7) & ~(size_t)7;
     if ((size_t)(k->end - k->cur) < size) {
-        size_t bsize = size > KEYS_BLOCK ? size : KEYS_BLOCK;
+        /* the block's last ACAR_ARENA_TAIL bytes are given to no key, as
+         * the arena's (ACAR_F_TAIL) */
+        size_t bsize = size + ACAR_ARENA_TAIL > KEYS_BLOCK ? size + ACAR_ARENA_TAIL : KEYS_BLOCK;
         if (k->bytes + bsize > KEYS_MAX_BYTES) return NULL;
         keys_block *b = acar__kept_block(r->doc, NULL, 0, sizeof *b + bsize);
         if (!b) return NULL;
@@ -938,7 +941,7 @@ static acar_val *keys_str(jr *r, const uint8_t *s, size_t n, bool ascii, bool in
         k->blocks = b;
         k->bytes += bsize;
         k->cur = (char *)(b + 1);
-        k->end = k->cur + bsize;
+        k->end = k->cur + bsize - ACAR_ARENA_TAIL;
     }
     acar_val *v = key_node_at(k->cur, s, n, true, ascii, in_text, h);
     k->cur += size;

@@ -391,10 +391,50 @@ static void test_plain_strs(void) {
          "\"key\":\"a\\tb\\tc\\tlong enough to need the loop\"}]");
 }
 
+/* strs of up to 32 bytes go out by a 32-byte copy that may read past their
+ * end when the bytes are the document's own (ACAR_F_TAIL): the arena keeps
+ * the last ACAR_ARENA_TAIL bytes of each chunk for that.  Here each str is
+ * the first made in a new document, so its bytes end where its chunk's
+ * free space ends; and the same text read with ACAR_READ_BORROW from a
+ * block of exactly its size, where the strs must not be read past.  Under
+ * AddressSanitizer (the CI build) a read past either is an error.  (The
+ * strs are in a list: the copy is the one of items in a container.) */
+static void test_strs_at_block_ends(void) {
+    const opt raw = {.flags = ACAR_WRITE_NO_ENSURE_ASCII, .isep = ",", .ksep = ":"};
+    acar_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = ACAR_FORMAT_JSON;
+    for (size_t n = 1; n <= 33; n++) {
+        char s[34], want[40];
+        for (size_t k = 0; k < n; k++) s[k] = (char)('A' + k % 26);
+        memcpy(want, "[\"", 2);
+        memcpy(want + 2, s, n);
+        memcpy(want + n + 2, "\"]", 3);
+        size_t len = n + 4;
+        acar_doc *d = acar_doc_new(NULL);
+        acar_val *l = acar_new_list(d);
+        CHECK(acar_list_append(d, l, acar_new_str(d, s, n)) == 0);
+        expect_text(__LINE__, l, &raw, want);
+        acar_doc_free(d);
+        for (int borrow = 0; borrow < 2; borrow++) {
+            char *text = malloc(len); /* the text alone: ["AB..."] */
+            memcpy(text, want, len);
+            ro.flags = borrow ? ACAR_READ_BORROW : 0;
+            d = acar_doc_new(NULL);
+            acar_val *v = acar_read(d, text, len, &ro, &ERR);
+            CHECK_MSG(v != NULL, "n %zu: %s", n, ERR.msg);
+            if (v) expect_text(__LINE__, v, &raw, want);
+            acar_doc_free(d);
+            free(text);
+        }
+    }
+}
+
 int main(void) {
     D = acar_doc_new(NULL);
     test_values();
     test_plain_strs();
+    test_strs_at_block_ends();
     test_errors();
     test_deep();
     test_jsonl();
