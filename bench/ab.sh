@@ -2,7 +2,10 @@
 # ab.sh -- is build B of libacar faster than build A at reading (or, with
 # --write, writing) JSON?  Both run in one process, in turns (bench_ab.c).
 #
-#   bench/ab.sh [--write] [--rounds N] A/libacar.a B/libacar.a FILE...
+#   bench/ab.sh [--write | --write-default] [--rounds N] A/libacar.a B/libacar.a FILE...
+#
+# --write: the compact form (',' ':', UTF-8 kept); --write-default:
+# json.dumps' default form (bench_ab.c).
 #
 # Where a function lands moves the time of code that did not change: with
 # two identical builds, the one linked second read some files 1-7% faster.
@@ -20,12 +23,13 @@ rounds=31
 while [ $# -gt 0 ]; do
     case "$1" in
     --write) mode=--write; shift ;;
+    --write-default) mode=--write-default; shift ;;
     --rounds) rounds=$2; shift 2 ;;
     *) break ;;
     esac
 done
 if [ $# -lt 3 ]; then
-    echo "usage: bench/ab.sh [--write] [--rounds N] A/libacar.a B/libacar.a FILE..." >&2
+    echo "usage: bench/ab.sh [--write | --write-default] [--rounds N] A/libacar.a B/libacar.a FILE..." >&2
     exit 2
 fi
 liba=$1

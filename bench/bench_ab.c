@@ -10,10 +10,11 @@
  * the rounds is printed.  A shared machine whose speed moves from one
  * second to the next moves both sides of a round alike.
  *
- *   bench_ab [--write] ROUNDS FILE...
+ *   bench_ab [--write | --write-default] ROUNDS FILE...
  *
  * --write times acar_write of each side's own document of the file (read
  * once as JSON) in the compact form (separators ',' and ':', UTF-8 kept);
+ * --write-default in json.dumps' default form (', ', ': ', ensure_ascii);
  * otherwise acar_read of the file as JSON into a document reset each time.
  * Output, a line per file: its name, the median ratio B/A and the
  * quartiles.  Exit 1 if a side fails to read or write a file.
@@ -56,15 +57,17 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* One batch of n reads or writes by s; its CPU time, or -1 on failure. */
-static double batch(side *s, bool write, const char *text, size_t len, long n) {
+static double batch(side *s, bool write, bool compact, const char *text, size_t len, long n) {
     acar_read_opts ro;
     memset(&ro, 0, sizeof ro);
     ro.format = ACAR_FORMAT_JSON;
     acar_write_opts wo;
     memset(&wo, 0, sizeof wo);
-    wo.flags = ACAR_WRITE_NO_ENSURE_ASCII;
-    wo.item_sep = ",";
-    wo.key_sep = ":";
+    if (compact) {
+        wo.flags = ACAR_WRITE_NO_ENSURE_ASCII;
+        wo.item_sep = ",";
+        wo.key_sep = ":";
+    }
     acar_err e;
     double t0 = bench_now();
     for (long i = 0; i < n; i++) {
@@ -83,13 +86,17 @@ static double batch(side *s, bool write, const char *text, size_t len, long n) {
 
 int main(int argc, char **argv) {
     int a = 1;
-    bool write = false;
+    bool write = false, compact = true;
     if (a < argc && strcmp(argv[a], "--write") == 0) {
         write = true;
         a++;
+    } else if (a < argc && strcmp(argv[a], "--write-default") == 0) {
+        write = true;
+        compact = false;
+        a++;
     }
     if (argc - a < 2 || atoi(argv[a]) < 1) {
-        fprintf(stderr, "usage: bench_ab [--write] ROUNDS FILE...\n");
+        fprintf(stderr, "usage: bench_ab [--write | --write-default] ROUNDS FILE...\n");
         return 2;
     }
     int rounds = atoi(argv[a++]);
@@ -120,7 +127,7 @@ int main(int argc, char **argv) {
         /* batches of about 2 ms, sized on side A */
         long n = 1;
         for (;;) {
-            double t = batch(&sides[0], write, text, len, n);
+            double t = batch(&sides[0], write, compact, text, len, n);
             if (t < 0) return 1;
             if (t >= 0.002 || n >= (1L << 30)) break;
             n *= 2;
@@ -129,7 +136,7 @@ int main(int argc, char **argv) {
             double t[2];
             for (int i = 0; i < 2; i++) {
                 int k = i ^ (r & 1);
-                t[k] = batch(&sides[k], write, text, len, n);
+                t[k] = batch(&sides[k], write, compact, text, len, n);
                 if (t[k] <= 0) {
                     fprintf(stderr, "bench_ab: side %c failed on %s\n", "AB"[k], argv[a]);
                     return 1;
