@@ -530,6 +530,15 @@ void acar__datetime_state(const acar_val *v, uint8_t out[10], bool with_fold);
  * the length if valid, else the offset of the first bad byte with *bad set. */
 size_t acar__utf8_check(const char *s, size_t len, bool *bad, bool *ascii);
 
+/* The offset of the first surrogate (ED A0..BF) in the valid UTF-8
+ * s[0..n), or n: text CPython's strict UTF-8 codec refuses (0xed can lead
+ * a character only there). */
+static inline size_t acar__utf8_find_surrogate(const uint8_t *s, size_t n) {
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == 0xed && s[i + 1] >= 0xa0) return i;
+    return n;
+}
+
 /* Whether s[0..n) is UTF-8 as CPython's surrogatepass decoder accepts it
  * (no overlong forms, nothing past U+10FFFF, lone surrogates allowed);
  * *ascii says whether every byte is below 0x80.  The readers' fast check;

@@ -909,11 +909,11 @@ static acar_val *key_node_at(void *p, const uint8_t *s, size_t n, bool copy, boo
                              uint64_t h) {
     acar_val *v = p;
     char *b = (char *)(v + 1) + sizeof h;
+    bool copied = copy && n; /* (an empty one's bytes are "") */
     memcpy(v + 1, &h, sizeof h);
-    if (copy && n) memcpy(b, s, n);
-    v->u.s = !n ? "" : copy ? b : (const char *)s;
-    v->tag = str_tag(ascii, in_text, n);
-    if (copy && n) v->tag |= (uint64_t)ACAR_F_TAIL << 8;
+    if (copied) memcpy(b, s, n);
+    v->u.s = !n ? "" : copied ? b : (const char *)s;
+    v->tag = str_tag(ascii, in_text, n) | (copied ? (uint64_t)ACAR_F_TAIL << 8 : 0);
     return v;
 }
 
@@ -1115,14 +1115,6 @@ static inline const memo_ent *memo_at(const jr *r, uint32_t s) {
     return s ? &r->memo[s - 1] : NULL;
 }
 
-/* The valid UTF-8 s[0..n) encodes a surrogate (0xed then 0xa0-0xbf: 0xed
- * can only lead a character there). */
-static bool encodes_surrogate(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] == 0xed && s[i + 1] >= 0xa0) return true;
-    return false;
-}
-
 /* Key i of the memo follows f's last key: the prediction for next time. */
 static inline void link_key(jr *r, frame *f, size_t i) {
     bool fits = i < KEY_NONE - 1;
@@ -1154,7 +1146,7 @@ static NOINLINE acar_val *memo_add(jr *r, frame *f, size_t i, const uint8_t *s, 
      * read refuses (an encoded surrogate, which others pass) is never
      * predicted: a memo kept from a read that passed it may serve a
      * strict one. */
-    bool predict = !esc && n < UINT32_MAX && (ascii || !encodes_surrogate(s, n));
+    bool predict = !esc && n < UINT32_MAX && (ascii || acar__utf8_find_surrogate(s, n) == n);
     r->memo[i].plain_len = predict ? (uint32_t)n : 0;
     r->memo[i].next = 0; /* (entries are not cleared: memo_bytes) */
     acar__bit_set(r->memo_used, i);

@@ -639,13 +639,6 @@ static acar_val *new_str_utf8(reader *r, const uint8_t *s, size_t len) {
     return new_text(r, ACAR_STR, s, len, ascii ? ACAR_F_ASCII : 0, borrowing(r));
 }
 
-/* Position of the first surrogate (ED A0..BF) in valid UTF-8, or len. */
-static size_t find_surrogate(const uint8_t *s, size_t len) {
-    for (size_t i = 0; i + 1 < len; i++)
-        if (s[i] == 0xed && s[i + 1] >= 0xa0) return i;
-    return len;
-}
-
 /* Appends code point c as UTF-8 (surrogates as three bytes). */
 static inline size_t put_utf8(char *o, uint32_t c) {
     if (c < 0x80) { o[0] = (char)c; return 1; }
@@ -685,7 +678,7 @@ static acar_val *new_py2str(reader *r, const uint8_t *s, size_t len, bool borrow
     case ACAR_ENC_UTF8: {
         bool ascii;
         size_t at = utf8_scan(s, len, &ascii);
-        if (at == len && !ascii) at = find_surrogate(s, len);
+        if (at == len && !ascii) at = acar__utf8_find_surrogate(s, len);
         if (at < len) {
             fail(r, ACAR_ERR_MALFORMED, "'utf-8' codec can't decode byte 0x%02x in position %zu", s[at], at);
             return NULL;
@@ -1104,7 +1097,7 @@ static int name_line(reader *r, const uint8_t **p, bool ascii_only, const uint8_
     }
     bool ascii;
     size_t at = utf8_scan(*s, *n, &ascii);
-    if (at == *n && !ascii) at = find_surrogate(*s, *n);
+    if (at == *n && !ascii) at = acar__utf8_find_surrogate(*s, *n);
     if (at < *n)
         return fail(r, ACAR_ERR_MALFORMED, "'utf-8' codec can't decode byte 0x%02x in position %zu", (*s)[at], at);
     return 0;

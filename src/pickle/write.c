@@ -936,13 +936,6 @@ static bool is_ascii(const char *s, size_t n) {
     return true;
 }
 
-/* UTF-8 holding a surrogate (ED A0..BF xx): what PyUnicode_AsUTF8String refuses. */
-static bool has_surrogate(const char *s, size_t n) {
-    for (size_t i = 0; i + 1 < n; i++)
-        if ((uint8_t)s[i] == 0xed && (uint8_t)s[i + 1] >= 0xa0) return true;
-    return false;
-}
-
 /* The functions of module builtins (3.11), whose __module__ is not the
  * interned "builtins" str that the builtin types and sys.modules share. */
 static const char *const builtin_functions[] = {
@@ -972,7 +965,8 @@ static bool builtin_function(const char *n, size_t nl) {
 static int check_ident(W *w, const char *what, const char *s, size_t n) {
     /* An empty line is no name to CPython's reader ("pickle data was
      * truncated"), so it could not be read back. */
-    bool ok = n > 0 && !has_nl(s, n) && (w->proto < 3 ? is_ascii(s, n) : !has_surrogate(s, n));
+    bool ok = n > 0 && !has_nl(s, n) &&
+              (w->proto < 3 ? is_ascii(s, n) : acar__utf8_find_surrogate((const uint8_t *)s, n) == n);
     if (!ok)
         return fail(w, ACAR_ERR_TYPE, "can't pickle %s identifier '%.*s' using pickle protocol %d",
                     what, (int)(n > 60 ? 60 : n), s, w->proto);
