@@ -11,10 +11,11 @@
  * when the JSON writer can write the value, acar reads its output back
  * and writing that again gives the same bytes, and its compact raw UTF-8
  * form reads back as the same value (the same repr); so does the compact
- * form of what BORROW read, whose strs point into the input.  A document reused
- * through acar_doc_reset, after a read of half the input (which mostly
- * fails), reads the input as a new document does, and then, with the keys
- * it kept from those reads, reads it with STRICT as a new document does.
+ * form of what BORROW read, whose strs point into the input.  A document
+ * reused through acar_doc_reset, after a read of half the input (which
+ * mostly fails), reads the input as a new document does, and then, with
+ * the keys it kept from those reads, reads it with STRICT as a new
+ * document does.
  */
 #include "acar.h"
 #include "fuzz_fail.h"
@@ -127,9 +128,6 @@ static void round_trip(acar_doc *doc) {
     acar_buf_free(&out2);
 }
 
-/* The documented way to read many inputs: one document, acar_doc_reset
- * between reads.  Nothing of the last read, failed or not, may show in
- * the next. */
 /* A read of doc (reset first) with flags: as res says a new document
  * reads it, or failed for memory or a limit. */
 static void read_again(acar_doc *doc, const uint8_t *data, size_t size, uint32_t flags, const result *res,
@@ -153,6 +151,9 @@ static void read_again(acar_doc *doc, const uint8_t *data, size_t size, uint32_t
     acar_buf_free(&r);
 }
 
+/* The documented way to read many inputs: one document, acar_doc_reset
+ * between reads.  Nothing of the last read, failed or not, may show in
+ * the next. */
 static void reuse(acar_doc *doc, const uint8_t *data, size_t size, const result *def, const result *strict) {
     acar_read_opts ro;
     memset(&ro, 0, sizeof ro);
