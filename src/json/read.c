@@ -862,6 +862,7 @@ typedef struct kept_keys {
     size_t bytes;       /* of the blocks */
     bool drop;          /* let go at the next acar_doc_reset (memo gone) */
     size_t nframes;     /* of frames */
+    size_t vcap;        /* the value stack's size when the last read ended */
     uint64_t single_made[5];
     acar_val *single[257];
     /* The first frames as the last read left them: what they keep from
@@ -1798,6 +1799,22 @@ static bool keys_take(jr *r) {
     return true;
 }
 
+/* The value stack at the size the last read grew it to, from the chunk
+ * cache (doubled from the inline one, mesh.json's read copied 0.5 MB of
+ * it: 3.5% of its instructions), unless this text is too short to need
+ * it (it holds at most one item per two bytes).  Without the block the
+ * read starts inline and grows as ever. */
+static void vals_presize(jr *r, size_t input_len) {
+    size_t cap = r->keys->vcap;
+    if (cap <= r->vcap || cap / 2 > input_len) return;
+    acar_code why;
+    acar_val **v = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, cap * sizeof *v, &why);
+    if (v) {
+        r->vals = v;
+        r->vcap = cap;
+    }
+}
+
 static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t input_len) {
     memset(r, 0, offsetof(jr, emsg)); /* the fields before the uncleared ones */
     r->doc = doc;
@@ -1813,7 +1830,9 @@ static void jr_init(jr *r, acar_doc *doc, const acar_read_opts *opts, size_t inp
     r->vcap = VALS0;
     r->frames = r->frames0;
     r->fcap = FRAMES0;
-    if (!keys_take(r)) {
+    if (keys_take(r)) {
+        vals_presize(r, input_len);
+    } else {
         if (input_len < MEMO_BIG_TEXT || !memo_presize(r)) memo_use(r, r->memo0, r->memo0_used, MEMO0);
         r->single = r->single0;
         r->single_made = r->single_made0;
@@ -1832,6 +1851,7 @@ static void jr_done(jr *r) {
         k->nframes = r->fready < KEYS_FRAMES ? r->fready : KEYS_FRAMES;
         memcpy(k->frames, r->frames, k->nframes * sizeof *k->frames);
         k->n = r->memo_n;
+        k->vcap = r->vcap;
     }
     scratch_release(r, r->vals, r->vals0, r->vcap * sizeof *r->vals);
     scratch_release(r, r->frames, r->frames0, r->fcap * sizeof *r->frames);

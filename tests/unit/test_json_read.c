@@ -422,6 +422,37 @@ static void test_kept_keys(void) {
         }
     }
     free(big);
+    /* the value stack starts at the size the last read grew it to, when
+     * the text is long enough to need it: long lists read again, deeper
+     * than the last time, then short texts */
+    size_t nl = 5000, ll = 0;
+    char *list = malloc(nl * 24 + 16);
+    if (list && doc) {
+        ll += (size_t)sprintf(list + ll, "[[");
+        for (size_t i = 0; i < nl; i++) ll += (size_t)sprintf(list + ll, "%s%zu", i ? "," : "", i);
+        ll += (size_t)sprintf(list + ll, "],[");
+        for (size_t i = 0; i < nl; i++) ll += (size_t)sprintf(list + ll, "%s{\"k\":[%zu]}", i ? "," : "", i);
+        ll += (size_t)sprintf(list + ll, "]]");
+        for (int round = 0; round < 4; round++) {
+            acar_doc_reset(doc);
+            size_t len_r = round == 1 ? 13 : ll; /* "[[0,1,2,3,4,5" cut: an error, then again */
+            acar_val *v = acar_read(doc, list, len_r, &ro, &err);
+            if (round == 1) {
+                CHECK(!v && err.offset == 13);
+                continue;
+            }
+            CHECK_MSG(v && acar_len(v) == 2 && acar_len(acar_item(v, 0)) == nl && acar_len(acar_item(v, 1)) == nl,
+                      "round %d", round);
+            int64_t x = -1;
+            CHECK(v && acar_int_get(acar_item(acar_item(v, 0), nl - 1), &x) && x == (int64_t)nl - 1);
+            CHECK(v && acar_int_get(acar_item(acar_dict_get_str(acar_item(acar_item(v, 1), nl - 1), "k", 1), 0), &x) &&
+                  x == (int64_t)nl - 1);
+            acar_doc_reset(doc);
+            v = acar_read(doc, a, sizeof a - 1, &ro, &err);
+            CHECK_MSG(v && repr_is(v, want_a), "round %d", round);
+        }
+    }
+    free(list);
     /* keys a read passed (encoded surrogates) and a strict read refuses:
      * kept from the first reads, they must not be taken as predicted
      * keys by the strict one, first key of a depth or a later one */
