@@ -798,6 +798,8 @@ acar_val *acar__json_read(acar_doc *doc, const uint8_t *data, size_t len,
                           acar_read_opts *opts, acar_err *err);
 acar_val *acar__jsonl_read(acar_doc *doc, const uint8_t *data, size_t len,
                            acar_read_opts *opts, acar_err *err);
+/* Which build of the JSON reader reads: "avx2" or "baseline" (read.c). */
+const char *acar__json_reader_isa(void);
 int acar__json_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
 int acar__jsonl_write(const acar_val *v, const acar_write_opts *opts, acar_out *out, acar_err *err);
 

@@ -665,7 +665,25 @@ static void test_arena_fill(void) {
     CHECK_MSG(most <= 32 * 1024, "%zu bytes of a read's last chunk unused", most);
 }
 
+/* The reader build that reads (read.c, read_avx2.c): the AVX2 one where
+ * the CPU has it, unless ACAR_NO_AVX2 is set, as ctest sets it for the
+ * baseline runs of this test and test_json_read.py. */
+static void test_reader_isa(void) {
+    const char *isa = acar__json_reader_isa(), *no = getenv("ACAR_NO_AVX2");
+    bool want_avx2 = false;
+#if defined(ACAR_TEST_JSON_DISPATCH) && (defined(__GNUC__) || defined(__clang__))
+    want_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
+                !(no && *no && strcmp(no, "0") != 0);
+#else
+    (void)no;
+#endif
+    CHECK_MSG(strcmp(isa, want_avx2 ? "avx2" : "baseline") == 0, "reader build %s", isa);
+    printf("JSON reader build: %s\n", isa);
+}
+
 int main(void) {
+    test_reader_isa();
     D = acar_doc_new(NULL);
     test_errors();
     test_values();
