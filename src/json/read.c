@@ -33,10 +33,11 @@
  * the same source compiled with AVX2, BMI1, BMI2 and POPCNT under other
  * names (acar__json_read_avx2, acar__jsonl_read_avx2).  This build's entry
  * points hand each read to that one where the CPU has those and the
- * environment does not set ACAR_NO_AVX2 (json_isa).  gcc's code for the
- * same source, with three-operand VEX instructions and BMI's shifts, read
- * the 21 benchmark files in 0.978 of the time (apache_builds 0.965,
- * github_events 0.959: docs/json-tuning.md).
+ * environment does not set ACAR_NO_AVX2 (json_avx2), once per process:
+ * a document's kept keys (keys_hook) are only ever one build's.  gcc's
+ * code for the same source, with three-operand VEX instructions and BMI's
+ * shifts, read the 21 benchmark files in 0.971 of the time (apache_builds
+ * 0.965, github_events 0.952: docs/json-tuning.md).
  */
 #ifdef ACAR_JSON_AVX2
 #define acar__json_read acar__json_read_avx2
