@@ -1821,12 +1821,13 @@ static bool keys_take(jr *r) {
 
 /* The value stack at the size the last read grew it to, from the chunk
  * cache (doubled from the inline one, mesh.json's read copied 0.5 MB of
- * it: 3.5% of its instructions), unless this text is too short to need
- * it (it holds at most one item per two bytes).  Without the block the
- * read starts inline and grows as ever. */
+ * it: 3.5% of its instructions), unless this text cannot fill more than
+ * half of it, which the doubling would have had room for (a text of n
+ * bytes puts at most n / 2 + 1 values on the stack: "[0,0,0]").  Without
+ * the block the read starts inline and grows as ever. */
 static void vals_presize(jr *r, size_t input_len) {
     size_t cap = r->keys->vcap;
-    if (cap <= r->vcap || cap / 2 > input_len) return;
+    if (cap <= r->vcap || cap / 2 >= input_len / 2 + 1) return;
     acar_code why;
     acar_val **v = acar__scratch(r->doc, &r->scratch, NULL, NULL, 0, cap * sizeof *v, &why);
     if (v) {
