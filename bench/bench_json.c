@@ -3,7 +3,7 @@
  * pick instead (cJSON, jansson, json-c, simdjson's DOM parser) and CPython's
  * json.loads, on the same files in one run.
  *
- *   bench_json [--python PY] [--min-time SECONDS] [--runs N] [--acar-only] FILE|DIR ...
+ *   bench_json [--python PY] [--min-time SECONDS] [--runs N] [--cpu N] [--acar-only] FILE|DIR ...
  *
  * Each parser reads each file into its own tree and frees it, in batches
  * sized as timeit.autorange does (1, 2, 5, 10, ... reads, until a batch
@@ -21,13 +21,15 @@
  * ones missing print "-".  --python times CPython's json.loads, and
  * orjson.loads when that interpreter has orjson, on the same files (bytes
  * in, as acar reads them) in the same rounds, in a child process that
- * reports its own CPU time (bench_pyproc.h).  --acar-only times
+ * reports its own CPU time (bench_pyproc.h).  The driver and that child
+ * run on one CPU: --cpu N, or by default the CPU the driver starts on
+ * (bench_pin_cpu says why).  --acar-only times
  * acar alone (for perf record, and A/B runs of two builds).  The last
  * column, mem/size, is acar_doc_memory of a new document after one read of
  * the file, over the file's size.
  */
-/* fork, pipe, fdopen, opendir: POSIX. */
-#define _DEFAULT_SOURCE
+/* fork, pipe, fdopen, opendir: POSIX; sched_setaffinity: Linux. */
+#define _GNU_SOURCE
 #include "acar.h"
 #include "bench_file.h"
 #include "bench_pyproc.h"
@@ -239,6 +241,7 @@ int main(int argc, char **argv) {
     double min_time = 0.02;
     int runs = 25;
     bool acar_only = false; /* for perf record and A/B runs of two builds */
+    int cpu = -1; /* --cpu: the CPU to run on; by default the one it starts on */
     file *files = NULL;
     size_t nfiles = 0;
     setvbuf(stdout, NULL, _IOLBF, 0); /* rows as they are measured */
@@ -246,6 +249,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) py = argv[++i];
         else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) cpu = atoi(argv[++i]);
         else if (strcmp(argv[i], "--acar-only") == 0) acar_only = true;
         else if (add_path(argv[i], &files, &nfiles) < 0) {
             fprintf(stderr, "bench_json: cannot read %s\n", argv[i]);
@@ -257,7 +261,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (!nfiles) {
-        fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--acar-only] FILE|DIR ...\n");
+        fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--cpu N] [--acar-only] FILE|DIR ...\n");
+        return 2;
+    }
+    /* before the child starts, which inherits both (bench_pyproc.h) */
+    bench_keep_memory();
+    int pinned = bench_pin_cpu(cpu);
+    if (cpu >= 0 && pinned != cpu) {
+        fprintf(stderr, "bench_json: cannot run on CPU %d\n", cpu);
         return 2;
     }
     bench_py pyp;
@@ -272,8 +283,10 @@ int main(int argc, char **argv) {
     }
 
     acar_doc *doc = acar_doc_new(NULL);
-    printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s\n\n",
-           acar_version(), runs, min_time, ACAR_BENCH_FLAGS);
+    printf("acar %s JSON read, MB/s (ratio to acar), best of %d x %.2fs; library built %s; ", acar_version(), runs,
+           min_time, ACAR_BENCH_FLAGS);
+    if (pinned >= 0) printf("all on CPU %d\n\n", pinned);
+    else printf("not pinned to a CPU\n\n");
     printf("%-40s %9s %9s %16s %16s %16s %16s %16s %16s %8s\n", "file", "KB", "acar", "simdjson", "cJSON",
            "jansson", "json-c", "json.loads", "orjson.loads", "mem/size");
     double sum_in = 0, t_acar = 0, t_other[NOTHER] = {0}, in_other[NOTHER] = {0};

@@ -3,7 +3,7 @@
  * libraries a user could pick instead, and against CPython's json.dumps and
  * orjson, on the same documents, in one run.
  *
- *   bench_json_write [--python PY | --no-python] [--repeat N] [--min-time S] FILE.json...
+ *   bench_json_write [--python PY | --no-python] [--repeat N] [--min-time S] [--cpu N] FILE.json...
  *
  * Each FILE is parsed with jansson (it keeps ints and floats apart and keeps
  * key order), and the tree is copied into an acar document with the public
@@ -35,13 +35,16 @@
  * orjson, against acar for json.dumps.  acar's default output is checked
  * against json.dumps's bytes.
  *
- * Every side is timed in process CPU time (Python's with time.process_time).
+ * Every side is timed in process CPU time (Python's with time.process_time),
+ * and all on one CPU: --cpu N, or by default the CPU the driver starts on
+ * (bench_pin_cpu in bench_pyproc.h says why); stderr names it.
  *
  * Output: a Markdown table (MB/s of output written; the ratio of each to
  * acar's time in brackets, > 1 means acar is faster).  Exit 1 when acar's
  * bytes differ from Python's or a write failed; 2 on usage or I/O errors.
  */
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, and sched_setaffinity: Linux. */
+#define _GNU_SOURCE
 
 #include "acar.h"
 #include "bench_file.h"
@@ -218,16 +221,17 @@ static double py_timed(void *ctx, size_t number) {
 
 int main(int argc, char **argv) {
     const char *python = "python3";
-    int nfiles = 0;
+    int nfiles = 0, cpu = -1;
     const char **files = calloc((size_t)argc, sizeof *files);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
         else if (strcmp(argv[i], "--no-python") == 0) python = NULL;
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) cpu = atoi(argv[++i]);
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: bench_json_write [--python PY | --no-python] [--repeat N] "
-                            "[--min-time S] FILE.json...\n");
+                            "[--min-time S] [--cpu N] FILE.json...\n");
             return 2;
         } else files[nfiles++] = argv[i];
     }
@@ -239,6 +243,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_json_write: no files\n");
         return 2;
     }
+    /* before the child starts, which inherits both (bench_pyproc.h) */
+    bench_keep_memory();
+    int pinned = bench_pin_cpu(cpu);
+    if (cpu >= 0 && pinned != cpu) {
+        fprintf(stderr, "bench_json_write: cannot run on CPU %d\n", cpu);
+        return 2;
+    }
+    if (pinned >= 0) fprintf(stderr, "bench_json_write: all on CPU %d\n", pinned);
+    else fprintf(stderr, "bench_json_write: not pinned to a CPU\n");
     /* Python starts first: it writes json.dumps's bytes for the check. */
     char outdir[] = "/tmp/acar-bench-jsonw-XXXXXX";
     bench_py pyp;
