@@ -208,10 +208,44 @@ def cpython_worker(path, proto, repeat, min_time):
                       'write_s': write_s, 'write_cpu_s': write_cpu_s}))
 
 
+# glibc's malloc told, through the environment, to keep what is freed: no
+# trim of the heap's top, no mmap for blocks up to 32 MiB.  With its
+# defaults each call can fault its pages in again, and a page fault cost
+# 11-16 us on the development VM: json.loads of twitter.json ran at 63 MB/s
+# with its defaults and 273 with these (bench_keep_memory in
+# bench_pyproc.h, the JSON drivers' copy of this).  Both sides are then
+# timed on memory their process already holds, as in a long-running
+# program.  Other C libraries ignore these variables.
+KEEP_MEMORY = {'MALLOC_TRIM_THRESHOLD_': '1073741824', 'MALLOC_MMAP_THRESHOLD_': '33554432',
+               'MALLOC_TOP_PAD_': '67108864'}
+
+
+def child_env():
+    return dict(os.environ, **KEEP_MEMORY)
+
+
+def pin_cpu(cpu):
+    """Puts this process, and so the children it starts, on one CPU: cpu,
+    or the one it is running on when None.  The development VM's two CPUs
+    ran at different speeds for minutes at a time, so the two sides of a
+    ratio on different CPUs compared the CPUs too.  Returns the CPU, or None
+    where it could not (not Linux)."""
+    if not hasattr(os, 'sched_setaffinity'):
+        return None
+    if cpu is None:
+        try:
+            with open('/proc/self/stat') as f:
+                cpu = int(f.read().rsplit(')', 1)[1].split()[36])
+        except (OSError, ValueError, IndexError):
+            return None
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
 def run_cpython(args, path, proto):
     cmd = [sys.executable, os.path.abspath(__file__), '--cpython-worker', path, str(proto),
            str(args.repeat), str(args.min_time)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=child_env())
     if proc.returncode != 0:
         sys.exit('run.py: %s failed (exit %d)' % (' '.join(cmd), proc.returncode))
     return json.loads(proc.stdout)
@@ -220,7 +254,7 @@ def run_cpython(args, path, proto):
 def run_driver(args, files, save_dir):
     cmd = [args.driver, '--repeat', str(args.repeat), '--min-time', str(args.min_time),
            '--save-mismatch', save_dir] + (['--reuse'] if args.reuse else []) + files
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=child_env())
     info, rows = None, {}
     for line in proc.stdout.splitlines():
         obj = json.loads(line)
@@ -476,6 +510,9 @@ def report(args, info, mach, rows, started, command, produced_by):
          % (args.rounds, args.rounds),
          'wall time (CLOCK_MONOTONIC)' if args.clock == 'wall' else
          'thread CPU time (CLOCK_THREAD_CPUTIME_ID; `--clock cpu`, for a busy machine)'))
+    w('- both sides %s, each in a process whose malloc keeps what it frees (glibc, `KEEP_MEMORY` in run.py: '
+      'no page faults after the first call)\n'
+      % ('on CPU %d' % args.pinned if args.pinned is not None else 'on any CPU (not pinned)'))
     busy = sorted(b for r in rows for b in getattr(r, 'busy', []))
     if busy:
         w('- machine noise: wall time / CPU time of the fastest batches, median %.2f, max %.2f%s\n'
@@ -549,11 +586,13 @@ def main():
     ap.add_argument('--clock', choices=('wall', 'cpu'), default='wall',
                     help='figure the table uses: CLOCK_MONOTONIC (wall) or thread CPU time, for '
                     'busy machines [wall]')
+    ap.add_argument('--cpu', type=int, help='the CPU both sides run on [the one run.py starts on]')
     ap.add_argument('--reuse', action='store_true',
                     help='what-if, not for BENCHMARKS.md: acar reads through an allocator that keeps '
                     'freed blocks and writes into a kept buffer (bench_pickle --reuse)')
     ap.add_argument('--command', help='the command that ran this script, for the report')
     args = ap.parse_args()
+    args.pinned = pin_cpu(args.cpu)
     if args.quick:
         args.repeat, args.min_time = 3, 0.01
     args.protocols = [int(p) for p in args.protocols.split(',')]
