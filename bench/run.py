@@ -165,10 +165,8 @@ def machine():
                     break
     except OSError:
         pass
-    try:
-        nproc = subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        nproc = str(len(os.sched_getaffinity(0)))
+    # the machine's CPUs, not the one run.py is pinned to (nproc counts those)
+    nproc = str(os.cpu_count() or 'unknown')
     try:
         load = '%.2f %.2f %.2f' % os.getloadavg()
     except OSError:

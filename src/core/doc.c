@@ -474,6 +474,10 @@ void *acar__alloc_chunk(acar_doc *doc, size_t size) {
             over = rest / 8;
         }
     }
+    /* the room the sizes above give is for blocks: the tail comes on top
+     * (without it, a chunk sized to fit could not take the read's last
+     * blocks, and a small pickle's document took a kilobyte more) */
+    csize += ACAR_ARENA_TAIL;
     if (need > csize) csize = need;
     bool oversized = false;
     acar_chunk *c = doc->spare ? spare_take(doc, need, csize) : NULL;
