@@ -264,13 +264,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_json [--python PY] [--min-time S] [--runs N] [--cpu N] [--acar-only] FILE|DIR ...\n");
         return 2;
     }
-    /* before the child starts, which inherits both (bench_pyproc.h) */
-    bench_keep_memory();
-    int pinned = bench_pin_cpu(cpu);
-    if (cpu >= 0 && pinned != cpu) {
-        fprintf(stderr, "bench_json: cannot run on CPU %d\n", cpu);
-        return 2;
-    }
+    int pinned = bench_child_setup("bench_json", cpu); /* before the child starts */
+    if (pinned == -2) return 2;
     bench_py pyp;
     bool have_py = false, have_orjson = false;
     if (py && !acar_only) {

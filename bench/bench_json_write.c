@@ -243,13 +243,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_json_write: no files\n");
         return 2;
     }
-    /* before the child starts, which inherits both (bench_pyproc.h) */
-    bench_keep_memory();
-    int pinned = bench_pin_cpu(cpu);
-    if (cpu >= 0 && pinned != cpu) {
-        fprintf(stderr, "bench_json_write: cannot run on CPU %d\n", cpu);
-        return 2;
-    }
+    int pinned = bench_child_setup("bench_json_write", cpu); /* before the child starts */
+    if (pinned == -2) return 2;
     if (pinned >= 0) fprintf(stderr, "bench_json_write: all on CPU %d\n", pinned);
     else fprintf(stderr, "bench_json_write: not pinned to a CPU\n");
     /* Python starts first: it writes json.dumps's bytes for the check. */

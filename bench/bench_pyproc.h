@@ -129,6 +129,20 @@ static inline void bench_keep_memory(void) {
 #endif
 }
 
+/* What a driver does before its child starts, which inherits both:
+ * bench_keep_memory, then bench_pin_cpu(cpu).  The CPU it runs on, -1 when
+ * not pinned, or -2 (and a message naming prog) when cpu was asked for
+ * and cannot be had. */
+static inline int bench_child_setup(const char *prog, int cpu) {
+    bench_keep_memory();
+    int pinned = bench_pin_cpu(cpu);
+    if (cpu >= 0 && pinned != cpu) {
+        fprintf(stderr, "%s: cannot run on CPU %d\n", prog, cpu);
+        return -2;
+    }
+    return pinned;
+}
+
 /* Sends one request line; the seconds the child answers, or -1. */
 static inline double bench_py_ask(bench_py *pp, const char *request) {
     double secs;
