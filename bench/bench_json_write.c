@@ -245,8 +245,6 @@ int main(int argc, char **argv) {
     }
     int pinned = bench_child_setup("bench_json_write", cpu); /* before the child starts */
     if (pinned == -2) return 2;
-    if (pinned >= 0) fprintf(stderr, "bench_json_write: all on CPU %d\n", pinned);
-    else fprintf(stderr, "bench_json_write: not pinned to a CPU\n");
     /* Python starts first: it writes json.dumps's bytes for the check. */
     char outdir[] = "/tmp/acar-bench-jsonw-XXXXXX";
     bench_py pyp;

@@ -21,13 +21,19 @@
  * timeit.  It
  * also checks that acar writes the input back byte for byte.
  *
+ * The driver and the CPython it starts run on one CPU (--cpu N, by default
+ * the one the driver starts on), with glibc's malloc keeping what is freed
+ * (bench_child.h says why); stderr names the CPU.
+ *
  * Output: a Markdown table (throughput in MB/s of marshal bytes, and acar's
  * speed as a multiple of CPython's) on stdout.  Exit status 1 when an input
  * failed to read or write or came back different, 2 on usage errors.
  */
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, and sched_setaffinity: Linux. */
+#define _GNU_SOURCE
 
 #include "acar.h"
+#include "bench_child.h"
 #include "bench_file.h"
 
 #include <math.h>
@@ -195,12 +201,12 @@ static double best(int (*fn)(job *), job *j, int repeat, double min_time) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_marshal [--python PY] [--data DIR] [--work DIR] [--repeat N] "
-                    "[--min-time S] [--only NAME] [--clock wall|cpu] [--acar-only]\n");
+                    "[--min-time S] [--only NAME] [--clock wall|cpu] [--cpu N] [--acar-only]\n");
 }
 
 int main(int argc, char **argv) {
     const char *python = "python3", *data = NULL, *work = "/tmp/acar_bench_marshal", *only = NULL;
-    int repeat = 5, acar_only = 0;
+    int repeat = 5, acar_only = 0, cpu = -1;
     double min_time = 0.2;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--python") == 0) python = argv[++i];
@@ -209,6 +215,7 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && strcmp(argv[i], "--repeat") == 0) repeat = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--min-time") == 0) min_time = atof(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--cpu") == 0) cpu = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--clock") == 0) {
             const char *c = argv[++i];
             if (strcmp(c, "cpu") == 0) clock_id = CLOCK_THREAD_CPUTIME_ID;
@@ -218,6 +225,8 @@ int main(int argc, char **argv) {
         else { usage(); return 2; }
     }
     if (!data) data = "../shared/bench-data/json";
+    int pinned = bench_child_setup("bench_marshal", cpu); /* before CPython starts */
+    if (pinned == -2) return 2;
     char args[4096];
     snprintf(args, sizeof args, "prepare '%s' '%s'", work, data);
     char mk[4200];
