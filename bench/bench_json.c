@@ -23,7 +23,7 @@
  * in, as acar reads them) in the same rounds, in a child process that
  * reports its own CPU time (bench_pyproc.h).  The driver and that child
  * run on one CPU: --cpu N, or by default the CPU the driver starts on
- * (bench_pin_cpu says why).  --acar-only times
+ * (bench_child.h says why).  --acar-only times
  * acar alone (for perf record, and A/B runs of two builds).  The last
  * column, mem/size, is acar_doc_memory of a new document after one read of
  * the file, over the file's size.

@@ -37,7 +37,7 @@
  *
  * Every side is timed in process CPU time (Python's with time.process_time),
  * and all on one CPU: --cpu N, or by default the CPU the driver starts on
- * (bench_pin_cpu in bench_pyproc.h says why); stderr names it.
+ * (bench_child.h says why); stderr names it.
  *
  * Output: a Markdown table (MB/s of output written; the ratio of each to
  * acar's time in brackets, > 1 means acar is faster).  Exit 1 when acar's

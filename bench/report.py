@@ -33,12 +33,12 @@ The other formats' drivers are built by the same tree (`bench_json`,
 `bench_json_write`, `bench_marshal`, `bench_xml`, `bench_bplist`) and run
 as their sections say.
 
-Since 2026-11-28 the pickle and JSON sections are measured with both sides
-on one CPU and with glibc's malloc keeping what is freed, in the driver and
-in CPython alike (bench/run.py's `KEEP_MEMORY`, bench/bench_pyproc.h's
-`bench_child_setup`).  On the development VM the two CPUs ran at different
-speeds for minutes at a time, and a page fault cost 11-16 us, which the
-earlier tables counted in whichever side faulted.  The marshal, XML,
+Since 2026-11-28 the pickle, marshal and JSON sections are measured with
+both sides on one CPU and with glibc's malloc keeping what is freed, in
+the driver and in CPython alike (bench/run.py's `KEEP_MEMORY`,
+bench/bench_child.h).  On the development VM the two CPUs ran at
+different speeds for minutes at a time, and a page fault cost 11-16 us,
+which the earlier tables counted in whichever side faulted.  The XML,
 binary plist, scan, tensor and small-value sections predate that (each
 gives its date).
 """

@@ -211,7 +211,7 @@ def cpython_worker(path, proto, repeat, min_time):
 # defaults each call can fault its pages in again, and a page fault cost
 # 11-16 us on the development VM: json.loads of twitter.json ran at 63 MB/s
 # with its defaults and 273 with these (bench_keep_memory in
-# bench_pyproc.h, the JSON drivers' copy of this).  Both sides are then
+# bench_child.h, the C drivers' copy of this).  Both sides are then
 # timed on memory their process already holds, as in a long-running
 # program.  Other C libraries ignore these variables.
 KEEP_MEMORY = {'MALLOC_TRIM_THRESHOLD_': '1073741824', 'MALLOC_MMAP_THRESHOLD_': '33554432',
