@@ -2,7 +2,7 @@
  * bench_bplist.c -- times acar's binary plist reader and writer against
  * CPython's plistlib and (when built with it) libplist.
  *
- *   bench_bplist [--python PY] [--repeat N] [--min-time S] FILE.bplist...
+ *   bench_bplist [--python PY] [--repeat N] [--min-time S] [--cpu N] FILE.bplist...
  *
  * For each file, with the public API only:
  *   read   acar_doc_new + acar_read + acar_doc_free
@@ -24,9 +24,11 @@
  * Exit status 1 when a file fails to read or write or acar's bytes differ
  * from the input, 2 on usage or I/O errors.
  */
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, and sched_setaffinity: Linux (bench_child.h). */
+#define _GNU_SOURCE
 
 #include "acar.h"
+#include "bench_child.h"
 #include "bench_file.h"
 
 #include <errno.h>
@@ -158,17 +160,19 @@ static void ratio(double other, double mine) {
 
 int main(int argc, char **argv) {
     opts o = {5, 0.05, NULL};
-    int status = 0, first = 1;
+    int status = 0, first = 1, cpu = -1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (strcmp(argv[first], "--python") == 0 && first + 1 < argc) o.python = argv[++first];
         else if (strcmp(argv[first], "--repeat") == 0 && first + 1 < argc) o.repeat = atoi(argv[++first]);
         else if (strcmp(argv[first], "--min-time") == 0 && first + 1 < argc) o.min_time = atof(argv[++first]);
+        else if (strcmp(argv[first], "--cpu") == 0 && first + 1 < argc) cpu = atoi(argv[++first]);
         else {
-            fprintf(stderr, "usage: bench_bplist [--python PY] [--repeat N] [--min-time S] FILE...\n");
+            fprintf(stderr, "usage: bench_bplist [--python PY] [--repeat N] [--min-time S] [--cpu N] FILE...\n");
             return 2;
         }
     }
     if (o.repeat < 1) o.repeat = 1;
+    if (bench_child_setup("bench_bplist", cpu) == -2) return 2; /* before CPython starts */
     printf("%-32s %9s | %9s %9s %9s %9s | %9s %9s %9s %9s\n", "file (times in us)", "KiB", "acar rd",
            "plistlib", "libplist", "", "acar wr", "plistlib", "libplist", "");
     printf("%-32s %9s | %9s %9s %9s %9s | %9s %9s %9s %9s\n", "", "", "", "/acar", "/acar", "", "", "/acar",

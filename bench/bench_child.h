@@ -1,7 +1,9 @@
 /*
  * bench_child.h -- what a driver does before it starts CPython as a child
  * process to time on the same inputs, so that the two sides of a ratio are
- * timed alike (the JSON drivers, bench_pyproc.h's child; bench_marshal's).
+ * timed alike: every driver that times CPython (bench_json and
+ * bench_json_write through bench_pyproc.h, bench_marshal, bench_small,
+ * bench_xml and bench_bplist through popen), each with --cpu N.
  *
  * bench_pin_cpu puts the driver, and so the child it starts after, on one
  * CPU.  On the development VM the two virtual CPUs ran at different speeds

@@ -3,7 +3,7 @@
  * read or a write is most of the work: against CPython's pickle (protocol
  * 4), marshal and json on the same bytes, and cJSON for JSON, in one run.
  *
- *   bench_small [--python PY] [--repeat N] [--min-time S]
+ *   bench_small [--python PY] [--repeat N] [--min-time S] [--cpu N]
  *
  * The values are Python expressions (VALUES below): an int, a str, a
  * one-pair dict, a JSON-RPC request, three small records, ten ints.  One
@@ -22,9 +22,11 @@
  * Output: a Markdown table; x is CPython's time over acar's (> 1: acar is
  * faster).  Exit 1 when acar fails or its bytes differ, 2 on usage errors.
  */
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, and sched_setaffinity: Linux (bench_child.h). */
+#define _GNU_SOURCE
 
 #include "acar.h"
+#include "bench_child.h"
 #include "bench_file.h"
 #include "bench_timing.h"
 
@@ -123,12 +125,14 @@ static const char *PY_SCRIPT =
 
 int main(int argc, char **argv) {
     const char *python = "python3";
+    int cpu = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (strcmp(argv[i], "--min-time") == 0 && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) cpu = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench_small [--python PY] [--repeat N] [--min-time S]\n");
+            fprintf(stderr, "usage: bench_small [--python PY] [--repeat N] [--min-time S] [--cpu N]\n");
             return 2;
         }
     }
@@ -136,6 +140,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_small: --repeat and --min-time must be positive\n");
         return 2;
     }
+    if (bench_child_setup("bench_small", cpu) == -2) return 2; /* before CPython starts */
 
     char dir[] = "/tmp/bench_small_XXXXXX";
     if (!mkdtemp(dir)) {

@@ -4,7 +4,7 @@
  * the same job: xmlrpc-c (HAVE_XMLRPC_C) and libplist (HAVE_LIBPLIST),
  * both optional and bench-only.
  *
- *   bench_xml [--python PY] [--repeat N] [--min-time S] [--json]
+ *   bench_xml [--python PY] [--repeat N] [--min-time S] [--cpu N] [--json]
  *             xmlrpc|plist FILE...
  *
  * xmlrpc-c is found by xmlrpc-c-config (Debian: apt-get install
@@ -38,9 +38,11 @@
  * --json one object per file.  Exit status 1 when a file does not read or write back the same, 2 on
  * usage or I/O errors.
  */
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, and sched_setaffinity: Linux (bench_child.h). */
+#define _GNU_SOURCE
 
 #include "acar.h"
+#include "bench_child.h"
 #include "bench_file.h"
 
 #include <expat.h>
@@ -245,24 +247,26 @@ static void cell_ratio(double other, double mine) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_xml [--python PY] [--repeat N] [--min-time S] [--json] "
+    fprintf(stderr, "usage: bench_xml [--python PY] [--repeat N] [--min-time S] [--cpu N] [--json] "
                     "xmlrpc|plist FILE...\n");
 }
 
 int main(int argc, char **argv) {
     opts o = {5, 0.1, NULL, 0};
-    int i = 1, status = 0;
+    int i = 1, status = 0, cpu = -1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--repeat") && i + 1 < argc) o.repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) o.min_time = atof(argv[++i]);
         else if (!strcmp(argv[i], "--python") && i + 1 < argc) o.python = argv[++i];
         else if (!strcmp(argv[i], "--json")) o.json = 1;
+        else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) cpu = atoi(argv[++i]);
         else {
             usage();
             return 2;
         }
     }
     if (o.repeat < 1) o.repeat = 1;
+    if (bench_child_setup("bench_xml", cpu) == -2) return 2; /* before CPython starts */
     if (i + 1 >= argc) {
         usage();
         return 2;
