@@ -243,8 +243,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_json_write: no files\n");
         return 2;
     }
-    int pinned = bench_child_setup("bench_json_write", cpu); /* before the child starts */
-    if (pinned == -2) return 2;
+    if (bench_child_setup("bench_json_write", cpu) == -2) return 2; /* before the child starts */
     /* Python starts first: it writes json.dumps's bytes for the check. */
     char outdir[] = "/tmp/acar-bench-jsonw-XXXXXX";
     bench_py pyp;

@@ -225,8 +225,7 @@ int main(int argc, char **argv) {
         else { usage(); return 2; }
     }
     if (!data) data = "../shared/bench-data/json";
-    int pinned = bench_child_setup("bench_marshal", cpu); /* before CPython starts */
-    if (pinned == -2) return 2;
+    if (bench_child_setup("bench_marshal", cpu) == -2) return 2; /* before CPython starts */
     char args[4096];
     snprintf(args, sizeof args, "prepare '%s' '%s'", work, data);
     char mk[4200];

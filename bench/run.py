@@ -236,7 +236,10 @@ def pin_cpu(cpu):
                 cpu = int(f.read().rsplit(')', 1)[1].split()[36])
         except (OSError, ValueError, IndexError):
             return None
-    os.sched_setaffinity(0, {cpu})
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except (OSError, ValueError) as e:
+        sys.exit('run.py: cannot run on CPU %d (%s)' % (cpu, e))
     return cpu
 
 
